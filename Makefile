@@ -1,0 +1,34 @@
+# NeuralKit — `make demo` (the main job) and `make test` (the tests) work on a fresh Debian/Ubuntu machine:
+# each installs the system packages it needs first (idempotent; sudo when not root).
+
+SHELL := /bin/bash
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PACKAGES := libopenblas-dev
+SWIFT_FLAGS := -c release
+
+.PHONY: deps demo test build bench clean
+
+deps:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	swift build $(SWIFT_FLAGS)
+
+demo: build
+	swift run $(SWIFT_FLAGS) neuralkit
+
+test: deps
+	swift build $(SWIFT_FLAGS) --build-tests
+	swift test $(SWIFT_FLAGS) --skip-build
+
+# Benchmarks: unset the workplace's OpenBLAS overrides for this command only, for us and the peers alike.
+bench: deps
+	swift build $(SWIFT_FLAGS) --product Benchmarks
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .build/release/Benchmarks
+
+clean:
+	rm -rf .build

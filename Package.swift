@@ -1,0 +1,31 @@
+// swift-tools-version:6.0
+// NeuralKit: a deep-learning framework in Swift for Linux (CPU first).
+import PackageDescription
+
+let package = Package(
+    name: "NeuralKit",
+    products: [
+        .library(name: "NeuralKit", targets: ["NeuralKit"]),
+        .executable(name: "neuralkit", targets: ["neuralkit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // OpenBLAS's CBLAS interface (Debian: libopenblas-dev), used for GEMM only.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
+        // Tensors, kernels, reverse-mode autodiff and gradient checking.
+        .target(name: "TensorModule", dependencies: ["CBLAS"]),
+        // Umbrella: `import NeuralKit`.
+        .target(name: "NeuralKit", dependencies: ["TensorModule"]),
+        // The command-line tool (thin: parses, calls the library, prints).
+        .executableTarget(name: "neuralkit", dependencies: [
+            "NeuralKit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // Micro-benchmarks (`make bench`), always built in release.
+        .executableTarget(name: "Benchmarks", dependencies: ["NeuralKit", "CBLAS"]),
+        .testTarget(name: "TensorModuleTests", dependencies: ["NeuralKit"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,145 @@
+/// The reverse pass: one place that orders the tape, reduces broadcast gradients to each input's shape, adds up the
+/// gradients of values used more than once, and frees the graph afterwards.
+enum Backpropagation {
+    /// Nodes reachable from `root`, inputs before the nodes that use them (iterative, so deep graphs are fine).
+    static func topologicalOrder(from root: Node) -> [Node] {
+        var order: [Node] = []
+        var visited = Set<ObjectIdentifier>()
+        var stack: [(Node, Int)] = [(root, 0)]
+        visited.insert(ObjectIdentifier(root))
+        while let (node, next) = stack.popLast() {
+            if next < node.inputs.count {
+                stack.append((node, next + 1))
+                if let input = node.inputs[next], visited.insert(ObjectIdentifier(input)).inserted {
+                    stack.append((input, 0))
+                }
+            } else {
+                order.append(node)
+            }
+        }
+        return order
+    }
+
+    /// Runs the pullbacks from `root` with upstream gradient `seed`; `deliver` receives each leaf's total gradient
+    /// and, if `keep` contains a node, that node's. Frees the graph's pullbacks when done.
+    static func run(from root: Node, seed: Tensor, keep: Set<ObjectIdentifier> = [],
+                    deliver: (Node, Tensor) -> Void) {
+        withoutGradient {
+            let order = topologicalOrder(from: root)
+            var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
+            for node in order.reversed() {
+                let id = ObjectIdentifier(node)
+                guard let g = grads.removeValue(forKey: id) else { continue }
+                if node.pullback == nil || keep.contains(id) { deliver(node, g) }
+                guard let pullback = node.pullback else { continue }
+                let inputGrads = pullback(g)
+                precondition(inputGrads.count == node.inputs.count,
+                             "\(node.op): pullback returned \(inputGrads.count) gradients for \(node.inputs.count) inputs")
+                for (i, input) in node.inputs.enumerated() {
+                    guard let input, let ig = inputGrads[i] else { continue }
+                    let reduced = unbroadcast(ig, to: node.inputShapes[i], op: node.op)
+                    let key = ObjectIdentifier(input)
+                    if let existing = grads[key] { grads[key] = existing + reduced } else { grads[key] = reduced }
+                }
+            }
+            for node in order where node.pullback != nil {
+                node.pullback = nil
+                node.inputs = []
+            }
+        }
+    }
+
+    /// Sums a gradient over the dimensions its input was broadcast along, then gives it the input's shape.
+    static func unbroadcast(_ g: Tensor, to shape: [Int], op: String) -> Tensor {
+        if g.shape == shape { return g }
+        precondition(g.rank >= shape.count, "\(op): gradient of shape \(g.shape) cannot reduce to input shape \(shape)")
+        let off = g.rank - shape.count
+        var axes: [Int] = Array(0..<off)
+        for d in 0..<shape.count where shape[d] == 1 && g.shape[d + off] != 1 { axes.append(d + off) }
+        let summed = axes.isEmpty ? g : g.sum(alongAxes: axes)
+        return summed.reshaped(to: shape)
+    }
+}
+
+extension Tensor {
+    /// Back-propagates from this scalar (one-element) result: adds d(self)/d(leaf) to ``grad`` of every leaf that
+    /// requires a gradient, then frees the recorded graph.
+    ///
+    /// ```swift
+    /// var x = Tensor([1, 1]); x.requiresGradient = true
+    /// let f = (x * x * Tensor([3, 1])).sum()  // 3x₁² + x₂²
+    /// f.backward()
+    /// x.grad!  // [6.0, 2.0]
+    /// ```
+    public func backward() {
+        precondition(count == 1, "backward: needs a one-element result, got shape \(shape); reduce it first (e.g. sum())")
+        guard let root = node else {
+            preconditionFailure("backward: this tensor does not require a gradient (no input was marked requiresGradient)")
+        }
+        Backpropagation.run(from: root, seed: Tensor.ones(shape, dtype: dtype)) { node, g in
+            guard node.isLeaf else { return }
+            node.grad = node.grad.map { $0 + g } ?? g
+        }
+    }
+}
+
+/// The gradients of a scalar `loss` with respect to `variables`, without touching their ``Tensor/grad``
+/// (TensorFlow's `GradientTape.gradient`). A variable that `loss` does not depend on gets zeros. Frees the graph.
+///
+/// ```swift
+/// var w = Tensor([2]); w.requiresGradient = true
+/// let loss = (w * w).sum()
+/// let (dw) = gradients(of: loss, withRespectTo: [w])[0]  // [4.0]
+/// ```
+public func gradients(of loss: Tensor, withRespectTo variables: [Tensor]) -> [Tensor] {
+    precondition(loss.count == 1, "gradients(of:withRespectTo:): loss must have one element, got shape \(loss.shape)")
+    var found: [ObjectIdentifier: Tensor] = [:]
+    if let root = loss.node {
+        let wanted = Set(variables.compactMap { $0.node.map(ObjectIdentifier.init) })
+        Backpropagation.run(from: root, seed: Tensor.ones(loss.shape, dtype: loss.dtype), keep: wanted) { node, g in
+            let id = ObjectIdentifier(node)
+            if wanted.contains(id) { found[id] = found[id].map { $0 + g } ?? g }
+        }
+    }
+    return variables.map { v in
+        v.node.flatMap { found[ObjectIdentifier($0)] } ?? Tensor.zeros(v.shape, dtype: v.dtype)
+    }
+}
+
+/// Evaluates `body` at `points` and returns its scalar value with the gradient for each point
+/// (Swift for TensorFlow's `valueWithGradient(at:in:)`). The points need not require gradients; they are not changed.
+///
+/// ```swift
+/// let (value, grads) = valueWithGradient(at: [Tensor([1]), Tensor([1])]) { v in
+///     (3 * v[0] * v[0] + v[1] * v[1]).sum()
+/// }
+/// // value 4, grads [[6.0], [2.0]]
+/// ```
+public func valueWithGradient(at points: [Tensor], in body: ([Tensor]) -> Tensor) -> (value: Tensor, gradients: [Tensor]) {
+    let leaves = points.map { p -> Tensor in
+        var leaf = p.detached
+        leaf.requiresGradient = true
+        return leaf
+    }
+    let value = GradientMode.$isRecording.withValue(true) { body(leaves) }
+    return (value.detached, gradients(of: value, withRespectTo: leaves))
+}
+
+/// The one-point form of ``valueWithGradient(at:in:)``.
+///
+/// ```swift
+/// let (y, dy) = valueWithGradient(at: Tensor([2])) { ($0 * $0).sum() }  // 4, [4.0]
+/// ```
+public func valueWithGradient(at point: Tensor, in body: (Tensor) -> Tensor) -> (value: Tensor, gradient: Tensor) {
+    let (v, g) = valueWithGradient(at: [point]) { body($0[0]) }
+    return (v, g[0])
+}
+
+/// The gradient of scalar `body` at `point`.
+///
+/// ```swift
+/// let dy = gradient(at: Tensor([2])) { ($0 * $0).sum() }  // [4.0]
+/// ```
+public func gradient(at point: Tensor, in body: (Tensor) -> Tensor) -> Tensor {
+    valueWithGradient(at: point, in: body).gradient
+}

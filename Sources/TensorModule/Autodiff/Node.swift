@@ -1,0 +1,83 @@
+/// One entry of the autodiff tape: the op that made a tensor, the nodes of its inputs, and its pullback.
+///
+/// A pullback captures input and output *values* (tensors without nodes), never the node that owns it, so the
+/// graph is a DAG that ARC frees; ``Tensor/backward()`` also drops every pullback once it has run.
+final class Node {
+    let op: String
+    var inputs: [Node?]
+    var inputShapes: [[Int]]
+    var pullback: ((Tensor) -> [Tensor?])?
+    /// The accumulated gradient, kept on leaves (tensors the user marked with `requiresGradient`).
+    var grad: Tensor?
+    var isLeaf: Bool { pullback == nil && inputs.isEmpty && op == "leaf" }
+
+    init(leaf: ()) {
+        op = "leaf"
+        inputs = []
+        inputShapes = []
+    }
+
+    init(op: String, inputs: [Node?], inputShapes: [[Int]], pullback: @escaping (Tensor) -> [Tensor?]) {
+        self.op = op
+        self.inputs = inputs
+        self.inputShapes = inputShapes
+        self.pullback = pullback
+    }
+}
+
+/// Whether ops record themselves on the tape. Off inside ``withoutGradient(_:)`` and while a backward pass runs.
+public enum GradientMode {
+    @TaskLocal static var isRecording = true
+
+    /// True unless the caller is inside ``withoutGradient(_:)`` (or a backward pass).
+    public static var isEnabled: Bool { isRecording }
+}
+
+/// Runs `body` without recording anything on the autodiff tape: the tensors it makes have no gradient history.
+/// Use it for inference and for parameter updates.
+///
+/// ```swift
+/// let prediction = withoutGradient { model(x) }
+/// ```
+public func withoutGradient<R>(_ body: () throws -> R) rethrows -> R {
+    try GradientMode.$isRecording.withValue(false, operation: body)
+}
+
+extension Tensor {
+    /// Whether this tensor takes part in differentiation: a leaf you marked, or a result computed from one.
+    /// Setting it to true on a tensor makes it a leaf whose ``grad`` `backward()` fills; false detaches it.
+    public var requiresGradient: Bool {
+        get { node != nil }
+        set {
+            if newValue {
+                if node == nil { node = Node(leaf: ()) }
+            } else {
+                node = nil
+            }
+        }
+    }
+
+    /// The gradient accumulated by ``backward()`` on a leaf (nil before any backward pass, or for non-leaves).
+    /// Gradients add up over several backward passes, as in PyTorch; set it to nil to reset it.
+    public var grad: Tensor? {
+        get { node?.grad }
+        nonmutating set { node?.grad = newValue }
+    }
+
+    /// The same values with no gradient history (shares the buffer).
+    public var detached: Tensor { Tensor(shape: shape, storage: storage) }
+
+    /// Attaches a tape node to this op's output when gradients are being recorded and an input needs one.
+    /// The pullback maps the upstream gradient (shaped like the output) to one gradient per input, shaped like the
+    /// output or like the input: the engine sums broadcast dimensions away itself.
+    func recorded(_ op: String, inputs: [Tensor], _ pullback: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+        guard GradientMode.isRecording, inputs.contains(where: { $0.node != nil }) else { return self }
+        var out = self
+        out.node = Node(op: op, inputs: inputs.map(\.node), inputShapes: inputs.map(\.shape), pullback: pullback)
+        return out
+    }
+
+    mutating func record(_ op: String, inputs: [Tensor], _ pullback: @escaping (Tensor) -> [Tensor?]) {
+        self = recorded(op, inputs: inputs, pullback)
+    }
+}

@@ -1,0 +1,57 @@
+import Glibc
+
+/// The element type of a ``Tensor``.
+///
+/// `float32` is what models train in; `float64` is for gradient checks and for users who want the extra precision.
+/// Every op exists for both; the two operands of a binary op must have the same type (convert with
+/// ``Tensor/converted(to:)``).
+///
+/// ```swift
+/// let x = Tensor.zeros([2, 3], dtype: .float64)
+/// print(x.dtype)  // float64
+/// ```
+public enum DType: String, Sendable, CaseIterable, Codable {
+    case float32
+    case float64
+
+    /// Bytes per element.
+    public var byteCount: Int {
+        switch self {
+        case .float32: return 4
+        case .float64: return 8
+        }
+    }
+}
+
+/// A floating-point type a ``Tensor`` can hold: `Float` or `Double`.
+///
+/// The math functions are spelled out here so kernels written once, generically, specialise to direct libm calls.
+public protocol TensorScalar: BinaryFloatingPoint, Sendable, CustomStringConvertible {
+    static var dtype: DType { get }
+    static func exp(_ x: Self) -> Self
+    static func expm1(_ x: Self) -> Self
+    static func log(_ x: Self) -> Self
+    static func log1p(_ x: Self) -> Self
+    static func tanh(_ x: Self) -> Self
+    static func pow(_ x: Self, _ y: Self) -> Self
+}
+
+extension Float: TensorScalar {
+    public static var dtype: DType { .float32 }
+    @inline(__always) public static func exp(_ x: Float) -> Float { Glibc.expf(x) }
+    @inline(__always) public static func expm1(_ x: Float) -> Float { Glibc.expm1f(x) }
+    @inline(__always) public static func log(_ x: Float) -> Float { Glibc.logf(x) }
+    @inline(__always) public static func log1p(_ x: Float) -> Float { Glibc.log1pf(x) }
+    @inline(__always) public static func tanh(_ x: Float) -> Float { Glibc.tanhf(x) }
+    @inline(__always) public static func pow(_ x: Float, _ y: Float) -> Float { Glibc.powf(x, y) }
+}
+
+extension Double: TensorScalar {
+    public static var dtype: DType { .float64 }
+    @inline(__always) public static func exp(_ x: Double) -> Double { Glibc.exp(x) }
+    @inline(__always) public static func expm1(_ x: Double) -> Double { Glibc.expm1(x) }
+    @inline(__always) public static func log(_ x: Double) -> Double { Glibc.log(x) }
+    @inline(__always) public static func log1p(_ x: Double) -> Double { Glibc.log1p(x) }
+    @inline(__always) public static func tanh(_ x: Double) -> Double { Glibc.tanh(x) }
+    @inline(__always) public static func pow(_ x: Double, _ y: Double) -> Double { Glibc.pow(x, y) }
+}

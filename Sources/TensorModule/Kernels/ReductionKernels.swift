@@ -1,0 +1,75 @@
+/// Reductions along a set of axes.
+enum ReduceOp {
+    case sum, max, min
+}
+
+extension Kernels {
+    /// Reduces `x` (of `shape`) along `axes` into `out` (the kept-dimension shape, fully overwritten).
+    static func reduce<T: TensorScalar>(_ op: ReduceOp, _ x: UnsafePointer<T>, shape: [Int], axes: [Int],
+                                        _ out: UnsafeMutablePointer<T>) {
+        var outShape = shape
+        for a in axes { outShape[a] = 1 }
+        let outCount = Shapes.count(outShape)
+        switch op {
+        case .sum: out.initialize(repeating: 0, count: outCount)
+        case .max: out.initialize(repeating: -T.infinity, count: outCount)
+        case .min: out.initialize(repeating: T.infinity, count: outCount)
+        }
+        if Shapes.count(shape) == 0 { return }
+        let plan = StridedPlan(shape: shape, operandStrides: [
+            Shapes.strides(shape), StridedPlan.broadcastStrides(outShape, to: shape),
+        ])
+        switch op {
+        case .sum: reduce(x, out, plan, { $0 + $1 }, lanes: true)
+        // NaN wins: once the accumulator or an element is NaN the result is NaN.
+        case .max: reduce(x, out, plan, { ($0.isNaN || $0 >= $1) ? $0 : $1 }, lanes: false)
+        case .min: reduce(x, out, plan, { ($0.isNaN || $0 <= $1) ? $0 : $1 }, lanes: false)
+        }
+    }
+
+    @inline(__always)
+    static func reduce<T: TensorScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ plan: StridedPlan,
+                                        _ f: (T, T) -> T, lanes: Bool) {
+        let so = plan.innerStride(1)
+        plan.forEachRow { off, m in
+            let p = x + off[0], o = out + off[1]
+            if so == 0 {
+                var acc = o[0]
+                if lanes && m >= 8 {
+                    // Four partial sums: shorter dependency chains, and less rounding error than one running sum.
+                    var a0: T = 0, a1: T = 0, a2: T = 0, a3: T = 0
+                    var j = 0
+                    while j + 4 <= m {
+                        a0 = f(a0, p[j]); a1 = f(a1, p[j + 1]); a2 = f(a2, p[j + 2]); a3 = f(a3, p[j + 3])
+                        j += 4
+                    }
+                    while j < m { a0 = f(a0, p[j]); j += 1 }
+                    acc = f(acc, f(f(a0, a1), f(a2, a3)))
+                } else {
+                    for j in 0..<m { acc = f(acc, p[j]) }
+                }
+                o[0] = acc
+            } else {
+                for j in 0..<m { o[j * so] = f(o[j * so], p[j]) }
+            }
+        }
+    }
+
+    /// Index of the largest element along one axis of `x`, viewed as (outer, n, inner); NaN counts as largest.
+    static func argmax<T: TensorScalar>(_ x: UnsafePointer<T>, outer: Int, n: Int, inner: Int,
+                                        _ out: UnsafeMutablePointer<T>) {
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let base = x + o * n * inner + i
+                var best = 0
+                var bestValue = base[0]
+                for j in 1..<max(n, 1) {
+                    let v = base[j * inner]
+                    if bestValue.isNaN { break }
+                    if v > bestValue || v.isNaN { best = j; bestValue = v }
+                }
+                out[o * inner + i] = T(best)
+            }
+        }
+    }
+}

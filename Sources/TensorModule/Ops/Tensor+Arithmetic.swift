@@ -1,0 +1,77 @@
+// + − × ÷, negation and powers, with NumPy broadcasting. Scalars on either side take the tensor's element type.
+// Pullbacks return gradients shaped like the output; the engine sums broadcast dimensions away.
+
+extension Tensor {
+    /// Elementwise sum, broadcasting.
+    public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
+        applying(.add, lhs, rhs, name: "add").recorded("add", inputs: [lhs, rhs]) { g in [g, g] }
+    }
+
+    /// Elementwise difference, broadcasting.
+    public static func - (lhs: Tensor, rhs: Tensor) -> Tensor {
+        applying(.subtract, lhs, rhs, name: "subtract").recorded("subtract", inputs: [lhs, rhs]) { g in [g, -g] }
+    }
+
+    /// Elementwise product, broadcasting.
+    public static func * (lhs: Tensor, rhs: Tensor) -> Tensor {
+        let needL = lhs.requiresGradient, needR = rhs.requiresGradient
+        return applying(.multiply, lhs, rhs, name: "multiply").recorded("multiply", inputs: [lhs, rhs]) { g in
+            [needL ? g * rhs : nil, needR ? g * lhs : nil]
+        }
+    }
+
+    /// Elementwise quotient, broadcasting.
+    public static func / (lhs: Tensor, rhs: Tensor) -> Tensor {
+        let needL = lhs.requiresGradient, needR = rhs.requiresGradient
+        return applying(.divide, lhs, rhs, name: "divide").recorded("divide", inputs: [lhs, rhs]) { g in
+            [needL ? g / rhs : nil, needR ? -(g * lhs) / (rhs * rhs) : nil]
+        }
+    }
+
+    /// Elementwise negation.
+    public static prefix func - (x: Tensor) -> Tensor {
+        x.applying(.negate).recorded("negate", inputs: [x]) { g in [-g] }
+    }
+
+    public static func + (lhs: Tensor, rhs: Double) -> Tensor { lhs + lhs.scalarLike(rhs) }
+    public static func + (lhs: Double, rhs: Tensor) -> Tensor { rhs.scalarLike(lhs) + rhs }
+    public static func - (lhs: Tensor, rhs: Double) -> Tensor { lhs - lhs.scalarLike(rhs) }
+    public static func - (lhs: Double, rhs: Tensor) -> Tensor { rhs.scalarLike(lhs) - rhs }
+    public static func * (lhs: Tensor, rhs: Double) -> Tensor { lhs * lhs.scalarLike(rhs) }
+    public static func * (lhs: Double, rhs: Tensor) -> Tensor { rhs.scalarLike(lhs) * rhs }
+    public static func / (lhs: Tensor, rhs: Double) -> Tensor { lhs / lhs.scalarLike(rhs) }
+    public static func / (lhs: Double, rhs: Tensor) -> Tensor { rhs.scalarLike(lhs) / rhs }
+
+    /// `self` raised to the power `exponent`, elementwise and broadcasting. The gradient with respect to the
+    /// exponent is `y · log(self)`, so it is defined for positive bases only.
+    ///
+    /// ```swift
+    /// Tensor([2, 3]).pow(Tensor([3, 2]))  // [8.0, 9.0]
+    /// ```
+    public func pow(_ exponent: Tensor) -> Tensor {
+        let base = self
+        let needB = requiresGradient, needE = exponent.requiresGradient
+        let y = Tensor.applying(.pow, base, exponent, name: "pow")
+        return y.recorded("pow", inputs: [base, exponent]) { g in
+            [needB ? g * exponent * base.pow(exponent - 1) : nil, needE ? g * y * base.log() : nil]
+        }
+    }
+
+    /// `self` raised to a constant power, elementwise.
+    ///
+    /// ```swift
+    /// Tensor([2, 3]).pow(2)  // [4.0, 9.0]
+    /// ```
+    public func pow(_ exponent: Double) -> Tensor {
+        let x = self
+        return applying(.powScalar(exponent)).recorded("powScalar", inputs: [x]) { g in
+            [g * exponent * x.applying(.powScalar(exponent - 1))]
+        }
+    }
+
+    /// Elementwise square, `x²`.
+    public func squared() -> Tensor {
+        let x = self
+        return applying(.square).recorded("squared", inputs: [x]) { g in [g * x * 2] }
+    }
+}

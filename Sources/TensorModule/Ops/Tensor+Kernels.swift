@@ -1,0 +1,68 @@
+// Forward evaluation of the kernels on tensors: dtype dispatch, shape validation and output allocation.
+// The differentiable ops in the other files call these and record their pullbacks.
+
+extension Tensor {
+    func applying(_ op: UnaryOp) -> Tensor {
+        let out = Tensor(uninitialized: shape, dtype: dtype)
+        withExtendedLifetime(self) {
+            switch dtype {
+            case .float32: Kernels.unary(op, pointer(Float.self), out.pointer(Float.self), count)
+            case .float64: Kernels.unary(op, pointer(Double.self), out.pointer(Double.self), count)
+            }
+        }
+        return out
+    }
+
+    static func applying(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, name: String) -> Tensor {
+        validate { () throws(ShapeError) in try Shapes.checkSameDType(a.dtype, b.dtype, op: name) }
+        let layout = BroadcastLayout(a.shape, b.shape, op: name)
+        let out = Tensor(uninitialized: layout.shape, dtype: a.dtype)
+        withExtendedLifetime((a, b)) {
+            switch a.dtype {
+            case .float32: Kernels.binary(op, a.pointer(Float.self), b.pointer(Float.self), out.pointer(Float.self), layout)
+            case .float64: Kernels.binary(op, a.pointer(Double.self), b.pointer(Double.self), out.pointer(Double.self), layout)
+            }
+        }
+        return out
+    }
+
+    /// A scalar of this tensor's element type.
+    func scalarLike(_ value: Double) -> Tensor { Tensor(scalar: value, dtype: dtype) }
+
+    func reducing(_ op: ReduceOp, axes: [Int], keepingDimensions: Bool) -> Tensor {
+        var kept = shape
+        for a in axes { kept[a] = 1 }
+        var out = Tensor(uninitialized: kept, dtype: dtype)
+        withExtendedLifetime(self) {
+            switch dtype {
+            case .float32: Kernels.reduce(op, pointer(Float.self), shape: shape, axes: axes, out.pointer(Float.self))
+            case .float64: Kernels.reduce(op, pointer(Double.self), shape: shape, axes: axes, out.pointer(Double.self))
+            }
+        }
+        if !keepingDimensions { out.shape = shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element) }
+        return out
+    }
+
+    /// A copy of `self` broadcast to `target` (forward only).
+    func broadcastCopy(to target: [Int]) -> Tensor {
+        if target == shape { return detached }
+        let out = Tensor(uninitialized: target, dtype: dtype)
+        let plan = StridedPlan(shape: target, operandStrides: [
+            Shapes.strides(target), StridedPlan.broadcastStrides(shape, to: target),
+        ])
+        withExtendedLifetime(self) {
+            switch dtype {
+            case .float32: Kernels.expand(pointer(Float.self), out.pointer(Float.self), plan)
+            case .float64: Kernels.expand(pointer(Double.self), out.pointer(Double.self), plan)
+            }
+        }
+        return out
+    }
+
+    /// Reinterprets the same buffer with another shape of equal count (no copy, no record).
+    func withShape(_ newShape: [Int]) -> Tensor {
+        var t = detached
+        t.shape = newShape
+        return t
+    }
+}

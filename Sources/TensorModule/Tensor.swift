@@ -1,0 +1,192 @@
+/// An n-dimensional, row-major array of `Float` or `Double` with value semantics and reverse-mode autodiff.
+///
+/// Copies share their buffer until one of them is written (copy-on-write). A tensor that requires a gradient (a leaf
+/// you marked, or the result of an op on one) is recorded on the autodiff tape; ``backward()`` on a scalar result fills
+/// ``grad`` of every leaf that led to it.
+///
+/// ```swift
+/// var w = Tensor(shape: [2], scalars: [3, -2] as [Float])
+/// w.requiresGradient = true
+/// let loss = (w * w).sum()
+/// loss.backward()
+/// print(w.grad!)  // [6.0, -4.0]
+/// ```
+public struct Tensor {
+    /// The size of each dimension; `[]` for a scalar.
+    public internal(set) var shape: [Int]
+    var storage: TensorStorage
+    /// The tape node when this tensor takes part in differentiation.
+    var node: Node?
+
+    init(shape: [Int], storage: TensorStorage, node: Node? = nil) {
+        self.shape = shape
+        self.storage = storage
+        self.node = node
+    }
+
+    /// An uninitialised tensor of `shape`, for kernels to fill.
+    init(uninitialized shape: [Int], dtype: DType) {
+        self.init(shape: shape, storage: TensorStorage(dtype: dtype, count: Shapes.count(shape)))
+    }
+
+    /// Element type.
+    public var dtype: DType { storage.dtype }
+    /// Number of elements.
+    public var count: Int { storage.count }
+    /// Number of dimensions.
+    public var rank: Int { shape.count }
+
+    /// Makes the buffer unshared before an in-place write.
+    mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+    }
+
+    @inline(__always) func pointer<T: TensorScalar>(_ t: T.Type) -> UnsafeMutablePointer<T> { storage.pointer(t) }
+}
+
+// MARK: - Creation from values
+
+extension Tensor {
+    /// A tensor of `shape` holding `scalars` in row-major order; the element type follows the array's.
+    ///
+    /// ```swift
+    /// let m = Tensor(shape: [2, 2], scalars: [1, 2, 3, 4] as [Float])
+    /// ```
+    public init<T: TensorScalar>(shape: [Int], scalars: [T]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor(shape:scalars:): negative dimension in \(shape)")
+        precondition(Shapes.count(shape) == scalars.count,
+                     "Tensor(shape:scalars:): shape \(shape) needs \(Shapes.count(shape)) scalars, got \(scalars.count)")
+        self.init(uninitialized: shape, dtype: T.dtype)
+        let p = pointer(T.self)
+        scalars.withUnsafeBufferPointer { src in
+            if let base = src.baseAddress { p.update(from: base, count: src.count) }
+        }
+    }
+
+    /// A tensor of `shape` from `Double` values stored as `dtype`.
+    ///
+    /// ```swift
+    /// let x = Tensor(shape: [3], values: [1, 2, 3], dtype: .float32)
+    /// ```
+    public init(shape: [Int], values: [Double], dtype: DType = .float32) {
+        switch dtype {
+        case .float32: self.init(shape: shape, scalars: values.map { Float($0) })
+        case .float64: self.init(shape: shape, scalars: values)
+        }
+    }
+
+    /// A 1-D tensor of `values`.
+    ///
+    /// ```swift
+    /// let v = Tensor([1, 2, 3])  // float32, shape [3]
+    /// ```
+    public init(_ values: [Double], dtype: DType = .float32) {
+        self.init(shape: [values.count], values: values, dtype: dtype)
+    }
+
+    /// A 2-D tensor from rows of equal length.
+    ///
+    /// ```swift
+    /// let m = Tensor(rows: [[1, 2], [3, 4]])  // shape [2, 2]
+    /// ```
+    public init(rows: [[Double]], dtype: DType = .float32) {
+        let width = rows.first?.count ?? 0
+        precondition(rows.allSatisfy { $0.count == width }, "Tensor(rows:): rows have different lengths")
+        self.init(shape: [rows.count, width], values: rows.flatMap { $0 }, dtype: dtype)
+    }
+
+    /// A scalar (rank-0) tensor.
+    ///
+    /// ```swift
+    /// let s = Tensor(scalar: 2.5)
+    /// ```
+    public init(scalar: Double, dtype: DType = .float32) {
+        self.init(shape: [], values: [scalar], dtype: dtype)
+    }
+
+    /// The elements in row-major order, converted to `T`.
+    ///
+    /// ```swift
+    /// let xs: [Float] = Tensor([1, 2]).scalars(as: Float.self)
+    /// ```
+    public func scalars<T: TensorScalar>(as _: T.Type) -> [T] {
+        withExtendedLifetime(storage) {
+            switch dtype {
+            case .float32: return Self.convert(pointer(Float.self), count: count, to: T.self)
+            case .float64: return Self.convert(pointer(Double.self), count: count, to: T.self)
+            }
+        }
+    }
+
+    /// The elements in row-major order as `Double`.
+    public var values: [Double] { scalars(as: Double.self) }
+
+    /// The single element of a one-element tensor, as `Double` (like PyTorch's `item()`).
+    public var scalar: Double {
+        precondition(count == 1, "scalar: tensor of shape \(shape) has \(count) elements, not 1")
+        return self[flat: 0]
+    }
+
+    /// The element at a flat (row-major) offset, as `Double`.
+    public subscript(flat index: Int) -> Double {
+        precondition(index >= 0 && index < count, "subscript: flat index \(index) out of range for \(count) elements")
+        return withExtendedLifetime(storage) {
+            switch dtype {
+            case .float32: return Double(pointer(Float.self)[index])
+            case .float64: return pointer(Double.self)[index]
+            }
+        }
+    }
+
+    /// The element at a multi-dimensional index, as `Double`.
+    ///
+    /// ```swift
+    /// let m = Tensor(rows: [[1, 2], [3, 4]])
+    /// m[1, 0]  // 3.0
+    /// ```
+    public subscript(_ index: Int...) -> Double {
+        precondition(index.count == rank, "subscript: \(index.count) indices for a tensor of rank \(rank)")
+        var flat = 0
+        for (i, d) in zip(index, shape) {
+            precondition(i >= 0 && i < d, "subscript: index \(index) out of range for shape \(shape)")
+            flat = flat * d + i
+        }
+        return self[flat: flat]
+    }
+
+    /// The same values with element type `dtype` (a copy, unless the type already matches). Differentiable.
+    public func converted(to dtype: DType) -> Tensor {
+        if dtype == self.dtype { return self }
+        var out = Tensor(uninitialized: shape, dtype: dtype)
+        withExtendedLifetime(storage) {
+            switch dtype {
+            case .float32:
+                let src = pointer(Double.self), dst = out.pointer(Float.self)
+                for i in 0..<count { dst[i] = Float(src[i]) }
+            case .float64:
+                let src = pointer(Float.self), dst = out.pointer(Double.self)
+                for i in 0..<count { dst[i] = Double(src[i]) }
+            }
+        }
+        let from = self.dtype
+        out.record("converted", inputs: [self]) { g in [g.converted(to: from)] }
+        return out
+    }
+
+    static func convert<S: TensorScalar, T: TensorScalar>(_ p: UnsafePointer<S>, count: Int, to _: T.Type) -> [T] {
+        if S.self == T.self {
+            return Array(UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: T.self), count: count))
+        }
+        return [T](unsafeUninitializedCapacity: count) { buf, n in
+            for i in 0..<count { buf[i] = T(p[i]) }
+            n = count
+        }
+    }
+}
+
+extension Tensor: Equatable {
+    /// Same shape, element type and values (NaN ≠ NaN, as for the scalars).
+    public static func == (lhs: Tensor, rhs: Tensor) -> Bool {
+        lhs.shape == rhs.shape && lhs.dtype == rhs.dtype && lhs.values == rhs.values
+    }
+}
