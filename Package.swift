@@ -25,7 +25,9 @@ let package = Package(
         ]),
         // Micro-benchmarks (`make bench`), always built in release.
         .executableTarget(name: "Benchmarks", dependencies: ["NeuralKit", "CBLAS"]),
-        .testTarget(name: "TensorModuleTests", dependencies: ["NeuralKit"]),
+        // Shared test helpers: closeness checks, naive reference implementations, seeded data.
+        .target(name: "_TestSupport", dependencies: ["NeuralKit"], path: "Tests/_TestSupport"),
+        .testTarget(name: "TensorModuleTests", dependencies: ["NeuralKit", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -20,8 +20,17 @@ extension Tensor {
         let needA = a.requiresGradient, needB = b.requiresGradient
         return out.recorded("matmul", inputs: [a, b]) { g in
             // C = op(A)·op(B): d op(A) = G·op(B)ᵀ and d op(B) = op(A)ᵀ·G, transposed back when op transposed.
-            let da = !needA ? nil : ta ? b.matmul(g, transposingSelf: tb, transposingOther: true)
-                                       : g.matmul(b, transposingOther: !tb)
+            var da: Tensor? = nil
+            if needA {
+                if !ta {
+                    da = g.matmul(b, transposingOther: !tb)
+                } else if b.rank == 2 && a.rank == 3 {
+                    // op(B)·Gᵀ per batch entry, as (G·op(B)ᵀ)ᵀ since the 2-D factor cannot lead a batched product.
+                    da = g.matmul(b, transposingOther: !tb).permuted([0, 2, 1])
+                } else {
+                    da = b.matmul(g, transposingSelf: tb, transposingOther: true)
+                }
+            }
             var db: Tensor? = nil
             if needB {
                 if a.rank == 3 && b.rank == 2 {

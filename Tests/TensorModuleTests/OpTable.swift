@@ -1,0 +1,136 @@
+import Testing
+import NeuralKit
+import _TestSupport
+
+/// One row of the gradient-check table: a public differentiable op applied to inputs of given shapes.
+struct OpCase: CustomTestStringConvertible, Sendable {
+    /// The public API name the row covers (as declared: `exp`, `+`, `prefix -`, …).
+    let name: String
+    let shapes: [[Int]]
+    /// Inputs are drawn uniformly from this range…
+    var domain: ClosedRange<Double> = -2...2
+    /// …and kept this far from zero (for ops with a kink or a pole at 0).
+    var gap: Double = 0
+    let apply: @Sendable ([Tensor]) -> Tensor
+
+    var testDescription: String { "\(name) \(shapes.map { "\($0)" }.joined(separator: "×"))" }
+
+    func inputs(seed: UInt64, dtype: DType = .float64) -> [Tensor] {
+        shapes.enumerated().map { i, s in
+            randomTensor(s, seed: seed &+ UInt64(i) &* 7919, in: domain, awayFromZero: gap, dtype: dtype)
+        }
+    }
+}
+
+/// The broadcast pairs every binary op is checked on (the issue's list plus scalars and size-1 dimensions).
+let broadcastPairs: [[[Int]]] = [
+    [[3, 1], [1, 4]], [[2, 3], [3]], [[1], [5]], [[2, 1, 4], [3, 1]],
+    [[], [2, 3]], [[2, 3], []], [[], []], [[1, 1], [1]], [[2, 3], [2, 3]],
+]
+let unaryShapes: [[Int]] = [[], [1], [2, 3], [2, 1, 4]]
+
+func binaryRows(_ name: String, domain: ClosedRange<Double> = -2...2, gap: Double = 0,
+                _ f: @escaping @Sendable (Tensor, Tensor) -> Tensor) -> [OpCase] {
+    broadcastPairs.map { OpCase(name: name, shapes: $0, domain: domain, gap: gap) { f($0[0], $0[1]) } }
+}
+
+func unaryRows(_ name: String, domain: ClosedRange<Double> = -2...2, gap: Double = 0,
+               _ f: @escaping @Sendable (Tensor) -> Tensor) -> [OpCase] {
+    unaryShapes.map { OpCase(name: name, shapes: [$0], domain: domain, gap: gap) { f($0[0]) } }
+}
+
+func reductionRows(_ name: String, _ f: @escaping @Sendable (Tensor, [Int]?, Bool) -> Tensor) -> [OpCase] {
+    let axes: [[Int]?] = [nil, [0], [1, 2], [-1]]
+    return axes.flatMap { ax in
+        [false, true].map { keep in OpCase(name: name, shapes: [[2, 3, 4]]) { f($0[0], ax, keep) } }
+    } + [OpCase(name: name, shapes: [[]]) { f($0[0], nil, false) }]
+}
+
+/// Every public differentiable op of TensorModule, with at least one row. `OpCoverageTests` fails when a public op
+/// has no row here (or in `nonDifferentiableOps`).
+let opTable: [OpCase] =
+    binaryRows("+") { $0 + $1 } + binaryRows("-") { $0 - $1 } + binaryRows("*") { $0 * $1 }
+    + binaryRows("/", gap: 0.5) { $0 / $1 }
+    + binaryRows("pow", domain: 0.5...2) { $0.pow($1) }
+    + binaryRows("maximum") { $0.maximum($1) } + binaryRows("minimum") { $0.minimum($1) }
+    + [
+        OpCase(name: "+", shapes: [[2, 3]]) { $0[0] + 1.5 }, OpCase(name: "+", shapes: [[2, 3]]) { 1.5 + $0[0] },
+        OpCase(name: "-", shapes: [[2, 3]]) { $0[0] - 1.5 }, OpCase(name: "-", shapes: [[2, 3]]) { 1.5 - $0[0] },
+        OpCase(name: "*", shapes: [[2, 3]]) { $0[0] * 3 }, OpCase(name: "*", shapes: [[2, 3]]) { 3 * $0[0] },
+        OpCase(name: "/", shapes: [[2, 3]]) { $0[0] / 4 },
+        OpCase(name: "/", shapes: [[2, 3]], gap: 0.5) { 2 / $0[0] },
+        // x used twice: the engine must add both paths' gradients.
+        OpCase(name: "*", shapes: [[2, 3]]) { $0[0] * $0[0] },
+    ]
+    + unaryRows("prefix -") { -$0 }
+    + unaryRows("exp") { $0.exp() } + unaryRows("log", domain: 0.2...3) { $0.log() }
+    + unaryRows("sqrt", domain: 0.2...3) { $0.sqrt() }
+    + unaryRows("abs", gap: 0.1) { $0.abs() } + unaryRows("sign", gap: 0.1) { $0.sign() }
+    + unaryRows("squared") { $0.squared() }
+    + unaryRows("pow", domain: 0.2...3) { $0.pow(2.5) } + unaryRows("pow") { $0.pow(3) }
+    + unaryRows("clamped", gap: 0.1) { $0.clamped(lowerBound: -1.05, upperBound: 0.95) }
+    + unaryRows("sigmoid") { $0.sigmoid() } + unaryRows("tanh") { $0.tanh() }
+    + unaryRows("relu", gap: 0.1) { $0.relu() }
+    + unaryRows("leakyRelu", gap: 0.1) { $0.leakyRelu(alpha: 0.1) }
+    + unaryRows("elu", gap: 0.1) { $0.elu(alpha: 1.5) }
+    + unaryRows("softplus") { $0.softplus() }
+    + unaryRows("converted") { $0.converted(to: .float64) }
+    + [
+        OpCase(name: "softmax", shapes: [[3, 4]]) { $0[0].softmax() },
+        OpCase(name: "softmax", shapes: [[3, 4]]) { $0[0].softmax(alongAxis: 0) },
+        OpCase(name: "softmax", shapes: [[2, 3, 2]]) { $0[0].softmax(alongAxis: 1) },
+        OpCase(name: "logSoftmax", shapes: [[3, 4]]) { $0[0].logSoftmax() },
+        OpCase(name: "logSoftmax", shapes: [[2, 3, 2]]) { $0[0].logSoftmax(alongAxis: 1) },
+    ]
+    + reductionRows("logSumExp") { $0.logSumExp(alongAxes: $1, keepingDimensions: $2) }
+    + reductionRows("sum") { $0.sum(alongAxes: $1, keepingDimensions: $2) }
+    + reductionRows("mean") { $0.mean(alongAxes: $1, keepingDimensions: $2) }
+    + reductionRows("variance") { $0.variance(alongAxes: $1, keepingDimensions: $2) }
+    + reductionRows("max") { $0.max(alongAxes: $1, keepingDimensions: $2) }
+    + reductionRows("min") { $0.min(alongAxes: $1, keepingDimensions: $2) }
+    + [
+        OpCase(name: "select", shapes: [[2, 3], [2, 3]]) {
+            Tensor.select(Tensor(shape: [2, 3], values: [1, 0, 1, 0, 0, 1], dtype: .float64), $0[0], $0[1])
+        },
+        OpCase(name: "select", shapes: [[3, 1], [1, 4]]) {
+            Tensor.select(Tensor(shape: [3, 4], values: (0..<12).map { Double($0 % 2) }, dtype: .float64), $0[0], $0[1])
+        },
+        OpCase(name: "reshaped", shapes: [[2, 3]]) { $0[0].reshaped(to: [3, -1]) },
+        OpCase(name: "squeezed", shapes: [[2, 1, 3]]) { $0[0].squeezed() },
+        OpCase(name: "squeezed", shapes: [[1, 3, 1]]) { $0[0].squeezed(axes: [0]) },
+        OpCase(name: "unsqueezed", shapes: [[2, 3]]) { $0[0].unsqueezed(at: 1) },
+        OpCase(name: "unsqueezed", shapes: [[2, 3]]) { $0[0].unsqueezed(at: -1) },
+        OpCase(name: "permuted", shapes: [[2, 3, 4]]) { $0[0].permuted([2, 0, 1]) },
+        OpCase(name: "transposed", shapes: [[3, 4]]) { $0[0].transposed() },
+        OpCase(name: "expanded", shapes: [[3, 1]]) { $0[0].expanded(to: [2, 3, 4]) },
+        OpCase(name: "concatenating", shapes: [[2, 3], [2, 1], [2, 2]]) { Tensor.concatenating($0, alongAxis: 1) },
+        OpCase(name: "concatenating", shapes: [[1, 3], [2, 3]]) { Tensor.concatenating($0, alongAxis: 0) },
+        OpCase(name: "stacking", shapes: [[2, 3], [2, 3]]) { Tensor.stacking($0, alongAxis: 1) },
+        OpCase(name: "slice", shapes: [[4, 5]]) { $0[0].slice(alongAxis: 1, 1..<4) },
+        OpCase(name: "slice", shapes: [[4, 5, 2]]) { $0[0].slice(alongAxis: 0, 2..<4) },
+        OpCase(name: "gathering", shapes: [[4, 3]]) { $0[0].gathering(rows: [3, 0, 3, 1]) },
+        OpCase(name: "matmul", shapes: [[3, 4], [4, 5]]) { $0[0].matmul($0[1]) },
+        OpCase(name: "matmul", shapes: [[4, 3], [4, 5]]) { $0[0].matmul($0[1], transposingSelf: true) },
+        OpCase(name: "matmul", shapes: [[3, 4], [5, 4]]) { $0[0].matmul($0[1], transposingOther: true) },
+        OpCase(name: "matmul", shapes: [[4, 3], [5, 4]]) {
+            $0[0].matmul($0[1], transposingSelf: true, transposingOther: true)
+        },
+        OpCase(name: "matmul", shapes: [[2, 3, 4], [2, 4, 5]]) { $0[0].matmul($0[1]) },
+        OpCase(name: "matmul", shapes: [[2, 4, 3], [2, 5, 4]]) {
+            $0[0].matmul($0[1], transposingSelf: true, transposingOther: true)
+        },
+        OpCase(name: "matmul", shapes: [[2, 3, 4], [4, 5]]) { $0[0].matmul($0[1]) },
+        OpCase(name: "matmul", shapes: [[2, 4, 3], [5, 4]]) {
+            $0[0].matmul($0[1], transposingSelf: true, transposingOther: true)
+        },
+        // A small network: ops composed, values reused.
+        OpCase(name: "composite", shapes: [[4, 3], [3, 5], [5]]) { x in
+            (x[0].matmul(x[1]) + x[2]).tanh().logSoftmax().mean()
+        },
+    ]
+
+/// Public ops with no gradient, and why.
+let nonDifferentiableOps: [String: String] = [
+    ".<": "mask", ".<=": "mask", ".>": "mask", ".>=": "mask", ".==": "mask", ".!=": "mask",
+    "argmax": "integer result", "oneHot": "built from integer labels",
+]
