@@ -36,15 +36,21 @@ extension Kernels {
             if so == 0 {
                 var acc = o[0]
                 if lanes && m >= 8 {
-                    // Four partial sums: shorter dependency chains, and less rounding error than one running sum.
-                    var a0: T = 0, a1: T = 0, a2: T = 0, a3: T = 0
-                    var j = 0
-                    while j + 4 <= m {
-                        a0 = f(a0, p[j]); a1 = f(a1, p[j + 1]); a2 = f(a2, p[j + 2]); a3 = f(a3, p[j + 3])
-                        j += 4
+                    // Blocks of 512 summed with four partial sums each, then the block sums: shorter dependency
+                    // chains, and a rounding error that grows with log-ish depth instead of linearly in m.
+                    var start = 0
+                    while start < m {
+                        let end = Swift.min(start + 512, m)
+                        var a0: T = 0, a1: T = 0, a2: T = 0, a3: T = 0
+                        var j = start
+                        while j + 4 <= end {
+                            a0 = f(a0, p[j]); a1 = f(a1, p[j + 1]); a2 = f(a2, p[j + 2]); a3 = f(a3, p[j + 3])
+                            j += 4
+                        }
+                        while j < end { a0 = f(a0, p[j]); j += 1 }
+                        acc = f(acc, f(f(a0, a1), f(a2, a3)))
+                        start = end
                     }
-                    while j < m { a0 = f(a0, p[j]); j += 1 }
-                    acc = f(acc, f(f(a0, a1), f(a2, a3)))
                 } else {
                     for j in 0..<m { acc = f(acc, p[j]) }
                 }
