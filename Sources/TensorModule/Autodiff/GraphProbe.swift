@@ -1,0 +1,9 @@
+/// A read-only window on the tape for tests and debugging tools: lets a caller watch a tensor's node with a weak
+/// reference to prove the graph is freed.
+public enum GraphProbe {
+    /// The tape node of `tensor` as an opaque object (nil if it has none).
+    public static func node(of tensor: Tensor) -> AnyObject? { tensor.node }
+
+    /// How many inputs `tensor`'s node still references (0 after a backward pass freed it).
+    public static func inputCount(of tensor: Tensor) -> Int { tensor.node?.inputs.count ?? 0 }
+}

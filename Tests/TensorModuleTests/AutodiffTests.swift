@@ -1,0 +1,157 @@
+import Testing
+import NeuralKit
+import _TestSupport
+import Glibc
+
+@Suite struct AutodiffTests {
+    func scalar(_ v: Double) -> Tensor {
+        var t = Tensor(scalar: v, dtype: .float64)
+        t.requiresGradient = true
+        return t
+    }
+
+    /// F(x) = w2·relu(w1·x + b1) + b2, x = 3, target −12, loss (F(x) − y)².
+    @Test func lectureReluNetworkGradients() {
+        let (w1, w2, b1, b2) = (scalar(5), scalar(-1), scalar(0), scalar(1))
+        let loss = (w2 * (w1 * 3 + b1).relu() + b2 - -12).squared()
+        loss.backward()
+        #expect(loss.scalar == 4)
+        #expect(w2.grad?.scalar == -60)
+        #expect(b2.grad?.scalar == -4)
+        #expect(w1.grad?.scalar == 12)
+        #expect(b1.grad?.scalar == 4)
+    }
+
+    /// The same network with sigmoid: each gradient equals the chain rule written out by hand.
+    @Test func lectureSigmoidNetworkMatchesChainRule() {
+        let (w1v, w2v, b1v, b2v, x, y) = (5.0, -1.0, 0.0, 1.0, 3.0, -12.0)
+        let (w1, w2, b1, b2) = (scalar(w1v), scalar(w2v), scalar(b1v), scalar(b2v))
+        let loss = (w2 * (w1 * x + b1).sigmoid() + b2 - y).squared()
+        loss.backward()
+        let u = w1v * x + b1v
+        let s = 1 / (1 + Glibc.exp(-u))
+        let z = w2v * s + b2v
+        let tol = 1e-12
+        #expect(Swift.abs(loss.scalar - (z - y) * (z - y)) < tol)
+        #expect(Swift.abs(w2.grad!.scalar - 2 * (z - y) * s) < tol)
+        #expect(Swift.abs(b2.grad!.scalar - 2 * (z - y)) < tol)
+        #expect(Swift.abs(w1.grad!.scalar - 2 * (z - y) * w2v * s * (1 - s) * x) < tol)
+        #expect(Swift.abs(b1.grad!.scalar - 2 * (z - y) * w2v * s * (1 - s)) < tol)
+    }
+
+    @Test func quadraticGradient() {
+        let g = gradient(at: Tensor([1, 1], dtype: .float64)) { x in
+            3 * x.slice(alongAxis: 0, 0..<1).squared().sum() + x.slice(alongAxis: 0, 1..<2).squared().sum()
+        }
+        #expect(g.values == [6, 2])
+    }
+
+    /// −log softmax(z)_r has gradient y_i − 1 at the target r and y_i elsewhere.
+    @Test func softmaxCrossEntropyGradient() {
+        let z = Tensor([2.0, -1.0, 0.5, 3.0], dtype: .float64)
+        for r in 0..<4 {
+            let oneHot = Tensor.oneHot([r], classCount: 4, dtype: .float64).reshaped(to: [4])
+            let g = gradient(at: z) { -($0.softmax().log() * oneHot).sum() }
+            let y = z.softmax().values
+            let expected = (0..<4).map { $0 == r ? y[$0] - 1 : y[$0] }
+            expectClose(g, expected, absolute: 1e-12, relative: 1e-12, "target \(r)")
+            let viaLogSoftmax = gradient(at: z) { -($0.logSoftmax() * oneHot).sum() }
+            expectClose(viaLogSoftmax, expected, absolute: 1e-12, relative: 1e-12, "logSoftmax target \(r)")
+        }
+    }
+
+    @Test func gradientsOfValuesUsedTwiceAddUp() {
+        var x = Tensor([2, -3], dtype: .float64)
+        x.requiresGradient = true
+        let y = (x * x + x * 3).sum()   // d/dx = 2x + 3
+        y.backward()
+        #expect(x.grad?.values == [7, -3])
+    }
+
+    @Test func broadcastGradientsAreSummedBackToTheInputShape() {
+        var b = Tensor([1, 2, 3], dtype: .float64)
+        b.requiresGradient = true
+        let x = Tensor.ones([4, 3], dtype: .float64)
+        (x * b).sum().backward()
+        #expect(b.grad?.shape == [3])
+        #expect(b.grad?.values == [4, 4, 4])
+    }
+
+    @Test func backwardAccumulatesAcrossCallsLikePyTorch() {
+        var w = Tensor([1], dtype: .float64)
+        w.requiresGradient = true
+        (w * 2).sum().backward()
+        (w * 5).sum().backward()
+        #expect(w.grad?.values == [7])
+        w.grad = nil
+        #expect(w.grad == nil)
+    }
+
+    @Test func functionalGradientsLeaveGradUntouched() {
+        var w = Tensor([3], dtype: .float64), b = Tensor([1], dtype: .float64)
+        w.requiresGradient = true
+        b.requiresGradient = true
+        let unused = Tensor([9], dtype: .float64)
+        let loss = (w * w * b).sum()
+        let g = gradients(of: loss, withRespectTo: [w, b, unused])
+        #expect(g[0].values == [6] && g[1].values == [9] && g[2].values == [0])
+        #expect(w.grad == nil && b.grad == nil)
+    }
+
+    @Test func valueWithGradientWorksOnPlainTensors() {
+        let (value, grads) = valueWithGradient(at: [Tensor([1], dtype: .float64), Tensor([1], dtype: .float64)]) { v in
+            (3 * v[0] * v[0] + v[1] * v[1]).sum()
+        }
+        #expect(value.scalar == 4)
+        #expect(grads.map(\.values) == [[6], [2]])
+        #expect(!value.requiresGradient)
+    }
+
+    @Test func noGradientScopeRecordsNothing() {
+        var w = Tensor([1, 2])
+        w.requiresGradient = true
+        let y = withoutGradient { (w * 3).exp().sum() }
+        #expect(!y.requiresGradient)
+        let inside = withoutGradient { GradientMode.isEnabled }
+        #expect(inside == false)
+        #expect((w * 3).requiresGradient)
+    }
+
+    @Test func gradientFlowsAcrossElementTypes() {
+        let g = gradient(at: Tensor([1, 2], dtype: .float64)) { ($0.converted(to: .float32) * 3).sum().converted(to: .float64) }
+        #expect(g.dtype == .float64)
+        #expect(g.values == [3, 3])
+    }
+
+    /// After backward() the graph is freed: the intermediate results' nodes are gone even while the tensors
+    /// that hold them live on.
+    @Test func graphIsFreedAfterBackward() {
+        var w = Tensor([0.5, -1.5], dtype: .float64)
+        w.requiresGradient = true
+        weak var probe: AnyObject?
+        do {
+            let hidden = (w * 2).tanh()
+            let loss = (hidden * hidden).sum()
+            probe = GraphProbe.node(of: hidden)
+            #expect(probe != nil)
+            loss.backward()
+            // `loss` is still alive here; its node no longer keeps the graph.
+            #expect(GraphProbe.inputCount(of: loss) == 0)
+            _ = hidden
+        }
+        #expect(probe == nil, "the graph outlived backward()")
+        #expect(w.grad != nil)
+    }
+
+    @Test func graphIsFreedWhenDroppedWithoutBackward() {
+        var w = Tensor([0.5], dtype: .float64)
+        w.requiresGradient = true
+        weak var probe: AnyObject?
+        do {
+            let y = (w.exp() * w).sigmoid()
+            probe = GraphProbe.node(of: y)
+            #expect(probe != nil)
+        }
+        #expect(probe == nil, "a pullback keeps its own node alive")
+    }
+}
