@@ -28,7 +28,7 @@ test: deps
 # Benchmarks: unset the workplace's OpenBLAS overrides for this command only, for us and the peers alike.
 bench: deps
 	swift build $(SWIFT_FLAGS) --product Benchmarks
-	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .build/release/Benchmarks
+	for s in header gemm elementwise autodiff; do env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .build/release/Benchmarks $$s; done
 
 clean:
 	rm -rf .build

@@ -1,1 +1,99 @@
-print("benchmarks: coming soon")
+// `make bench`: NeuralKit's micro-benchmarks, release build, OpenBLAS overrides unset by the Makefile.
+// Prints one table; each figure is the median of several timed repeats.
+import CBLAS
+import Foundation
+import NeuralKit
+
+func now() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+/// Median seconds per call of `body`, each repeat looping at least `minTime`.
+func measure(repeats: Int = 7, minTime: Double = 0.2, _ body: () -> Void) -> Double {
+    body()
+    let t0 = now(); body(); let one = Swift.max(now() - t0, 1e-7)
+    let iters = Swift.max(1, Int(minTime / one))
+    var samples: [Double] = []
+    for _ in 0..<repeats {
+        let s = now()
+        for _ in 0..<iters { body() }
+        samples.append((now() - s) / Double(iters))
+    }
+    return samples.sorted()[repeats / 2]
+}
+
+func row(_ name: String, _ ours: String, _ reference: String, _ ratio: String) {
+    print(name.padding(toLength: 34, withPad: " ", startingAt: 0)
+          + ours.padding(toLength: 16, withPad: " ", startingAt: 0)
+          + reference.padding(toLength: 18, withPad: " ", startingAt: 0) + ratio)
+}
+
+/// `Benchmarks [header|gemm|elementwise|autodiff]…` runs the named sections only (all by default);
+/// `make bench` runs each in its own process so one section's worker threads do not disturb the next.
+let sections = Set(CommandLine.arguments.dropFirst())
+func wanted(_ name: String) -> Bool { sections.isEmpty || sections.contains(name) }
+
+if wanted("header") {
+    print("NeuralKit \(neuralKitVersion) micro-benchmarks — \(ProcessInfo.processInfo.activeProcessorCount) cores")
+    row("workload", "NeuralKit", "reference", "ratio")
+}
+
+// GEMM: our matmul against calling cblas_sgemm directly on the same buffers.
+for n in [256, 512, 1024, 2048] where wanted("gemm") {
+    var rng = RandomGenerator(seed: 1)
+    let a = Tensor.randomUniform([n, n], using: &rng), b = Tensor.randomUniform([n, n], using: &rng)
+    let flops = 2 * Double(n * n * n)
+    let ours = measure(repeats: 5) { _ = a.matmul(b) }
+    let av = a.scalars(as: Float.self), bv = b.scalars(as: Float.self)
+    var c = [Float](repeating: 0, count: n * n)
+    let direct = measure(repeats: 5) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, av, Int32(n), bv,
+                    Int32(n), 0, &c, Int32(n))
+    }
+    row("gemm n=\(n) GFLOP/s", String(format: "%.1f", flops / ours / 1e9), String(format: "%.1f (cblas)", flops / direct / 1e9),
+        String(format: "%.2f× of direct", direct / ours))
+}
+
+// Elementwise over 1M floats: our op (allocating its output, as ops do) against a plain loop over a buffer.
+if wanted("elementwise") {
+    let n = 1 << 20
+    var rng = RandomGenerator(seed: 2)
+    let x = Tensor.randomUniform([n], lowerBound: -1, upperBound: 1, using: &rng)
+    let y = Tensor.randomUniform([n], lowerBound: -1, upperBound: 1, using: &rng)
+    let xs = x.scalars(as: Float.self), ys = y.scalars(as: Float.self)
+    let out = UnsafeMutablePointer<Float>.allocate(capacity: n)
+    func plain(_ out: UnsafeMutablePointer<Float>, _ n: Int, _ f: (Int) -> Float) -> Double {
+        measure { for i in 0..<n { out[i] = f(i) } }
+    }
+    let elementwise: [(String, () -> Void, () -> Double)] = xs.withUnsafeBufferPointer { px in
+        ys.withUnsafeBufferPointer { py in
+            [
+                ("relu 1M µs", { _ = x.relu() }, { plain(out, n) { px[$0] < 0 ? 0 : px[$0] } }),
+                ("add 1M µs", { _ = x + y }, { plain(out, n) { px[$0] + py[$0] } }),
+                ("exp 1M µs", { _ = x.exp() }, { plain(out, n) { expf(px[$0]) } }),
+            ]
+        }
+    }
+    for (name, op, reference) in elementwise {
+        let ours = measure(op), loop = reference()
+        row(name, String(format: "%.0f", ours * 1e6), String(format: "%.0f (loop)", loop * 1e6),
+            String(format: "%.2f× of loop", ours / loop))
+    }
+}
+
+// Autodiff overhead: forward + backward of one op on 4-element tensors, per op.
+var w = Tensor([0.1, 0.2, 0.3, 0.4])
+w.requiresGradient = true
+let v = Tensor([1, 2, 3, 4])
+let chain = 16
+if wanted("autodiff") {
+let perOp = measure {
+    var h = w
+    for _ in 0..<chain { h = (h * v).tanh() }
+    h.sum().backward()
+    w.grad = nil
+} / Double(2 * chain + 1)
+row("autodiff fwd+bwd per op (4 elems)", String(format: "%.2f µs", perOp * 1e6), "goal ≤ 1 µs", "")
+}

@@ -1,4 +1,4 @@
-/// The contiguous, 64-byte-aligned buffer behind a ``Tensor``. Tensors share it until one of them writes
+/// The contiguous buffer (64-byte aligned from 4 KiB up) behind a ``Tensor``. Tensors share it until one of them writes
 /// (copy-on-write); kernels take its pointer once per op and loop over that.
 final class TensorStorage: @unchecked Sendable {
     let dtype: DType
@@ -8,14 +8,14 @@ final class TensorStorage: @unchecked Sendable {
     init(dtype: DType, count: Int) {
         self.dtype = dtype
         self.count = count
-        raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * dtype.byteCount, alignment: 64)
+        raw = BufferCache.allocate(byteCount: max(1, count) * dtype.byteCount)
         switch dtype {
         case .float32: raw.bindMemory(to: Float.self, capacity: max(1, count))
         case .float64: raw.bindMemory(to: Double.self, capacity: max(1, count))
         }
     }
 
-    deinit { raw.deallocate() }
+    deinit { BufferCache.release(raw, byteCount: max(1, count) * dtype.byteCount) }
 
     @inline(__always) func pointer<T: TensorScalar>(_: T.Type) -> UnsafeMutablePointer<T> {
         raw.assumingMemoryBound(to: T.self)

@@ -1,16 +1,22 @@
+import Synchronization
+
 /// The reverse pass: one place that orders the tape, reduces broadcast gradients to each input's shape, adds up the
 /// gradients of values used more than once, and frees the graph afterwards.
 enum Backpropagation {
+    /// Numbers the passes so a node's `visit` mark from an earlier pass never looks current.
+    private static let passCounter = Atomic<UInt64>(0)
+
     /// Nodes reachable from `root`, inputs before the nodes that use them (iterative, so deep graphs are fine).
     static func topologicalOrder(from root: Node) -> [Node] {
+        let pass = passCounter.add(1, ordering: .relaxed).newValue
         var order: [Node] = []
-        var visited = Set<ObjectIdentifier>()
         var stack: [(Node, Int)] = [(root, 0)]
-        visited.insert(ObjectIdentifier(root))
+        root.visit = pass
         while let (node, next) = stack.popLast() {
             if next < node.inputs.count {
                 stack.append((node, next + 1))
-                if let input = node.inputs[next], visited.insert(ObjectIdentifier(input)).inserted {
+                if let input = node.inputs[next], input.visit != pass {
+                    input.visit = pass
                     stack.append((input, 0))
                 }
             } else {
@@ -20,29 +26,28 @@ enum Backpropagation {
         return order
     }
 
-    /// Runs the pullbacks from `root` with upstream gradient `seed`; `deliver` receives each leaf's total gradient
-    /// and, if `keep` contains a node, that node's. Frees the graph's pullbacks when done.
+    /// Runs the pullbacks from `root` with upstream gradient `seed`; `deliver` receives the total gradient of each
+    /// leaf and of each node in `keep`. Frees the graph's pullbacks when done.
     static func run(from root: Node, seed: Tensor, keep: Set<ObjectIdentifier> = [],
                     deliver: (Node, Tensor) -> Void) {
         withoutGradient {
             let order = topologicalOrder(from: root)
-            var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
+            root.pending = seed
             for node in order.reversed() {
-                let id = ObjectIdentifier(node)
-                guard let g = grads.removeValue(forKey: id) else { continue }
-                if node.pullback == nil || keep.contains(id) { deliver(node, g) }
+                guard let g = node.pending else { continue }
+                node.pending = nil
+                if node.isLeaf || (!keep.isEmpty && keep.contains(ObjectIdentifier(node))) { deliver(node, g) }
                 guard let pullback = node.pullback else { continue }
                 let inputGrads = pullback(g)
                 precondition(inputGrads.count == node.inputs.count,
                              "\(node.op): pullback returned \(inputGrads.count) gradients for \(node.inputs.count) inputs")
                 for (i, input) in node.inputs.enumerated() {
                     guard let input, let ig = inputGrads[i] else { continue }
-                    let reduced = unbroadcast(ig, to: node.inputShapes[i], op: node.op)
-                    let key = ObjectIdentifier(input)
-                    if let existing = grads[key] { grads[key] = existing + reduced } else { grads[key] = reduced }
+                    let reduced = unbroadcast(ig, to: input.shape, op: node.op)
+                    input.pending = input.pending.map { $0 + reduced } ?? reduced
                 }
             }
-            for node in order where node.pullback != nil {
+            for node in order where !node.isLeaf {
                 node.pullback = nil
                 node.inputs = []
             }
@@ -77,7 +82,6 @@ extension Tensor {
             preconditionFailure("backward: this tensor does not require a gradient (no input was marked requiresGradient)")
         }
         Backpropagation.run(from: root, seed: Tensor.ones(shape, dtype: dtype)) { node, g in
-            guard node.isLeaf else { return }
             node.grad = node.grad.map { $0 + g } ?? g
         }
     }

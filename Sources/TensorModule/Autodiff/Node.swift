@@ -4,24 +4,31 @@
 /// graph is a DAG that ARC frees; ``Tensor/backward()`` also drops every pullback once it has run.
 final class Node {
     let op: String
+    /// The shape of the tensor this node belongs to (gradients are reduced to it).
+    let shape: [Int]
     var inputs: [Node?]
-    var inputShapes: [[Int]]
     var pullback: ((Tensor) -> [Tensor?])?
     /// The accumulated gradient, kept on leaves (tensors the user marked with `requiresGradient`).
     var grad: Tensor?
-    var isLeaf: Bool { pullback == nil && inputs.isEmpty && op == "leaf" }
+    /// The gradient gathered so far during a backward pass.
+    var pending: Tensor?
+    /// The pass that last visited this node (see `Backpropagation.topologicalOrder`).
+    var visit: UInt64 = 0
+    let isLeaf: Bool
 
-    init(leaf: ()) {
+    init(leaf shape: [Int]) {
         op = "leaf"
+        self.shape = shape
         inputs = []
-        inputShapes = []
+        isLeaf = true
     }
 
-    init(op: String, inputs: [Node?], inputShapes: [[Int]], pullback: @escaping (Tensor) -> [Tensor?]) {
+    init(op: String, shape: [Int], inputs: [Node?], pullback: @escaping (Tensor) -> [Tensor?]) {
         self.op = op
+        self.shape = shape
         self.inputs = inputs
-        self.inputShapes = inputShapes
         self.pullback = pullback
+        isLeaf = false
     }
 }
 
@@ -50,7 +57,7 @@ extension Tensor {
         get { node != nil }
         set {
             if newValue {
-                if node == nil { node = Node(leaf: ()) }
+                if node == nil { node = Node(leaf: shape) }
             } else {
                 node = nil
             }
@@ -73,7 +80,7 @@ extension Tensor {
     func recorded(_ op: String, inputs: [Tensor], _ pullback: @escaping (Tensor) -> [Tensor?]) -> Tensor {
         guard GradientMode.isRecording, inputs.contains(where: { $0.node != nil }) else { return self }
         var out = self
-        out.node = Node(op: op, inputs: inputs.map(\.node), inputShapes: inputs.map(\.shape), pullback: pullback)
+        out.node = Node(op: op, shape: shape, inputs: inputs.map(\.node), pullback: pullback)
         return out
     }
 

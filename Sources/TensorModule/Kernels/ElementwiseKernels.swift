@@ -28,9 +28,7 @@ enum BinaryOp {
 enum Kernels {
     @inline(__always)
     static func map<T>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int, _ f: (T) -> T) {
-        Parallel.forChunks(n) { lo, hi in
-            for i in lo..<hi { y[i] = f(x[i]) }
-        }
+        for i in 0..<n { y[i] = f(x[i]) }
     }
 
     /// A numerically stable logistic function: never evaluates e^x for large positive x.
@@ -41,7 +39,13 @@ enum Kernels {
         return e / (1 + e)
     }
 
+    /// `y = op(x)` over `n` elements, split over the two cores when large. The chunking sits outside the
+    /// specialised loops so each loop body is inlined, not called through a closure per element.
     static func unary<T: TensorScalar>(_ op: UnaryOp, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
+        Parallel.forChunks(n) { lo, hi in unaryLoop(op, x + lo, y + lo, hi - lo) }
+    }
+
+    static func unaryLoop<T: TensorScalar>(_ op: UnaryOp, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
         switch op {
         case .negate: map(x, y, n) { -$0 }
         case .exp: map(x, y, n) { T.exp($0) }
@@ -71,65 +75,64 @@ enum Kernels {
     @inline(__always) static func mask<T: TensorScalar>(_ b: Bool) -> T { b ? 1 : 0 }
 
     static func binary<T: TensorScalar>(_ op: BinaryOp, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>,
-                                        _ out: UnsafeMutablePointer<T>, _ plan: BroadcastLayout) {
-        switch op {
-        case .add: broadcast(a, b, out, plan) { $0 + $1 }
-        case .subtract: broadcast(a, b, out, plan) { $0 - $1 }
-        case .multiply: broadcast(a, b, out, plan) { $0 * $1 }
-        case .divide: broadcast(a, b, out, plan) { $0 / $1 }
-        case .pow: broadcast(a, b, out, plan) { T.pow($0, $1) }
-        // NaN in either operand gives NaN, as in NumPy's maximum/minimum.
-        case .maximum: broadcast(a, b, out, plan) { ($0.isNaN || $0 >= $1) ? $0 : $1 }
-        case .minimum: broadcast(a, b, out, plan) { ($0.isNaN || $0 <= $1) ? $0 : $1 }
-        case .less: broadcast(a, b, out, plan) { mask($0 < $1) }
-        case .lessEqual: broadcast(a, b, out, plan) { mask($0 <= $1) }
-        case .greater: broadcast(a, b, out, plan) { mask($0 > $1) }
-        case .greaterEqual: broadcast(a, b, out, plan) { mask($0 >= $1) }
-        case .equal: broadcast(a, b, out, plan) { mask($0 == $1) }
-        case .notEqual: broadcast(a, b, out, plan) { mask($0 != $1) }
-        case .reluBackward: broadcast(a, b, out, plan) { $1 > 0 ? $0 : 0 }
-        case .leakyReluBackward(let s):
-            let alpha = T(s)
-            broadcast(a, b, out, plan) { $1 > 0 ? $0 : $0 * alpha }
-        case .eluBackward(let s):
-            let alpha = T(s)
-            broadcast(a, b, out, plan) { $1 > 0 ? $0 : $0 * alpha * T.exp($1) }
-        case .softplusBackward: broadcast(a, b, out, plan) { $0 * sigmoid($1) }
-        case .sigmoidBackward: broadcast(a, b, out, plan) { $0 * $1 * (1 - $1) }
-        case .tanhBackward: broadcast(a, b, out, plan) { $0 * (1 - $1 * $1) }
+                                        _ out: UnsafeMutablePointer<T>, _ layout: BroadcastLayout) {
+        switch layout.kind {
+        case .same:
+            Parallel.forChunks(layout.count) { lo, hi in binaryLoop(op, a + lo, b + lo, out + lo, hi - lo, 1, 1) }
+        case .scalarRight:
+            Parallel.forChunks(layout.count) { lo, hi in binaryLoop(op, a + lo, b, out + lo, hi - lo, 1, 0) }
+        case .scalarLeft:
+            Parallel.forChunks(layout.count) { lo, hi in binaryLoop(op, a, b + lo, out + lo, hi - lo, 0, 1) }
+        case .strided(let plan):
+            let sa = plan.innerStride(1), sb = plan.innerStride(2)
+            plan.forEachRow { off, m in binaryLoop(op, a + off[1], b + off[2], out + off[0], m, sa, sb) }
         }
     }
 
-    /// One binary loop with fast paths for equal shapes and scalar operands, and a strided path for the rest.
+    /// One row: `out[j] = op(a[j·sa], b[j·sb])`, with the common stride pairs as their own loops.
+    static func binaryLoop<T: TensorScalar>(_ op: BinaryOp, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>,
+                                            _ out: UnsafeMutablePointer<T>, _ n: Int, _ sa: Int, _ sb: Int) {
+        switch op {
+        case .add: row(a, b, out, n, sa, sb) { $0 + $1 }
+        case .subtract: row(a, b, out, n, sa, sb) { $0 - $1 }
+        case .multiply: row(a, b, out, n, sa, sb) { $0 * $1 }
+        case .divide: row(a, b, out, n, sa, sb) { $0 / $1 }
+        case .pow: row(a, b, out, n, sa, sb) { T.pow($0, $1) }
+        // NaN in either operand gives NaN, as in NumPy's maximum/minimum.
+        case .maximum: row(a, b, out, n, sa, sb) { ($0.isNaN || $0 >= $1) ? $0 : $1 }
+        case .minimum: row(a, b, out, n, sa, sb) { ($0.isNaN || $0 <= $1) ? $0 : $1 }
+        case .less: row(a, b, out, n, sa, sb) { mask($0 < $1) }
+        case .lessEqual: row(a, b, out, n, sa, sb) { mask($0 <= $1) }
+        case .greater: row(a, b, out, n, sa, sb) { mask($0 > $1) }
+        case .greaterEqual: row(a, b, out, n, sa, sb) { mask($0 >= $1) }
+        case .equal: row(a, b, out, n, sa, sb) { mask($0 == $1) }
+        case .notEqual: row(a, b, out, n, sa, sb) { mask($0 != $1) }
+        case .reluBackward: row(a, b, out, n, sa, sb) { $1 > 0 ? $0 : 0 }
+        case .leakyReluBackward(let s):
+            let alpha = T(s)
+            row(a, b, out, n, sa, sb) { $1 > 0 ? $0 : $0 * alpha }
+        case .eluBackward(let s):
+            let alpha = T(s)
+            row(a, b, out, n, sa, sb) { $1 > 0 ? $0 : $0 * alpha * T.exp($1) }
+        case .softplusBackward: row(a, b, out, n, sa, sb) { $0 * sigmoid($1) }
+        case .sigmoidBackward: row(a, b, out, n, sa, sb) { $0 * $1 * (1 - $1) }
+        case .tanhBackward: row(a, b, out, n, sa, sb) { $0 * (1 - $1 * $1) }
+        }
+    }
+
     @inline(__always)
-    static func broadcast<T>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
-                             _ layout: BroadcastLayout, _ f: (T, T) -> T) {
-        let n = layout.count
-        switch layout.kind {
-        case .same:
-            Parallel.forChunks(n) { lo, hi in for i in lo..<hi { out[i] = f(a[i], b[i]) } }
-        case .scalarRight:
+    static func row<T>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ n: Int,
+                       _ sa: Int, _ sb: Int, _ f: (T, T) -> T) {
+        if sa == 1 && sb == 1 {
+            for j in 0..<n { out[j] = f(a[j], b[j]) }
+        } else if sa == 1 && sb == 0 {
             let s = b[0]
-            Parallel.forChunks(n) { lo, hi in for i in lo..<hi { out[i] = f(a[i], s) } }
-        case .scalarLeft:
+            for j in 0..<n { out[j] = f(a[j], s) }
+        } else if sa == 0 && sb == 1 {
             let s = a[0]
-            Parallel.forChunks(n) { lo, hi in for i in lo..<hi { out[i] = f(s, b[i]) } }
-        case .strided(let plan):
-            let sa = plan.innerStride(1), sb = plan.innerStride(2)
-            plan.forEachRow { off, m in
-                let o = out + off[0], pa = a + off[1], pb = b + off[2]
-                if sa == 1 && sb == 1 {
-                    for j in 0..<m { o[j] = f(pa[j], pb[j]) }
-                } else if sa == 1 && sb == 0 {
-                    let s = pb[0]
-                    for j in 0..<m { o[j] = f(pa[j], s) }
-                } else if sa == 0 && sb == 1 {
-                    let s = pa[0]
-                    for j in 0..<m { o[j] = f(s, pb[j]) }
-                } else {
-                    for j in 0..<m { o[j] = f(pa[j * sa], pb[j * sb]) }
-                }
-            }
+            for j in 0..<n { out[j] = f(s, b[j]) }
+        } else {
+            for j in 0..<n { out[j] = f(a[j * sa], b[j * sb]) }
         }
     }
 
