@@ -16,8 +16,14 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
         // Tensors, kernels, reverse-mode autodiff and gradient checking.
         .target(name: "TensorModule", dependencies: ["CBLAS"]),
+        // Module, layers, activations, initializers, losses, regularizers.
+        .target(name: "NeuralNetworks", dependencies: ["TensorModule"]),
+        // Optimizer rules, the optimizer that applies them by parameter name, learning-rate schedules.
+        .target(name: "Optimizers", dependencies: ["TensorModule", "NeuralNetworks"]),
+        // fit/evaluate/predict, callbacks, metrics, History, progress bar, ensembles.
+        .target(name: "Training", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers"]),
         // Umbrella: `import NeuralKit`.
-        .target(name: "NeuralKit", dependencies: ["TensorModule"]),
+        .target(name: "NeuralKit", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Training"]),
         // The command-line tool (thin: parses, calls the library, prints).
         .executableTarget(name: "neuralkit", dependencies: [
             "NeuralKit",
@@ -28,6 +34,9 @@ let package = Package(
         // Shared test helpers: closeness checks, naive reference implementations, seeded data.
         .target(name: "_TestSupport", dependencies: ["NeuralKit"], path: "Tests/_TestSupport"),
         .testTarget(name: "TensorModuleTests", dependencies: ["NeuralKit", "_TestSupport"]),
+        .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralKit", "_TestSupport"]),
+        .testTarget(name: "OptimizersTests", dependencies: ["NeuralKit", "_TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["NeuralKit", "_TestSupport"], resources: [.copy("Data")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,8 @@
 // The umbrella module: `import NeuralKit` brings in every NeuralKit module.
 @_exported import TensorModule
+@_exported import NeuralNetworks
+@_exported import Optimizers
+@_exported import Training
 
 /// NeuralKit's version.
 public let neuralKitVersion = "0.1.0"

@@ -171,3 +171,7 @@ extension Tensor: Equatable {
         lhs.shape == rhs.shape && lhs.dtype == rhs.dtype && lhs.values == rhs.values
     }
 }
+
+/// Tensors may be passed between threads and tasks: their buffers are never written once shared (writes copy
+/// first). The autodiff tape is not synchronised, so don't run two backward passes over one graph at once.
+extension Tensor: @unchecked Sendable {}

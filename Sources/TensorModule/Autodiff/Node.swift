@@ -74,10 +74,17 @@ extension Tensor {
     /// The same values with no gradient history (shares the buffer).
     public var detached: Tensor { Tensor(shape: shape, storage: storage) }
 
-    /// Attaches a tape node to this op's output when gradients are being recorded and an input needs one.
-    /// The pullback maps the upstream gradient (shaped like the output) to one gradient per input, shaped like the
-    /// output or like the input: the engine sums broadcast dimensions away itself.
-    func recorded(_ op: String, inputs: [Tensor], _ pullback: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+    /// Records a custom differentiable op: attaches a tape node to this result (computed by the caller from
+    /// `inputs`) when gradients are being recorded and an input needs one. `pullback` maps the upstream gradient
+    /// (shaped like the result) to one gradient per input (nil for none), shaped like the result or like the input:
+    /// the engine sums broadcast dimensions away. Capture values, never the result itself with its node.
+    ///
+    /// ```swift
+    /// // A cube op with its own rule:
+    /// let y = withoutGradient { x * x * x }
+    /// let cube = y.recorded("cube", inputs: [x]) { g in [g * 3 * x * x] }
+    /// ```
+    public func recorded(_ op: String, inputs: [Tensor], _ pullback: @escaping (Tensor) -> [Tensor?]) -> Tensor {
         guard GradientMode.isRecording, inputs.contains(where: { $0.node != nil }) else { return self }
         var out = self
         out.node = Node(op: op, shape: shape, inputs: inputs.map(\.node), pullback: pullback)

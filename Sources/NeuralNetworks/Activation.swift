@@ -1,0 +1,45 @@
+import TensorModule
+
+/// An activation function, usable as a value (`Dense(…, activation: .relu)`) or as a layer (``ActivationLayer``).
+///
+/// ```swift
+/// let y = Activation.leakyRelu(alpha: 0.1)(x)   // the lecture's max(0.1x, x)
+/// ```
+public enum Activation: Sendable, Equatable, Codable {
+    case identity
+    case sigmoid
+    case tanh
+    case relu
+    case leakyRelu(alpha: Double)
+    case elu(alpha: Double)
+    case softplus
+    /// Softmax along the last axis.
+    case softmax
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        switch self {
+        case .identity: return x
+        case .sigmoid: return x.sigmoid()
+        case .tanh: return x.tanh()
+        case .relu: return x.relu()
+        case .leakyRelu(let a): return x.leakyRelu(alpha: a)
+        case .elu(let a): return x.elu(alpha: a)
+        case .softplus: return x.softplus()
+        case .softmax: return x.softmax()
+        }
+    }
+
+    /// A short name for tables and logs (`relu`, `leakyRelu(0.1)`).
+    public var name: String {
+        switch self {
+        case .identity: return "linear"
+        case .sigmoid: return "sigmoid"
+        case .tanh: return "tanh"
+        case .relu: return "relu"
+        case .leakyRelu(let a): return "leakyRelu(\(a))"
+        case .elu(let a): return "elu(\(a))"
+        case .softplus: return "softplus"
+        case .softmax: return "softmax"
+        }
+    }
+}

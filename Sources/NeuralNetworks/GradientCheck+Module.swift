@@ -1,0 +1,31 @@
+import TensorModule
+
+extension Parameter {
+    /// Uses `tensor` itself (with its tape node) as the value, for differentiating with respect to parameters.
+    func bind(_ tensor: Tensor) {
+        precondition(tensor.shape == value.shape, "Parameter.bind: shape \(tensor.shape) differs from \(value.shape)")
+        value = tensor
+    }
+}
+
+/// Gradient-checks a module in Float64: the output with respect to the input and every trainable parameter,
+/// against central finite differences (see ``checkGradients(of:at:epsilon:absoluteTolerance:relativeTolerance:seed:)``).
+/// The module is converted to `float64` and its parameters are restored afterwards. `prepare` runs before each
+/// evaluation (e.g. to replay the same dropout mask).
+///
+/// ```swift
+/// let layer = Dense(inputSize: 3, outputSize: 2, activation: .tanh)
+/// let result = checkGradients(of: layer, at: Tensor.ones([4, 3]))
+/// assert(result.passed, result.description)
+/// ```
+public func checkGradients(of module: Module, at input: Tensor, prepare: () -> Void = {}) -> GradientCheckResult {
+    module.convert(to: .float64)
+    let params = module.namedParameters.map(\.parameter).filter(\.requiresGradient)
+    let saved = params.map(\.value)
+    defer { for (p, v) in zip(params, saved) { p.bind(v) } }
+    return checkGradients(of: { xs in
+        for (p, x) in zip(params, xs.dropFirst()) { p.bind(x) }
+        prepare()
+        return module(xs[0])
+    }, at: [input.converted(to: .float64)] + saved)
+}

@@ -1,0 +1,87 @@
+import Synchronization
+import TensorModule
+
+/// How a layer fills a new weight tensor. The variance-scaling ones use the weight's fan-in and fan-out
+/// (for a Dense weight [in, out]: fanIn = in, fanOut = out).
+///
+/// ```swift
+/// let w = Initializer.heNormal.make([784, 256], seed: 1)
+/// ```
+public enum Initializer: Sendable, Equatable, Codable {
+    case zeros
+    case ones
+    case constant(Double)
+    case uniform(lowerBound: Double, upperBound: Double)
+    case normal(standardDeviation: Double)
+    /// U(−l, l) with l = √(6 / (fanIn + fanOut)).
+    case glorotUniform
+    /// N(0, σ²) with σ = √(2 / (fanIn + fanOut)).
+    case glorotNormal
+    /// U(−l, l) with l = √(6 / fanIn).
+    case heUniform
+    /// N(0, σ²) with σ = √(2 / fanIn).
+    case heNormal
+    /// N(0, σ²) with σ = √(1 / fanIn).
+    case lecunNormal
+
+    /// A tensor of `shape` drawn with `seed`; fans default to the shape's last two dimensions (receptive field
+    /// times channels for higher ranks, as Keras computes them).
+    public func make(_ shape: [Int], fanIn: Int? = nil, fanOut: Int? = nil, dtype: DType = .float32,
+                     seed: UInt64) -> Tensor {
+        let (fi, fo) = Initializer.fans(shape)
+        let fanIn = Double(fanIn ?? fi), fanOut = Double(fanOut ?? fo)
+        var rng = RandomGenerator(seed: seed)
+        switch self {
+        case .zeros: return Tensor.zeros(shape, dtype: dtype)
+        case .ones: return Tensor.ones(shape, dtype: dtype)
+        case .constant(let c): return Tensor.full(shape, value: c, dtype: dtype)
+        case .uniform(let lo, let hi):
+            return Tensor.randomUniform(shape, lowerBound: lo, upperBound: hi, dtype: dtype, using: &rng)
+        case .normal(let s): return Tensor.randomNormal(shape, standardDeviation: s, dtype: dtype, using: &rng)
+        case .glorotUniform:
+            let l = (6 / (fanIn + fanOut)).squareRoot()
+            return Tensor.randomUniform(shape, lowerBound: -l, upperBound: l, dtype: dtype, using: &rng)
+        case .glorotNormal:
+            return Tensor.randomNormal(shape, standardDeviation: (2 / (fanIn + fanOut)).squareRoot(), dtype: dtype, using: &rng)
+        case .heUniform:
+            let l = (6 / fanIn).squareRoot()
+            return Tensor.randomUniform(shape, lowerBound: -l, upperBound: l, dtype: dtype, using: &rng)
+        case .heNormal:
+            return Tensor.randomNormal(shape, standardDeviation: (2 / fanIn).squareRoot(), dtype: dtype, using: &rng)
+        case .lecunNormal:
+            return Tensor.randomNormal(shape, standardDeviation: (1 / fanIn).squareRoot(), dtype: dtype, using: &rng)
+        }
+    }
+
+    /// (fanIn, fanOut) of a weight shape: [n] → (n, n); [in, out] → (in, out); [kh, kw, …, in, out] →
+    /// (receptive·in, receptive·out).
+    public static func fans(_ shape: [Int]) -> (Int, Int) {
+        switch shape.count {
+        case 0: return (1, 1)
+        case 1: return (shape[0], shape[0])
+        default:
+            let receptive = shape.dropLast(2).reduce(1, *)
+            return (receptive * shape[shape.count - 2], receptive * shape[shape.count - 1])
+        }
+    }
+}
+
+/// The seeds layers draw when none is given: set once for a reproducible model, like `torch.manual_seed`.
+///
+/// ```swift
+/// RandomSeeds.reset(to: 42)
+/// let model = Sequential([Dense(inputSize: 2, outputSize: 4), Dense(inputSize: 4, outputSize: 1)])  // same weights every run
+/// ```
+public enum RandomSeeds {
+    private static let generator = Mutex(RandomGenerator(seed: 0))
+
+    /// Restarts the sequence of default seeds.
+    public static func reset(to seed: UInt64) {
+        generator.withLock { $0 = RandomGenerator(seed: seed) }
+    }
+
+    /// The next default seed.
+    public static func next() -> UInt64 {
+        generator.withLock { $0.next() }
+    }
+}

@@ -1,0 +1,55 @@
+import TensorModule
+
+/// Batch normalization over the last axis (features; channels in NHWC images).
+///
+/// Training: y = γ·(x − μ_B)/√(σ²_B + ε) + β with the batch's mean and (biased) variance, and the running averages
+/// move as `running = momentum·running + (1 − momentum)·batch` (Keras's convention, unbiased variance as in PyTorch).
+/// Inference: the running averages replace the batch statistics.
+///
+/// ```swift
+/// let bn = BatchNorm(featureCount: 64, momentum: 0.99, epsilon: 1e-3)
+/// ```
+public final class BatchNorm: Module {
+    public let gamma: Parameter
+    public let beta: Parameter
+    public let runningMean: Parameter
+    public let runningVariance: Parameter
+    public let momentum: Double
+    public let epsilon: Double
+
+    public init(featureCount: Int, momentum: Double = 0.99, epsilon: Double = 1e-3) {
+        precondition(featureCount > 0, "BatchNorm: featureCount must be positive")
+        precondition(momentum >= 0 && momentum <= 1, "BatchNorm: momentum must be in [0, 1], got \(momentum)")
+        gamma = Parameter(Tensor.ones([featureCount]))
+        beta = Parameter(Tensor.zeros([featureCount]))
+        runningMean = Parameter(Tensor.zeros([featureCount]), isTrainable: false)
+        runningVariance = Parameter(Tensor.ones([featureCount]), isTrainable: false)
+        self.momentum = momentum
+        self.epsilon = epsilon
+    }
+
+    public override func callAsFunction(_ input: Tensor) -> Tensor {
+        let axes = Array(0..<(input.rank - 1))
+        if isTraining {
+            let mean = input.mean(alongAxes: axes)
+            let centered = input - mean
+            let variance = centered.squared().mean(alongAxes: axes)
+            withoutGradient {
+                let n = Double(input.count / Swift.max(input.shape.last ?? 1, 1))
+                let unbiased = variance * (n / Swift.max(n - 1, 1))
+                runningMean.assign(runningMean.value * momentum + mean.detached * (1 - momentum))
+                runningVariance.assign(runningVariance.value * momentum + unbiased.detached * (1 - momentum))
+            }
+            return centered / (variance + epsilon).sqrt() * gamma.value + beta.value
+        }
+        return (input - runningMean.value) / (runningVariance.value + epsilon).sqrt() * gamma.value + beta.value
+    }
+
+    public override func outputShape(for inputShape: [Int]) throws(ModuleError) -> [Int] {
+        let n = gamma.value.shape[0]
+        guard inputShape.count >= 2, inputShape.last == n else {
+            throw .shapeMismatch(layer: "BatchNorm(\(n))", expected: "last dimension \(n)", found: inputShape)
+        }
+        return inputShape
+    }
+}

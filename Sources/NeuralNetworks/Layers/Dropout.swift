@@ -1,0 +1,31 @@
+import TensorModule
+
+/// Inverted dropout: in training, zeroes each element with probability `rate` and scales the survivors by
+/// 1 / (1 − rate); at inference it is the identity.
+///
+/// The lecture's version keeps activations unscaled in training and multiplies the weights by (1 − p) at test time.
+/// Both give every unit the same expected input at test time as in training; scaling during training instead leaves
+/// the trained weights usable as they are, so inference needs no change.
+///
+/// ```swift
+/// let drop = Dropout(rate: 0.5, seed: 1)
+/// ```
+public final class Dropout: Module {
+    public let rate: Double
+    /// The generator the masks come from (set it to replay the same masks).
+    public var generator: RandomGenerator
+
+    public init(rate: Double, seed: UInt64? = nil) {
+        precondition(rate >= 0 && rate < 1, "Dropout: rate must be in [0, 1), got \(rate)")
+        self.rate = rate
+        generator = RandomGenerator(seed: seed ?? RandomSeeds.next())
+    }
+
+    public override func callAsFunction(_ input: Tensor) -> Tensor {
+        guard isTraining, rate > 0 else { return input }
+        let keep = Tensor.randomUniform(input.shape, dtype: input.dtype, using: &generator) .>= rate
+        return input * keep * (1 / (1 - rate))
+    }
+
+    public override var details: String { "rate \(rate)" }
+}

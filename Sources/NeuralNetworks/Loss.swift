@@ -1,0 +1,107 @@
+import TensorModule
+
+/// How a loss combines per-element values.
+public enum Reduction: String, Sendable, Codable {
+    /// The mean over every element (per-example losses averaged over the batch).
+    case mean
+    /// The sum over every element.
+    case sum
+    /// One loss per example: shape [batch].
+    case none
+}
+
+/// A loss function of predictions and targets (both batch first).
+///
+/// ```swift
+/// let loss = Loss.softmaxCrossEntropy()            // logits [N, C], integer labels [N]
+/// let value = loss(predictions: logits, targets: labels)
+/// ```
+public struct Loss: Sendable, Equatable, Codable {
+    public enum Kind: Sendable, Equatable, Codable {
+        case meanSquaredError
+        case meanAbsoluteError
+        /// Binary cross-entropy on probabilities p ∈ [0, 1]; p is clamped to [1e-7, 1 − 1e-7] so 0 and 1 stay finite.
+        case binaryCrossEntropy
+        /// Binary cross-entropy on logits x: max(x, 0) − x·y + log(1 + e^−|x|).
+        case binaryCrossEntropyWithLogits
+        /// Categorical cross-entropy on logits [N, C] with integer class labels [N] (stored as numbers).
+        case softmaxCrossEntropy
+        /// Categorical cross-entropy on logits [N, C] with one-hot or probability targets [N, C].
+        case softmaxCrossEntropyWithProbabilities
+        /// Huber loss: ½e² for |e| ≤ δ, δ(|e| − ½δ) beyond.
+        case huber(delta: Double)
+    }
+
+    public let kind: Kind
+    public let reduction: Reduction
+
+    public init(_ kind: Kind, reduction: Reduction = .mean) {
+        self.kind = kind
+        self.reduction = reduction
+    }
+
+    public static func meanSquaredError(reduction: Reduction = .mean) -> Loss { Loss(.meanSquaredError, reduction: reduction) }
+    public static func meanAbsoluteError(reduction: Reduction = .mean) -> Loss { Loss(.meanAbsoluteError, reduction: reduction) }
+    public static func binaryCrossEntropy(reduction: Reduction = .mean) -> Loss { Loss(.binaryCrossEntropy, reduction: reduction) }
+    public static func binaryCrossEntropyWithLogits(reduction: Reduction = .mean) -> Loss {
+        Loss(.binaryCrossEntropyWithLogits, reduction: reduction)
+    }
+    public static func softmaxCrossEntropy(reduction: Reduction = .mean) -> Loss { Loss(.softmaxCrossEntropy, reduction: reduction) }
+    public static func softmaxCrossEntropyWithProbabilities(reduction: Reduction = .mean) -> Loss {
+        Loss(.softmaxCrossEntropyWithProbabilities, reduction: reduction)
+    }
+    public static func huber(delta: Double = 1, reduction: Reduction = .mean) -> Loss { Loss(.huber(delta: delta), reduction: reduction) }
+
+    /// The loss of `predictions` against `targets`.
+    public func callAsFunction(predictions: Tensor, targets: Tensor) -> Tensor {
+        let elementwise: Tensor
+        switch kind {
+        case .meanSquaredError: elementwise = (predictions - targets).squared()
+        case .meanAbsoluteError: elementwise = (predictions - targets).abs()
+        case .binaryCrossEntropy:
+            let p = predictions.clamped(lowerBound: 1e-7, upperBound: 1 - 1e-7)
+            elementwise = -(targets * p.log() + (1 - targets) * (1 - p).log())
+        case .binaryCrossEntropyWithLogits: elementwise = Loss.bceWithLogits(predictions, targets)
+        case .softmaxCrossEntropy:
+            precondition(predictions.rank == 2, "softmaxCrossEntropy: logits must be [batch, classes], got \(predictions.shape)")
+            let labels = targets.values.map { Int($0) }
+            let oneHot = Tensor.oneHot(labels, classCount: predictions.shape[1], dtype: predictions.dtype)
+            elementwise = -(predictions.logSoftmax() * oneHot).sum(alongAxes: [1], keepingDimensions: true)
+        case .softmaxCrossEntropyWithProbabilities:
+            elementwise = -(predictions.logSoftmax() * targets).sum(alongAxes: [-1], keepingDimensions: true)
+        case .huber(let delta):
+            let e = (predictions - targets).abs()
+            let quadratic = e.squared() * 0.5
+            let linear = (e - 0.5 * delta) * delta
+            elementwise = Tensor.select(e .<= delta, quadratic, linear)
+        }
+        switch reduction {
+        case .mean: return elementwise.mean()
+        case .sum: return elementwise.sum()
+        case .none:
+            return elementwise.rank <= 1 ? elementwise : elementwise.mean(alongAxes: Array(1..<elementwise.rank))
+        }
+    }
+
+    /// max(x, 0) − x·y + log(1 + e^−|x|) with its own pullback σ(x) − y: the composite's rule would be wrong at
+    /// x = 0, where relu and |x| have kinks that cancel mathematically.
+    static func bceWithLogits(_ x: Tensor, _ y: Tensor) -> Tensor {
+        let value = withoutGradient { x.relu() - x * y + (-x.abs()).softplus() }
+        return value.recorded("binaryCrossEntropyWithLogits", inputs: [x, y]) { g in
+            [g * (x.sigmoid() - y), g * -x]
+        }
+    }
+
+    /// The name used in logs and configuration files.
+    public var name: String {
+        switch kind {
+        case .meanSquaredError: return "mse"
+        case .meanAbsoluteError: return "mae"
+        case .binaryCrossEntropy: return "binary_crossentropy"
+        case .binaryCrossEntropyWithLogits: return "binary_crossentropy_logits"
+        case .softmaxCrossEntropy: return "sparse_categorical_crossentropy_logits"
+        case .softmaxCrossEntropyWithProbabilities: return "categorical_crossentropy_logits"
+        case .huber: return "huber"
+        }
+    }
+}

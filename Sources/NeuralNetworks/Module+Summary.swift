@@ -1,0 +1,67 @@
+import TensorModule
+
+extension Module {
+    /// Checks that an input of `inputShape` (batch first) flows through the module, naming the first layer that
+    /// cannot take it.
+    ///
+    /// ```swift
+    /// try model.checkInput(shape: [1, 784])
+    /// ```
+    public func checkInput(shape inputShape: [Int]) throws(ModuleError) {
+        _ = try outputShape(for: inputShape)
+    }
+
+    /// A Keras-like table: each layer, its output shape, its parameter count, and the totals.
+    ///
+    /// ```swift
+    /// print(try model.summary(inputShape: [1, 784]))
+    /// ```
+    public func summary(inputShape: [Int]) throws(ModuleError) -> String {
+        var rows: [(String, String, String)] = []
+        let layers = (self as? Sequential)?.layers.enumerated().map { ("\($0.offset)", $0.element) } ?? [("0", self)]
+        var shape = inputShape
+        for (index, layer) in layers {
+            shape = try layer.outputShape(for: shape)
+            let name = layer.details.isEmpty ? layer.typeName : "\(layer.typeName) (\(layer.details))"
+            let outShape = "(" + (["None"] + shape.dropFirst().map(String.init)).joined(separator: ", ") + ")"
+            rows.append(("\(index) \(name)", outShape, "\(layer.parameterCount)"))
+        }
+        let w0 = Swift.max(28, rows.map(\.0.count).max() ?? 0) + 2
+        let w1 = Swift.max(20, rows.map(\.1.count).max() ?? 0) + 2
+        func line(_ a: String, _ b: String, _ c: String) -> String {
+            a + String(repeating: " ", count: Swift.max(1, w0 - a.count)) + b
+                + String(repeating: " ", count: Swift.max(1, w1 - b.count)) + c
+        }
+        let rule = String(repeating: "─", count: w0 + w1 + 10)
+        var out = [line("Layer (type)", "Output Shape", "Param #"), rule]
+        out += rows.map { line($0.0, $0.1, $0.2) }
+        let trainable = parameters.filter(\.isTrainable).reduce(0) { $0 + $1.value.count }
+        out += [rule, "Total params: \(parameterCount)", "Trainable params: \(trainable)",
+                "Non-trainable params: \(parameterCount - trainable)"]
+        return out.joined(separator: "\n")
+    }
+
+    /// Predictions for `input` in batches, in inference mode and without recording gradients.
+    ///
+    /// ```swift
+    /// let probabilities = model.predict(x, batchSize: 256).softmax()
+    /// ```
+    public func predict(_ input: Tensor, batchSize: Int = 256) -> Tensor {
+        precondition(batchSize > 0, "predict: batchSize must be positive, got \(batchSize)")
+        let wasTraining = isTraining
+        setTraining(false)
+        defer { setTraining(wasTraining) }
+        return withoutGradient {
+            let n = input.shape.first ?? 0
+            if n <= batchSize { return self(input) }
+            var parts: [Tensor] = []
+            var start = 0
+            while start < n {
+                let end = Swift.min(start + batchSize, n)
+                parts.append(self(input.slice(alongAxis: 0, start..<end)))
+                start = end
+            }
+            return Tensor.concatenating(parts, alongAxis: 0)
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import TensorModule
+
+/// The base of every layer and model: parameters, sub-modules, a training/inference switch and freezing.
+///
+/// Subclasses declare their parameters and sub-modules as stored properties (`Parameter`, `Module`, arrays or
+/// optionals of them); ``namedParameters`` finds them by reflection and names them by dotted path
+/// (`layers.0.weight`). A layer is parameters + init + ``callAsFunction(_:)`` (+ ``outputShape(for:)``).
+///
+/// ```swift
+/// final class Affine: Module {
+///     let weight = Parameter(Tensor.ones([3, 2]))
+///     override func callAsFunction(_ x: Tensor) -> Tensor { x.matmul(weight.value) }
+/// }
+/// Affine().namedParameters.map(\.name)  // ["weight"]
+/// ```
+open class Module {
+    /// True while training (dropout drops, batch norm uses batch statistics); false for inference.
+    public private(set) var isTraining = true
+
+    public init() {}
+
+    /// Applies the module to a batch (the first dimension is the batch).
+    open func callAsFunction(_ input: Tensor) -> Tensor {
+        preconditionFailure("\(typeName) must override callAsFunction(_:)")
+    }
+
+    /// The output shape for an input shape (batch dimension first), or an error naming this layer and the shape.
+    /// The default keeps the shape (elementwise layers).
+    open func outputShape(for inputShape: [Int]) throws(ModuleError) -> [Int] { inputShape }
+
+    /// The name shown in summaries.
+    open var typeName: String { String(describing: type(of: self)) }
+
+    /// A one-line description of the layer's settings for summaries (e.g. `relu`).
+    open var details: String { "" }
+
+    /// Direct sub-modules with their property names (array elements as `name.index`).
+    public var children: [(name: String, module: Module)] {
+        var out: [(String, Module)] = []
+        visitProperties { name, value in
+            if let m = value as? Module {
+                out.append((name, m))
+            } else if let ms = value as? [Module] {
+                for (i, m) in ms.enumerated() { out.append(("\(name).\(i)", m)) }
+            }
+        }
+        return out
+    }
+
+    /// Every parameter of this module and its sub-modules, by dotted path, in declaration order.
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        var out: [(String, Parameter)] = []
+        var seen = Set<ObjectIdentifier>()
+        visitProperties { name, value in
+            if let p = value as? Parameter {
+                if seen.insert(ObjectIdentifier(p)).inserted { out.append((name, p)) }
+            } else if let ps = value as? [Parameter] {
+                for (i, p) in ps.enumerated() where seen.insert(ObjectIdentifier(p)).inserted { out.append(("\(name).\(i)", p)) }
+            } else if let m = value as? Module {
+                for (n, p) in m.namedParameters where seen.insert(ObjectIdentifier(p)).inserted {
+                    out.append(("\(name).\(n)", p))
+                }
+            } else if let ms = value as? [Module] {
+                for (i, m) in ms.enumerated() {
+                    for (n, p) in m.namedParameters where seen.insert(ObjectIdentifier(p)).inserted {
+                        out.append(("\(name).\(i).\(n)", p))
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// All parameters (trainable or not).
+    public var parameters: [Parameter] { namedParameters.map(\.parameter) }
+
+    /// The parameters the optimizer updates.
+    public var trainableParameters: [(name: String, parameter: Parameter)] {
+        namedParameters.filter { $0.parameter.requiresGradient }
+    }
+
+    /// Calls `body` with each stored property (walking superclasses), unwrapping optionals.
+    private func visitProperties(_ body: (String, Any) -> Void) {
+        var mirror: Mirror? = Mirror(reflecting: self)
+        while let m = mirror {
+            for child in m.children {
+                guard var label = child.label else { continue }
+                if label.hasPrefix("$__lazy_storage_$_") { label.removeFirst("$__lazy_storage_$_".count) }
+                if label.hasPrefix("_") { continue }
+                var value: Any = child.value
+                let inner = Mirror(reflecting: value)
+                if inner.displayStyle == .optional {
+                    guard let wrapped = inner.children.first?.value else { continue }
+                    value = wrapped
+                }
+                body(label, value)
+            }
+            mirror = m.superclassMirror
+        }
+    }
+
+    /// Switches this module and its sub-modules between training and inference behaviour.
+    public func setTraining(_ training: Bool) {
+        isTraining = training
+        for (_, c) in children { c.setTraining(training) }
+    }
+
+    /// Freezes every parameter: training leaves them unchanged.
+    public func freeze() { for p in parameters { p.isFrozen = true } }
+
+    /// Unfreezes every parameter.
+    public func unfreeze() { for p in parameters { p.isFrozen = false } }
+
+    /// Clears the gradients of every parameter.
+    public func zeroGradients() { for p in parameters { p.zeroGradient() } }
+
+    /// Copies of every parameter's value by name (weights and state), e.g. to restore the best weights later.
+    public func stateDict() -> [String: Tensor] {
+        Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.name, $0.parameter.value.detached) })
+    }
+
+    /// Loads values saved by ``stateDict()``: names, shapes and element types must match exactly.
+    public func loadStateDict(_ state: [String: Tensor]) throws(ModuleError) {
+        let named = namedParameters
+        let names = Set(named.map(\.name))
+        if let extra = state.keys.first(where: { !names.contains($0) }) {
+            throw .stateMismatch("unexpected parameter '\(extra)'")
+        }
+        for (name, p) in named {
+            guard let v = state[name] else { throw .stateMismatch("missing parameter '\(name)'") }
+            guard v.shape == p.value.shape, v.dtype == p.value.dtype else {
+                throw .stateMismatch("'\(name)' is \(v.shape) \(v.dtype), the model has \(p.value.shape) \(p.value.dtype)")
+            }
+        }
+        for (name, p) in named { p.assign(state[name]!) }
+    }
+
+    /// Converts every parameter to `dtype` (use `.float64` for gradient checks).
+    public func convert(to dtype: DType) {
+        for p in parameters { p.convert(to: dtype) }
+    }
+
+    /// The sum of the regularizers' penalties over all parameters, or nil when none has one.
+    public func regularizationPenalty() -> Tensor? {
+        var total: Tensor?
+        for p in parameters where p.requiresGradient {
+            guard let r = p.regularizer else { continue }
+            let term = r.penalty(p.value)
+            total = total.map { $0 + term } ?? term
+        }
+        return total
+    }
+
+    /// Total number of scalars in the parameters.
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+}

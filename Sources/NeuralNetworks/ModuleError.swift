@@ -1,0 +1,16 @@
+/// Errors from building, checking and loading modules.
+public enum ModuleError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// A layer cannot take an input of this shape.
+    case shapeMismatch(layer: String, expected: String, found: [Int])
+    /// A saved state lacks a parameter, has an extra one, or has another shape or element type.
+    case stateMismatch(String)
+
+    public var description: String {
+        switch self {
+        case let .shapeMismatch(layer, expected, found):
+            return "\(layer): expected input \(expected), found shape \(found)"
+        case let .stateMismatch(message):
+            return "state mismatch: \(message)"
+        }
+    }
+}

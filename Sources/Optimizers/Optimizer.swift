@@ -1,0 +1,96 @@
+import NeuralNetworks
+import TensorModule
+
+/// Gradient clipping applied before the update.
+public enum GradientClipping: Sendable, Equatable, Codable {
+    /// Clamp every gradient element to [−limit, limit].
+    case byValue(Double)
+    /// Scale all gradients together so their global L2 norm is at most `maxNorm`.
+    case byGlobalNorm(Double)
+}
+
+/// An optimizer's resumable state: the step count, the base learning rate and every parameter's slots by name.
+public struct OptimizerState {
+    public var step: Int
+    public var learningRate: Double
+    public var slots: [String: [Tensor]]
+
+    public init(step: Int, learningRate: Double, slots: [String: [Tensor]]) {
+        self.step = step
+        self.learningRate = learningRate
+        self.slots = slots
+    }
+}
+
+/// Applies an ``OptimizerRule`` to named parameters: schedules the learning rate, clips gradients, applies
+/// decoupled weight decay, and keeps each parameter's state under its name.
+///
+/// ```swift
+/// let optimizer = Optimizer(Adam(learningRate: 1e-3), schedule: .cosine(totalSteps: 1000, minimum: 0))
+/// loss.backward()
+/// optimizer.update(model.trainableParameters)
+/// ```
+public final class Optimizer {
+    public var rule: any OptimizerRule
+    public var schedule: LearningRateSchedule
+    public var clipping: GradientClipping?
+    /// Decoupled weight decay λ for any rule: θ ← θ − ηλθ before the rule's update.
+    public var weightDecay: Double
+    /// Updates applied so far.
+    public private(set) var step = 0
+    private var slots: [String: [Tensor]] = [:]
+
+    public init(_ rule: any OptimizerRule, schedule: LearningRateSchedule = .constant, clipping: GradientClipping? = nil,
+                weightDecay: Double = 0) {
+        self.rule = rule
+        self.schedule = schedule
+        self.clipping = clipping
+        self.weightDecay = weightDecay
+    }
+
+    /// The learning rate the next update will use.
+    public var currentLearningRate: Double { schedule.learningRate(base: rule.learningRate, step: step) }
+
+    /// One update of every parameter that has a gradient; clears the gradients afterwards.
+    public func update(_ parameters: [(name: String, parameter: Parameter)]) {
+        let lr = currentLearningRate
+        step += 1
+        withoutGradient {
+            var grads = parameters.map { $0.parameter.gradient }
+            if let clipping { grads = clip(grads, clipping) }
+            for ((name, p), g) in zip(parameters, grads) {
+                guard let g, p.requiresGradient else { continue }
+                var state = slots[name] ?? (0..<rule.stateCount).map { _ in Tensor.zeros(p.value.shape, dtype: p.value.dtype) }
+                let decayed = weightDecay > 0 ? p.value * (1 - lr * weightDecay) : p.value
+                let next = rule.update(decayed, gradient: g, state: &state, step: step, learningRate: lr)
+                slots[name] = state
+                p.assign(next)
+            }
+        }
+    }
+
+    private func clip(_ grads: [Tensor?], _ clipping: GradientClipping) -> [Tensor?] {
+        switch clipping {
+        case .byValue(let limit):
+            return grads.map { $0?.clamped(lowerBound: -limit, upperBound: limit) }
+        case .byGlobalNorm(let maxNorm):
+            let squared = grads.compactMap { $0?.squared().sum().scalar }.reduce(0, +)
+            let norm = squared.squareRoot()
+            guard norm > maxNorm else { return grads }
+            let scale = maxNorm / norm
+            return grads.map { $0.map { $0 * scale } }
+        }
+    }
+
+    /// The state to save in a checkpoint.
+    public func state() -> OptimizerState {
+        OptimizerState(step: step, learningRate: rule.learningRate, slots: slots)
+    }
+
+    /// Restores a state saved by ``state()``.
+    public func load(_ state: OptimizerState) {
+        step = state.step
+        rule.learningRate = state.learningRate
+        slots = state.slots
+    }
+}

@@ -1,0 +1,75 @@
+import TensorModule
+
+/// A quality measure computed on each batch's predictions and averaged over examples.
+///
+/// ```swift
+/// Trainer(model: model, loss: .softmaxCrossEntropy(), optimizer: Optimizer(Adam()), metrics: [.accuracy, .topKAccuracy(3)])
+/// ```
+public enum Metric: Sendable, Equatable, Codable {
+    /// Chooses binary, sparse or categorical accuracy from the shapes (one output: binary).
+    case accuracy
+    /// Fraction of predictions on the right side of `threshold` (0.5 for probabilities; logits use 0).
+    case binaryAccuracy(threshold: Double)
+    /// argmax of predictions equals argmax of one-hot targets.
+    case categoricalAccuracy
+    /// argmax of predictions equals the integer label.
+    case sparseCategoricalAccuracy
+    /// The label is among the k largest predictions.
+    case topKAccuracy(Int)
+    case meanAbsoluteError
+    case meanSquaredError
+
+    /// The log key (`accuracy`, `top3_accuracy`, `mae`, …).
+    public var name: String {
+        switch self {
+        case .accuracy, .binaryAccuracy, .categoricalAccuracy, .sparseCategoricalAccuracy: return "accuracy"
+        case .topKAccuracy(let k): return "top\(k)_accuracy"
+        case .meanAbsoluteError: return "mae"
+        case .meanSquaredError: return "mse"
+        }
+    }
+
+    /// The sum of per-example scores in this batch and the number of examples, for averaging.
+    /// `fromLogits` tells binary accuracy that predictions are logits (threshold 0).
+    public func total(predictions: Tensor, targets: Tensor, fromLogits: Bool) -> (sum: Double, count: Int) {
+        let n = predictions.shape.first ?? 1
+        switch self {
+        case .accuracy:
+            if predictions.shape.last == 1 || predictions.rank == 1 {
+                return Metric.binaryAccuracy(threshold: fromLogits ? 0 : 0.5)
+                    .total(predictions: predictions, targets: targets, fromLogits: fromLogits)
+            }
+            let kind: Metric = targets.shape == predictions.shape ? .categoricalAccuracy : .sparseCategoricalAccuracy
+            return kind.total(predictions: predictions, targets: targets, fromLogits: fromLogits)
+        case .binaryAccuracy(let threshold):
+            let p = predictions.values, t = targets.values
+            let hits = zip(p, t).reduce(0) { $0 + (($1.0 > threshold) == ($1.1 > 0.5) ? 1 : 0) }
+            return (Double(hits) * Double(n) / Double(Swift.max(p.count, 1)), n)
+        case .categoricalAccuracy:
+            let hits = zip(predictions.argmax(alongAxis: -1).values, targets.argmax(alongAxis: -1).values).filter { $0 == $1 }
+            return (Double(hits.count), n)
+        case .sparseCategoricalAccuracy:
+            let hits = zip(predictions.argmax(alongAxis: -1).values, targets.values).filter { $0 == $1 }
+            return (Double(hits.count), n)
+        case .topKAccuracy(let k):
+            let c = predictions.shape.last ?? 1
+            let p = predictions.values
+            let labels = targets.shape == predictions.shape ? targets.argmax(alongAxis: -1).values : targets.values
+            var hits = 0
+            for i in 0..<n {
+                let row = p[(i * c)..<((i + 1) * c)]
+                let label = Int(labels[i])
+                guard label >= 0 && label < c else { continue }
+                let better = row.filter { $0 > row[i * c + label] }.count
+                if better < k { hits += 1 }
+            }
+            return (Double(hits), n)
+        case .meanAbsoluteError:
+            let e = (predictions - targets.reshaped(to: predictions.shape)).abs()
+            return (e.mean().scalar * Double(n), n)
+        case .meanSquaredError:
+            let e = (predictions - targets.reshaped(to: predictions.shape)).squared()
+            return (e.mean().scalar * Double(n), n)
+        }
+    }
+}

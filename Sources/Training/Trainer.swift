@@ -1,0 +1,171 @@
+import Glibc
+import NeuralNetworks
+import Optimizers
+import TensorModule
+
+/// Trains a module with a loss, an optimizer and metrics, Keras-style: ``fit(x:y:batchSize:epochs:validationSplit:validationData:shuffle:callbacks:verbose:)``,
+/// ``evaluate(x:y:batchSize:)`` and ``predict(x:batchSize:)``.
+///
+/// ```swift
+/// let model = Sequential([Dense(inputSize: 64, outputSize: 32, activation: .relu), Dense(inputSize: 32, outputSize: 10)])
+/// let trainer = Trainer(model: model, loss: .softmaxCrossEntropy(), optimizer: Optimizer(Adam()), metrics: [.accuracy])
+/// let history = try trainer.fit(x: x, y: labels, batchSize: 32, epochs: 20, validationSplit: 0.2,
+///                               callbacks: [EarlyStopping(patience: 3, restoreBestWeights: true)])
+/// ```
+public final class Trainer {
+    public let model: Module
+    public var loss: Loss
+    public let optimizer: Optimizer
+    public var metrics: [Metric]
+    /// Set by a callback to end training after the current batch.
+    public var stopTraining = false
+    /// Everything logged so far, across calls to `fit`.
+    public private(set) var history = History()
+    /// The generator of each epoch's shuffle (its state is part of a resumable checkpoint).
+    public var shuffleGenerator: RandomGenerator
+    /// Applied to each training batch's inputs (data augmentation); never at evaluation.
+    public var augmentation: ((Tensor) -> Tensor)?
+    /// Epochs completed so far across calls to `fit`.
+    public private(set) var epochsCompleted = 0
+
+    public init(model: Module, loss: Loss, optimizer: Optimizer, metrics: [Metric] = [], seed: UInt64 = 0) {
+        self.model = model
+        self.loss = loss
+        self.optimizer = optimizer
+        self.metrics = metrics
+        shuffleGenerator = RandomGenerator(seed: seed)
+    }
+
+    var lossTakesLogits: Bool {
+        switch loss.kind {
+        case .binaryCrossEntropyWithLogits, .softmaxCrossEntropy, .softmaxCrossEntropyWithProbabilities: return true
+        default: return false
+        }
+    }
+
+    /// Trains for `epochs` passes over (x, y) in mini-batches and returns the per-epoch history of this call.
+    ///
+    /// - `batchSize`: 1 is stochastic gradient descent, `x.shape[0]` is full-batch gradient descent.
+    /// - `validationSplit`: the last fraction of the examples (taken before shuffling, as Keras does) is held out.
+    /// - Logs: `loss` is the data loss averaged over the epoch's batches; `regularization` the penalty added to it
+    ///   for the gradient; `val_` prefixes validation values; `lr` and `seconds` per epoch.
+    @discardableResult
+    public func fit(x: Tensor, y: Tensor, batchSize: Int = 32, epochs: Int = 1, validationSplit: Double = 0,
+                    validationData: (x: Tensor, y: Tensor)? = nil, shuffle: Bool = true, callbacks: [Callback] = [],
+                    verbose: Bool = false) throws -> History {
+        guard batchSize > 0 else { throw TrainingError.invalidArgument("fit: batchSize must be positive, got \(batchSize)") }
+        guard epochs >= 0 else { throw TrainingError.invalidArgument("fit: epochs must be ≥ 0, got \(epochs)") }
+        guard (0..<1).contains(validationSplit) else {
+            throw TrainingError.invalidArgument("fit: validationSplit must be in [0, 1), got \(validationSplit)")
+        }
+        try checkPair(x, y, "training data")
+        var (trainX, trainY) = (x, y)
+        var validation = validationData
+        if let v = validation { try checkPair(v.x, v.y, "validation data") }
+        if validation == nil && validationSplit > 0 {
+            let n = x.shape[0]
+            let held = Int((Double(n) * validationSplit).rounded())
+            guard held > 0 && held < n else {
+                throw TrainingError.invalidArgument("fit: validationSplit \(validationSplit) of \(n) examples leaves an empty split")
+            }
+            trainX = x.slice(alongAxis: 0, 0..<(n - held))
+            trainY = y.slice(alongAxis: 0, 0..<(n - held))
+            validation = (x.slice(alongAxis: 0, (n - held)..<n), y.slice(alongAxis: 0, (n - held)..<n))
+        }
+        do { try model.checkInput(shape: [1] + x.shape.dropFirst()) } catch { throw TrainingError.shapeMismatch(error) }
+
+        let all = (verbose ? [ProgressBar()] : []) + callbacks
+        var thisRun = History()
+        stopTraining = false
+        let n = trainX.shape[0]
+        let steps = (n + batchSize - 1) / batchSize
+        try all.forEach { try $0.onTrainBegin(self, logs: ["epochs": Double(epochs), "steps": Double(steps)]) }
+        for _ in 0..<epochs where !stopTraining {
+            let epoch = epochsCompleted
+            try all.forEach { try $0.onEpochBegin(self, epoch: epoch, logs: [:]) }
+            let start = Trainer.now()
+            let lr = optimizer.currentLearningRate
+            var order = Array(0..<n)
+            if shuffle { order.shuffle(using: &shuffleGenerator) }
+            var sums = Logs(), seen = 0, penaltySum = 0.0
+            model.setTraining(true)
+            for b in 0..<steps where !stopTraining {
+                try all.forEach { try $0.onBatchBegin(self, batch: b, logs: [:]) }
+                let idx = Array(order[(b * batchSize)..<Swift.min((b + 1) * batchSize, n)])
+                var xb = trainX.gathering(rows: idx)
+                let yb = trainY.gathering(rows: idx)
+                if let augmentation { xb = withoutGradient { augmentation(xb) } }
+                let (lossValue, penalty, predictions) = trainStep(xb, yb)
+                let count = idx.count
+                seen += count
+                sums["loss", default: 0] += lossValue * Double(count)
+                penaltySum += penalty * Double(count)
+                for m in metrics {
+                    let (s, _) = m.total(predictions: predictions, targets: yb, fromLogits: lossTakesLogits)
+                    sums[m.name, default: 0] += s
+                }
+                var logs = sums.mapValues { $0 / Double(seen) }
+                logs["batch_size"] = Double(count)
+                try all.forEach { try $0.onBatchEnd(self, batch: b, logs: logs) }
+            }
+            var logs = sums.mapValues { $0 / Double(Swift.max(seen, 1)) }
+            if model.regularizationPenalty() != nil { logs["regularization"] = penaltySum / Double(Swift.max(seen, 1)) }
+            if let v = validation {
+                for (k, value) in try evaluate(x: v.x, y: v.y, batchSize: Swift.max(batchSize, 256)) { logs["val_" + k] = value }
+            }
+            logs["lr"] = lr
+            logs["seconds"] = Trainer.now() - start
+            history.append(epoch: epoch, logs: logs)
+            thisRun.append(epoch: epoch, logs: logs)
+            epochsCompleted += 1
+            try all.forEach { try $0.onEpochEnd(self, epoch: epoch, logs: logs) }
+        }
+        try all.forEach { try $0.onTrainEnd(self, logs: thisRun.values.mapValues { $0.last ?? .nan }) }
+        model.setTraining(false)
+        return thisRun
+    }
+
+    /// One optimizer step on a batch: forward, loss (+ regularization penalty), backward, update.
+    /// Returns the data loss, the penalty and the (detached) predictions.
+    @discardableResult
+    public func trainStep(_ x: Tensor, _ y: Tensor) -> (loss: Double, penalty: Double, predictions: Tensor) {
+        let predictions = model(x)
+        let dataLoss = loss(predictions: predictions, targets: y)
+        let penalty = model.regularizationPenalty()
+        let objective = penalty.map { dataLoss + $0 } ?? dataLoss
+        if objective.requiresGradient {
+            objective.backward()
+            optimizer.update(model.trainableParameters)
+        }
+        return (dataLoss.scalar, penalty?.scalar ?? 0, predictions.detached)
+    }
+
+    /// The loss and metrics over (x, y), in inference mode, without gradients.
+    public func evaluate(x: Tensor, y: Tensor, batchSize: Int = 256) throws -> Logs {
+        try checkPair(x, y, "evaluation data")
+        do { try model.checkInput(shape: [1] + x.shape.dropFirst()) } catch { throw TrainingError.shapeMismatch(error) }
+        let predictions = model.predict(x, batchSize: batchSize)
+        var logs: Logs = ["loss": withoutGradient { loss(predictions: predictions, targets: y).scalar }]
+        for m in metrics {
+            let (s, c) = m.total(predictions: predictions, targets: y, fromLogits: lossTakesLogits)
+            logs[m.name] = s / Double(Swift.max(c, 1))
+        }
+        return logs
+    }
+
+    /// The model's outputs for `x` in batches (inference mode, no tape).
+    public func predict(x: Tensor, batchSize: Int = 256) -> Tensor { model.predict(x, batchSize: batchSize) }
+
+    private func checkPair(_ x: Tensor, _ y: Tensor, _ what: String) throws {
+        guard x.rank >= 1, y.rank >= 1, x.shape[0] == y.shape[0] else {
+            throw TrainingError.invalidArgument("\(what): inputs \(x.shape) and targets \(y.shape) have different example counts")
+        }
+        guard x.shape[0] > 0 else { throw TrainingError.invalidArgument("\(what): no examples") }
+    }
+
+    static func now() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+    }
+}

@@ -1,0 +1,120 @@
+import Testing
+import NeuralKit
+import _TestSupport
+
+/// One row per layer: how to build it, an input shape, the expected output shape and parameters.
+struct LayerCase: CustomTestStringConvertible, @unchecked Sendable {
+    let name: String
+    let make: () -> Module
+    let input: [Int]
+    let output: [Int]
+    /// Expected (name, element count) of every parameter, in order.
+    let parameters: [(String, Int)]
+    var domain: ClosedRange<Double> = -2...2
+    var gap: Double = 0
+    var prepare: (Module) -> Void = { _ in }
+    var testDescription: String { name }
+}
+
+let layerTable: [LayerCase] = [
+    LayerCase(name: "Dense", make: { Dense(inputSize: 3, outputSize: 4, seed: 1) }, input: [5, 3], output: [5, 4],
+              parameters: [("weight", 12), ("bias", 4)]),
+    LayerCase(name: "Dense tanh no bias", make: { Dense(inputSize: 3, outputSize: 2, activation: .tanh, useBias: false, seed: 2) },
+              input: [4, 3], output: [4, 2], parameters: [("weight", 6)]),
+    LayerCase(name: "Dense 3-D input", make: { Dense(inputSize: 3, outputSize: 2, activation: .sigmoid, seed: 3) },
+              input: [2, 4, 3], output: [2, 4, 2], parameters: [("weight", 6), ("bias", 2)]),
+    LayerCase(name: "Sigmoid", make: { Sigmoid() }, input: [3, 4], output: [3, 4], parameters: []),
+    LayerCase(name: "Tanh", make: { Tanh() }, input: [3, 4], output: [3, 4], parameters: []),
+    LayerCase(name: "ReLU", make: { ReLU() }, input: [3, 4], output: [3, 4], parameters: [], gap: 0.1),
+    LayerCase(name: "LeakyReLU", make: { LeakyReLU(alpha: 0.1) }, input: [3, 4], output: [3, 4], parameters: [], gap: 0.1),
+    LayerCase(name: "ELU", make: { ELU(alpha: 1.2) }, input: [3, 4], output: [3, 4], parameters: [], gap: 0.1),
+    LayerCase(name: "Softplus", make: { Softplus() }, input: [3, 4], output: [3, 4], parameters: []),
+    LayerCase(name: "Softmax", make: { Softmax() }, input: [3, 4], output: [3, 4], parameters: []),
+    LayerCase(name: "PReLU per feature", make: { PReLU(featureCount: 4) }, input: [3, 4], output: [3, 4],
+              parameters: [("alpha", 4)], gap: 0.1),
+    LayerCase(name: "PReLU shared", make: { PReLU(featureCount: nil) }, input: [3, 4], output: [3, 4],
+              parameters: [("alpha", 1)], gap: 0.1),
+    LayerCase(name: "Maxout", make: { Maxout(inputSize: 3, outputSize: 2, pieceCount: 3, seed: 4) }, input: [5, 3],
+              output: [5, 2], parameters: [("weight", 18), ("bias", 6)]),
+    LayerCase(name: "Dropout (fixed mask)", make: { Dropout(rate: 0.4, seed: 9) }, input: [4, 5], output: [4, 5],
+              parameters: [], prepare: { ($0 as! Dropout).generator = RandomGenerator(seed: 9) }),
+    LayerCase(name: "BatchNorm (training)", make: { BatchNorm(featureCount: 3) }, input: [6, 3], output: [6, 3],
+              parameters: [("gamma", 3), ("beta", 3), ("runningMean", 3), ("runningVariance", 3)]),
+    LayerCase(name: "BatchNorm images", make: { BatchNorm(featureCount: 2, momentum: 0.9, epsilon: 1e-5) },
+              input: [2, 3, 3, 2], output: [2, 3, 3, 2],
+              parameters: [("gamma", 2), ("beta", 2), ("runningMean", 2), ("runningVariance", 2)]),
+    LayerCase(name: "Flatten", make: { Flatten() }, input: [2, 3, 4], output: [2, 12], parameters: []),
+    LayerCase(name: "Reshape", make: { Reshape([2, 6]) }, input: [3, 12], output: [3, 2, 6], parameters: []),
+    LayerCase(name: "Sequential", make: {
+        Sequential([Dense(inputSize: 3, outputSize: 4, activation: .relu, seed: 5), Dropout(rate: 0),
+                    Dense(inputSize: 4, outputSize: 2, seed: 6)])
+    }, input: [5, 3], output: [5, 2],
+    parameters: [("layers.0.weight", 12), ("layers.0.bias", 4), ("layers.2.weight", 8), ("layers.2.bias", 2)]),
+]
+
+@Suite struct LayerTests {
+    @Test(arguments: layerTable)
+    func shapesAndParameters(_ row: LayerCase) throws {
+        let layer = row.make()
+        #expect(try layer.outputShape(for: row.input) == row.output)
+        let y = layer(randomTensor(row.input, seed: 1, dtype: .float32))
+        #expect(y.shape == row.output)
+        let named = layer.namedParameters
+        #expect(named.map(\.name) == row.parameters.map(\.0))
+        #expect(named.map(\.parameter.value.count) == row.parameters.map(\.1))
+    }
+
+    @Test(arguments: layerTable)
+    func gradientCheckInputsAndParameters(_ row: LayerCase) {
+        let layer = row.make()
+        let x = randomTensor(row.input, seed: 3, in: row.domain, awayFromZero: row.gap)
+        let result = checkGradients(of: layer, at: x) { row.prepare(layer) }
+        #expect(result.passed, "\(result)")
+        let expected = row.input.reduce(1, *) + layer.namedParameters.filter { $0.parameter.requiresGradient }
+            .reduce(0) { $0 + $1.parameter.value.count }
+        #expect(result.checkedCount == expected)
+    }
+
+    @Test func shapeMismatchNamesTheLayer() {
+        let model = Sequential([Dense(inputSize: 4, outputSize: 3), Dense(inputSize: 5, outputSize: 1)])
+        #expect(throws: ModuleError.shapeMismatch(layer: "Dense(5→1)", expected: "[batch, 5]", found: [1, 3])) {
+            try model.checkInput(shape: [1, 4])
+        }
+        let error = #expect(throws: ModuleError.self) { try model.checkInput(shape: [1, 7]) }
+        #expect(error?.description == "Dense(4→3): expected input [batch, 4], found shape [1, 7]")
+    }
+
+    @Test func dropoutChangesTrainingOutputsButNotInference() {
+        let drop = Dropout(rate: 0.5, seed: 1)
+        let x = Tensor.ones([100, 100])
+        let trained = drop(x).values
+        #expect(trained.contains(0) && trained.contains(2))
+        #expect(Swift.abs(trained.reduce(0, +) / 10_000 - 1) < 0.05)  // inverted scaling keeps the mean
+        drop.setTraining(false)
+        #expect(drop(x).values == x.values)
+    }
+
+    @Test func batchNormUsesRunningAveragesAtInference() {
+        let bn = BatchNorm(featureCount: 2, momentum: 0.5, epsilon: 0)
+        let x = Tensor(rows: [[1, 10], [3, 30]])
+        let y = bn(x)
+        // batch mean [2, 20], biased variance [1, 100]: normalized to ±1
+        expectClose(y, [-1, -1, 1, 1], absolute: 1e-5)
+        // running = 0.5·init + 0.5·batch; unbiased variance [2, 200]
+        expectClose(bn.runningMean.value, [1, 10])
+        expectClose(bn.runningVariance.value, [1.5, 100.5])
+        bn.setTraining(false)
+        expectClose(bn(Tensor(rows: [[1, 10]])), [0, 0], absolute: 1e-6)
+    }
+
+    @Test func maxoutTakesTheLargestPiece() {
+        let m = Maxout(inputSize: 1, outputSize: 1, pieceCount: 2, seed: 1)
+        m.weight.assign(Tensor(rows: [[1, -1]]))   // pieces x and −x: maxout = |x|
+        expectClose(m(Tensor(rows: [[-3], [2]])), [3, 2])
+    }
+
+    @Test func preluLearnsItsSlope() {
+        let p = PReLU(featureCount: nil, initialAlpha: 0.25)
+        expectClose(p(Tensor([-4, 2]).reshaped(to: [2, 1])), [-1, 2])
+    }
+}

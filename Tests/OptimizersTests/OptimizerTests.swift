@@ -1,0 +1,146 @@
+import Testing
+import NeuralKit
+import Glibc
+
+/// f(w) = (w − 3)², ∇f = 2(w − 3), from w = 0.
+func grad(_ w: Double) -> Double { 2 * (w - 3) }
+
+struct RuleCase: CustomTestStringConvertible, Sendable {
+    let name: String
+    let rule: any OptimizerRule
+    /// The first three iterates w₁, w₂, w₃ computed from the update formula with plain Doubles.
+    let byHand: [Double]
+    /// A learning rate with which 2,000 steps must reach |w − 3| < 1e-2.
+    let convergingRule: any OptimizerRule
+    var testDescription: String { name }
+}
+
+/// Each row's `byHand` runs the rule's formula on scalars, written out here independently of the library.
+let ruleTable: [RuleCase] = [
+    // θ ← θ − ηg, η = 0.1: 0 → 0.6 → 1.08 → 1.464
+    RuleCase(name: "SGD", rule: SGD(learningRate: 0.1), byHand: [0.6, 1.08, 1.464],
+             convergingRule: SGD(learningRate: 0.1)),
+    // v ← λv − ηg; θ ← θ + v (λ = 0.9, η = 0.1): v 0.6, 1.02, 1.194 → θ 0.6, 1.62, 2.814
+    RuleCase(name: "momentum", rule: SGD(learningRate: 0.1, momentum: 0.9), byHand: [0.6, 1.62, 2.814],
+             convergingRule: SGD(learningRate: 0.05, momentum: 0.9)),
+    // Nesterov: v ← μv − ηg; θ ← θ + μv − ηg: 1.14, 2.3328, 3.325056
+    RuleCase(name: "nesterov", rule: SGD(learningRate: 0.1, momentum: 0.9, nesterov: true),
+             byHand: [1.14, 2.3328, 3.325056], convergingRule: SGD(learningRate: 0.05, momentum: 0.9, nesterov: true)),
+    RuleCase(name: "Adagrad", rule: Adagrad(learningRate: 0.5), byHand: {
+        // G ← G + g²; θ ← θ − η·g/(√G + ε)
+        var (w, G) = (0.0, 0.0)
+        return (0..<3).map { _ in
+            let g = grad(w); G += g * g; w -= 0.5 * g / (G.squareRoot() + 1e-10); return w
+        }
+    }(), convergingRule: Adagrad(learningRate: 1)),
+    RuleCase(name: "Adadelta", rule: Adadelta(learningRate: 1, rho: 0.9, epsilon: 1e-6), byHand: {
+        // E[g²] ← ρE[g²] + (1−ρ)g²; Δ ← −√(E[Δ²]+ε)/√(E[g²]+ε)·g; E[Δ²] ← ρE[Δ²] + (1−ρ)Δ²; θ ← θ + ηΔ
+        var (w, eg, ed) = (0.0, 0.0, 0.0)
+        return (0..<3).map { _ in
+            let g = grad(w)
+            eg = 0.9 * eg + 0.1 * g * g
+            let d = -((ed + 1e-6).squareRoot() / (eg + 1e-6).squareRoot()) * g
+            ed = 0.9 * ed + 0.1 * d * d
+            w += d
+            return w
+        }
+    }(), convergingRule: Adadelta(learningRate: 50, rho: 0.9, epsilon: 1e-6)),
+    RuleCase(name: "RMSProp", rule: RMSProp(learningRate: 0.1, rho: 0.9, epsilon: 1e-7), byHand: {
+        // E ← ρE + (1−ρ)g²; θ ← θ − η·g/(√E + ε)
+        var (w, e) = (0.0, 0.0)
+        return (0..<3).map { _ in
+            let g = grad(w); e = 0.9 * e + 0.1 * g * g; w -= 0.1 * g / (e.squareRoot() + 1e-7); return w
+        }
+    }(), convergingRule: RMSProp(learningRate: 0.01)),
+    RuleCase(name: "Adam", rule: Adam(learningRate: 0.1), byHand: adamByHand(amsgrad: false, decay: 0),
+             convergingRule: Adam(learningRate: 0.05)),
+    RuleCase(name: "AMSGrad", rule: Adam(learningRate: 0.1, amsgrad: true), byHand: adamByHand(amsgrad: true, decay: 0),
+             convergingRule: Adam(learningRate: 0.05, amsgrad: true)),
+    RuleCase(name: "AdamW", rule: AdamW(learningRate: 0.1, weightDecay: 0.01), byHand: adamByHand(amsgrad: false, decay: 0.01),
+             convergingRule: AdamW(learningRate: 0.05, weightDecay: 0.001)),
+]
+
+/// m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; θ ← θ(1 − ηλ) − η·m̂/(√v̂ + ε), m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)
+/// (AMSGrad: v̂ uses the running maximum of v).
+func adamByHand(amsgrad: Bool, decay: Double) -> [Double] {
+    var (w, m, v, vmax) = (0.0, 0.0, 0.0, 0.0)
+    return (1...3).map { t in
+        let g = grad(w)
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        vmax = Swift.max(vmax, v)
+        let mHat = m / (1 - Glibc.pow(0.9, Double(t)))
+        let vHat = (amsgrad ? vmax : v) / (1 - Glibc.pow(0.999, Double(t)))
+        w = w * (1 - 0.1 * decay) - 0.1 * mHat / (vHat.squareRoot() + 1e-8)
+        return w
+    }
+}
+
+@Suite struct OptimizerTests {
+    func run(_ rule: any OptimizerRule, steps: Int) -> [Double] {
+        let w = Parameter(Tensor([0], dtype: .float64))
+        let optimizer = Optimizer(rule)
+        return (0..<steps).map { _ in
+            (w.value - 3).squared().sum().backward()
+            optimizer.update([("w", w)])
+            return w.value.scalar
+        }
+    }
+
+    @Test(arguments: ruleTable)
+    func firstThreeUpdatesMatchTheFormula(_ row: RuleCase) {
+        let got = run(row.rule, steps: 3)
+        for (a, e) in zip(got, row.byHand) {
+            #expect(Swift.abs(a - e) <= 1e-12 * Swift.max(1, Swift.abs(e)), "\(row.name): \(got) vs \(row.byHand)")
+        }
+    }
+
+    @Test(arguments: ruleTable)
+    func convergesWithin2000Steps(_ row: RuleCase) {
+        let trajectory = run(row.convergingRule, steps: 2000)
+        let first = trajectory.firstIndex { Swift.abs($0 - 3) < 1e-2 }
+        #expect(first != nil, "\(row.name) ended at \(trajectory.last!)")
+        #expect(Swift.abs(trajectory.last! - 3) < 1e-2, "\(row.name) ended at \(trajectory.last!)")
+    }
+
+    @Test func stateIsKeyedByNameAndRestorable() {
+        let a = Parameter(Tensor([0], dtype: .float64)), b = Parameter(Tensor([0], dtype: .float64))
+        let opt = Optimizer(Adam(learningRate: 0.1))
+        (a.value - 3).squared().sum().backward()
+        opt.update([("a", a)])
+        let saved = opt.state()
+        #expect(saved.step == 1 && saved.slots.keys.sorted() == ["a"])
+        // Replay the second step twice, from the saved state: the same value each time.
+        let w = a.value
+        (a.value - 3).squared().sum().backward()
+        opt.update([("a", a)])
+        let once = a.value.scalar
+        let opt2 = Optimizer(Adam(learningRate: 0.1))
+        opt2.load(saved)
+        b.assign(w)
+        (b.value - 3).squared().sum().backward()
+        opt2.update([("a", b)])
+        #expect(b.value.scalar == once)
+    }
+
+    @Test func clippingByValueAndByGlobalNorm() {
+        let w = Parameter(Tensor([0, 0], dtype: .float64))
+        let byValue = Optimizer(SGD(learningRate: 1), clipping: .byValue(0.5))
+        (w.value * Tensor([3, -0.25], dtype: .float64)).sum().backward()
+        byValue.update([("w", w)])
+        #expect(w.value.values == [-0.5, 0.25])
+        let v = Parameter(Tensor([0, 0], dtype: .float64))
+        let byNorm = Optimizer(SGD(learningRate: 1), clipping: .byGlobalNorm(1))
+        (v.value * Tensor([3, 4], dtype: .float64)).sum().backward()   // ‖g‖ = 5 → scaled to 1
+        byNorm.update([("v", v)])
+        #expect(v.value.values.map { ($0 * 1e12).rounded() / 1e12 } == [-0.6, -0.8])
+    }
+
+    @Test func decoupledWeightDecayShrinksTowardZero() {
+        let w = Parameter(Tensor([10], dtype: .float64))
+        let opt = Optimizer(SGD(learningRate: 0.1), weightDecay: 0.5)
+        (w.value * 0).sum().backward()   // zero gradient: only the decay acts, θ ← θ(1 − ηλ)
+        opt.update([("w", w)])
+        #expect(w.value.scalar == 10 * (1 - 0.05))
+    }
+}
