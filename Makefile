@@ -3,7 +3,7 @@
 
 SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-PACKAGES := libopenblas-dev
+PACKAGES := libopenblas-dev zlib1g-dev
 SWIFT_FLAGS := -c release
 
 .PHONY: deps demo test build bench clean

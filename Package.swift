@@ -14,6 +14,8 @@ let package = Package(
     targets: [
         // OpenBLAS's CBLAS interface (Debian: libopenblas-dev), used for GEMM only.
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
+        // zlib (Debian: zlib1g-dev), for gzip data files.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Tensors, kernels, reverse-mode autodiff and gradient checking.
         .target(name: "TensorModule", dependencies: ["CBLAS"]),
         // Module, layers, activations, initializers, losses, regularizers.
@@ -22,8 +24,10 @@ let package = Package(
         .target(name: "Optimizers", dependencies: ["TensorModule", "NeuralNetworks"]),
         // fit/evaluate/predict, callbacks, metrics, History, progress bar, ensembles.
         .target(name: "Training", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers"]),
+        // Data: gzip, readers, datasets.
+        .target(name: "Datasets", dependencies: ["TensorModule", "CZlib"]),
         // Umbrella: `import NeuralKit`.
-        .target(name: "NeuralKit", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Training"]),
+        .target(name: "NeuralKit", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Training", "Datasets"]),
         // The command-line tool (thin: parses, calls the library, prints).
         .executableTarget(name: "neuralkit", dependencies: [
             "NeuralKit",

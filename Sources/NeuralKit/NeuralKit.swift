@@ -3,6 +3,7 @@
 @_exported import NeuralNetworks
 @_exported import Optimizers
 @_exported import Training
+@_exported import Datasets
 
 /// NeuralKit's version.
 public let neuralKitVersion = "0.1.0"

@@ -54,7 +54,7 @@ public final class ProgressBar: Callback {
         s < 60 ? "\(Int(s.rounded()))s" : "\(Int(s) / 60)m\(Int(s) % 60)s"
     }
 
-    static func format(_ logs: Logs) -> String {
+    public static func format(_ logs: Logs) -> String {
         logs.keys.filter { $0 != "batch_size" }.sorted { key($0) < key($1) }.map { k in
             let v = logs[k] ?? .nan
             return "- \(k): " + (k == "lr" ? "\(v)" : fourDigits(v))
