@@ -26,9 +26,11 @@ test: deps
 	swift test $(SWIFT_FLAGS) --skip-build
 
 # Benchmarks: unset the workplace's OpenBLAS overrides for this command only, for us and the peers alike.
+# Each section runs in its own process.
+bench: PACKAGES += dataset-fashion-mnist
 bench: deps
 	swift build $(SWIFT_FLAGS) --product Benchmarks
-	for s in header gemm elementwise autodiff; do env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .build/release/Benchmarks $$s; done
+	for s in header gemm elementwise autodiff mlp-phases mlp; do env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .build/release/Benchmarks $$s; done
 
 clean:
 	rm -rf .build

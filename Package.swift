@@ -1,6 +1,14 @@
 // swift-tools-version:6.0
 // NeuralKit: a deep-learning framework in Swift for Linux (CPU first).
 import PackageDescription
+import Foundation
+
+// `-Xcc -fno-math-errno` lets LLVM turn square roots into vector instructions (sqrtps): the C library's sqrtf may
+// set errno, which otherwise forces a scalar call per element (measured 4.5× slower in the Adam update). We never
+// read errno. SwiftPM refuses unsafe flags in packages consumed by version from another package: such a consumer
+// builds with NEURALKIT_PORTABLE=1 (same results, slower square roots).
+let kernelSettings: [SwiftSetting] = ProcessInfo.processInfo.environment["NEURALKIT_PORTABLE"] == nil
+    ? [.unsafeFlags(["-Xcc", "-fno-math-errno"])] : []
 
 let package = Package(
     name: "NeuralKit",
@@ -17,11 +25,11 @@ let package = Package(
         // zlib (Debian: zlib1g-dev), for gzip data files.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Tensors, kernels, reverse-mode autodiff and gradient checking.
-        .target(name: "TensorModule", dependencies: ["CBLAS"]),
+        .target(name: "TensorModule", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
         // Module, layers, activations, initializers, losses, regularizers.
         .target(name: "NeuralNetworks", dependencies: ["TensorModule"]),
         // Optimizer rules, the optimizer that applies them by parameter name, learning-rate schedules.
-        .target(name: "Optimizers", dependencies: ["TensorModule", "NeuralNetworks"]),
+        .target(name: "Optimizers", dependencies: ["TensorModule", "NeuralNetworks"], swiftSettings: kernelSettings),
         // fit/evaluate/predict, callbacks, metrics, History, progress bar, ensembles.
         .target(name: "Training", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers"]),
         // Data: gzip, readers, datasets.

@@ -141,7 +141,10 @@ open class Module {
     }
 
     /// The sum of the regularizers' penalties over all parameters, or nil when none has one.
-    public func regularizationPenalty() -> Tensor? {
+    public func regularizationPenalty() -> Tensor? { Module.regularizationPenalty(of: parameters) }
+
+    /// The sum of the regularizers' penalties over `parameters` (a cached ``parameters`` list), or nil.
+    public static func regularizationPenalty(of parameters: [Parameter]) -> Tensor? {
         var total: Tensor?
         for p in parameters where p.requiresGradient {
             guard let r = p.regularizer else { continue }

@@ -42,6 +42,13 @@ public final class Parameter {
         value.requiresGradient = requiresGradient
     }
 
+    /// Updates the value in place through its buffer (unshared first), keeping its autodiff leaf and clearing the
+    /// gradient. Optimizers' fused kernels use it.
+    public func updateInPlace<T: TensorScalar>(as type: T.Type, _ body: (UnsafeMutableBufferPointer<T>) -> Void) {
+        value.grad = nil
+        value.withUnsafeMutableScalars(as: type, body)
+    }
+
     /// Converts the value to another element type.
     func convert(to dtype: DType) {
         value = value.converted(to: dtype).detached

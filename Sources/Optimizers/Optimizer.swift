@@ -60,11 +60,40 @@ public final class Optimizer {
             if let clipping { grads = clip(grads, clipping) }
             for ((name, p), g) in zip(parameters, grads) {
                 guard let g, p.requiresGradient else { continue }
-                var state = slots[name] ?? (0..<rule.stateCount).map { _ in Tensor.zeros(p.value.shape, dtype: p.value.dtype) }
-                let decayed = weightDecay > 0 ? p.value * (1 - lr * weightDecay) : p.value
-                let next = rule.update(decayed, gradient: g, state: &state, step: step, learningRate: lr)
+                var state = slots.removeValue(forKey: name)
+                    ?? (0..<rule.stateCount).map { _ in Tensor.zeros(p.value.shape, dtype: p.value.dtype) }
+                if weightDecay > 0 { p.assign(p.value * (1 - lr * weightDecay)) }
+                if let fused = rule as? any FusedOptimizerRule {
+                    Optimizer.applyFused(fused, p, g, &state, step, lr)
+                } else {
+                    p.assign(rule.update(p.value, gradient: g, state: &state, step: step, learningRate: lr))
+                }
                 slots[name] = state
-                p.assign(next)
+            }
+        }
+    }
+
+    /// One pass over the parameter's buffers (in place) instead of a chain of tensor ops.
+    private static func applyFused(_ rule: any FusedOptimizerRule, _ p: Parameter, _ g: Tensor, _ state: inout [Tensor],
+                                   _ step: Int, _ lr: Double) {
+        switch p.value.dtype {
+        case .float32: fused(Float.self, rule, p, g, &state) { rule.fusedUpdate($0, step: step, learningRate: lr) }
+        case .float64: fused(Double.self, rule, p, g, &state) { rule.fusedUpdate($0, step: step, learningRate: lr) }
+        }
+    }
+
+    private static func fused<T: TensorScalar>(_: T.Type, _ rule: any FusedOptimizerRule, _ p: Parameter, _ g: Tensor,
+                                               _ state: inout [Tensor], _ body: (FusedBuffers<T>) -> Void) {
+        let grad = g.dtype == p.value.dtype ? g : g.converted(to: p.value.dtype)
+        var pointers: [UnsafeMutablePointer<T>] = []
+        for i in state.indices {
+            pointers.append(state[i].withUnsafeMutableScalars(as: T.self) { $0.baseAddress! })
+        }
+        withExtendedLifetime(state) {
+            grad.withUnsafeScalars(as: T.self) { gb in
+                p.updateInPlace(as: T.self) { pb in
+                    body(FusedBuffers(parameter: pb.baseAddress!, gradient: gb.baseAddress!, state: pointers, count: pb.count))
+                }
             }
         }
     }

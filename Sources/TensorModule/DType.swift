@@ -33,25 +33,30 @@ public protocol TensorScalar: BinaryFloatingPoint, Sendable, CustomStringConvert
     static func log(_ x: Self) -> Self
     static func log1p(_ x: Self) -> Self
     static func tanh(_ x: Self) -> Self
+    /// √x through libm's sqrt, which (with -fno-math-errno) becomes a vectorizable instruction; `squareRoot()`
+    /// reaches a non-inlined shim in generic code.
+    static func sqrt(_ x: Self) -> Self
     static func pow(_ x: Self, _ y: Self) -> Self
 }
 
 extension Float: TensorScalar {
     public static var dtype: DType { .float32 }
-    @inline(__always) public static func exp(_ x: Float) -> Float { Glibc.expf(x) }
-    @inline(__always) public static func expm1(_ x: Float) -> Float { Glibc.expm1f(x) }
-    @inline(__always) public static func log(_ x: Float) -> Float { Glibc.logf(x) }
-    @inline(__always) public static func log1p(_ x: Float) -> Float { Glibc.log1pf(x) }
-    @inline(__always) public static func tanh(_ x: Float) -> Float { Glibc.tanhf(x) }
-    @inline(__always) public static func pow(_ x: Float, _ y: Float) -> Float { Glibc.powf(x, y) }
+    @inlinable @inline(__always) public static func exp(_ x: Float) -> Float { Glibc.expf(x) }
+    @inlinable @inline(__always) public static func expm1(_ x: Float) -> Float { Glibc.expm1f(x) }
+    @inlinable @inline(__always) public static func log(_ x: Float) -> Float { Glibc.logf(x) }
+    @inlinable @inline(__always) public static func log1p(_ x: Float) -> Float { Glibc.log1pf(x) }
+    @inlinable @inline(__always) public static func tanh(_ x: Float) -> Float { Glibc.tanhf(x) }
+    @inlinable @inline(__always) public static func sqrt(_ x: Float) -> Float { Glibc.sqrtf(x) }
+    @inlinable @inline(__always) public static func pow(_ x: Float, _ y: Float) -> Float { Glibc.powf(x, y) }
 }
 
 extension Double: TensorScalar {
     public static var dtype: DType { .float64 }
-    @inline(__always) public static func exp(_ x: Double) -> Double { Glibc.exp(x) }
-    @inline(__always) public static func expm1(_ x: Double) -> Double { Glibc.expm1(x) }
-    @inline(__always) public static func log(_ x: Double) -> Double { Glibc.log(x) }
-    @inline(__always) public static func log1p(_ x: Double) -> Double { Glibc.log1p(x) }
-    @inline(__always) public static func tanh(_ x: Double) -> Double { Glibc.tanh(x) }
-    @inline(__always) public static func pow(_ x: Double, _ y: Double) -> Double { Glibc.pow(x, y) }
+    @inlinable @inline(__always) public static func exp(_ x: Double) -> Double { Glibc.exp(x) }
+    @inlinable @inline(__always) public static func expm1(_ x: Double) -> Double { Glibc.expm1(x) }
+    @inlinable @inline(__always) public static func log(_ x: Double) -> Double { Glibc.log(x) }
+    @inlinable @inline(__always) public static func log1p(_ x: Double) -> Double { Glibc.log1p(x) }
+    @inlinable @inline(__always) public static func tanh(_ x: Double) -> Double { Glibc.tanh(x) }
+    @inlinable @inline(__always) public static func sqrt(_ x: Double) -> Double { Glibc.sqrt(x) }
+    @inlinable @inline(__always) public static func pow(_ x: Double, _ y: Double) -> Double { Glibc.pow(x, y) }
 }

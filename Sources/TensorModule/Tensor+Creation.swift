@@ -69,3 +69,21 @@ extension Tensor {
                       dtype: dtype)
     }
 }
+
+extension Tensor {
+    /// A tensor of `shape` whose elements `body` writes through a buffer (every element must be written).
+    /// For readers and converters that fill large tensors without an intermediate array.
+    ///
+    /// ```swift
+    /// let t = Tensor.filling([3], as: Float.self) { buffer in
+    ///     for i in buffer.indices { buffer[i] = Float(i) }
+    /// }
+    /// ```
+    public static func filling<T: TensorScalar>(_ shape: [Int], as _: T.Type,
+                                                _ body: (UnsafeMutableBufferPointer<T>) throws -> Void) rethrows -> Tensor {
+        precondition(shape.allSatisfy { $0 >= 0 }, "filling: negative dimension in \(shape)")
+        let t = Tensor(uninitialized: shape, dtype: T.dtype)
+        try body(UnsafeMutableBufferPointer(start: t.pointer(T.self), count: t.count))
+        return t
+    }
+}

@@ -175,3 +175,30 @@ extension Tensor: Equatable {
 /// Tensors may be passed between threads and tasks: their buffers are never written once shared (writes copy
 /// first). The autodiff tape is not synchronised, so don't run two backward passes over one graph at once.
 extension Tensor: @unchecked Sendable {}
+
+// MARK: - Raw element access
+
+extension Tensor {
+    /// Calls `body` with the elements as a read-only buffer of `T` (which must match ``dtype``).
+    ///
+    /// ```swift
+    /// let total = x.withUnsafeScalars(as: Float.self) { $0.reduce(0, +) }
+    /// ```
+    public func withUnsafeScalars<T: TensorScalar, R>(as _: T.Type, _ body: (UnsafeBufferPointer<T>) throws -> R) rethrows -> R {
+        precondition(T.dtype == dtype, "withUnsafeScalars: tensor holds \(dtype), not \(T.dtype)")
+        return try withExtendedLifetime(storage) { try body(UnsafeBufferPointer(start: pointer(T.self), count: count)) }
+    }
+
+    /// Calls `body` with the elements as a mutable buffer of `T` (which must match ``dtype``), after making the
+    /// buffer unshared. Writes are not recorded on the autodiff tape: use it for parameter updates and fills.
+    ///
+    /// ```swift
+    /// w.withUnsafeMutableScalars(as: Float.self) { for i in $0.indices { $0[i] *= 0.5 } }
+    /// ```
+    public mutating func withUnsafeMutableScalars<T: TensorScalar, R>(as _: T.Type,
+                                                                      _ body: (UnsafeMutableBufferPointer<T>) throws -> R) rethrows -> R {
+        precondition(T.dtype == dtype, "withUnsafeMutableScalars: tensor holds \(dtype), not \(T.dtype)")
+        makeUnique()
+        return try withExtendedLifetime(storage) { try body(UnsafeMutableBufferPointer(start: pointer(T.self), count: count)) }
+    }
+}

@@ -27,6 +27,10 @@ public final class Trainer {
     public var augmentation: ((Tensor) -> Tensor)?
     /// Epochs completed so far across calls to `fit`.
     public private(set) var epochsCompleted = 0
+    /// The model's parameters, found once per `fit`.
+    private var namedParameters: [(name: String, parameter: Parameter)]?
+
+    private var hasRegularizer: Bool { (namedParameters ?? model.namedParameters).contains { $0.parameter.regularizer != nil } }
 
     public init(model: Module, loss: Loss, optimizer: Optimizer, metrics: [Metric] = [], seed: UInt64 = 0) {
         self.model = model
@@ -74,6 +78,9 @@ public final class Trainer {
         }
         do { try model.checkInput(shape: [1] + x.shape.dropFirst()) } catch { throw TrainingError.shapeMismatch(error) }
 
+        // Reflection over the model is not free: find the parameters once per fit.
+        namedParameters = model.namedParameters
+        defer { namedParameters = nil }
         let all = (verbose ? [ProgressBar()] : []) + callbacks
         var thisRun = History()
         stopTraining = false
@@ -109,7 +116,7 @@ public final class Trainer {
                 try all.forEach { try $0.onBatchEnd(self, batch: b, logs: logs) }
             }
             var logs = sums.mapValues { $0 / Double(Swift.max(seen, 1)) }
-            if model.regularizationPenalty() != nil { logs["regularization"] = penaltySum / Double(Swift.max(seen, 1)) }
+            if hasRegularizer { logs["regularization"] = penaltySum / Double(Swift.max(seen, 1)) }
             if let v = validation {
                 for (k, value) in try evaluate(x: v.x, y: v.y, batchSize: Swift.max(batchSize, 256)) { logs["val_" + k] = value }
             }
@@ -129,13 +136,14 @@ public final class Trainer {
     /// Returns the data loss, the penalty and the (detached) predictions.
     @discardableResult
     public func trainStep(_ x: Tensor, _ y: Tensor) -> (loss: Double, penalty: Double, predictions: Tensor) {
+        let named = namedParameters ?? model.namedParameters
         let predictions = model(x)
         let dataLoss = loss(predictions: predictions, targets: y)
-        let penalty = model.regularizationPenalty()
+        let penalty = Module.regularizationPenalty(of: named.map(\.parameter))
         let objective = penalty.map { dataLoss + $0 } ?? dataLoss
         if objective.requiresGradient {
             objective.backward()
-            optimizer.update(model.trainableParameters)
+            optimizer.update(named.filter { $0.parameter.requiresGradient })
         }
         return (dataLoss.scalar, penalty?.scalar ?? 0, predictions.detached)
     }

@@ -50,7 +50,7 @@ enum Kernels {
         case .negate: map(x, y, n) { -$0 }
         case .exp: map(x, y, n) { T.exp($0) }
         case .log: map(x, y, n) { T.log($0) }
-        case .sqrt: map(x, y, n) { $0.squareRoot() }
+        case .sqrt: map(x, y, n) { T.sqrt($0) }
         case .abs: map(x, y, n) { Swift.abs($0) }
         case .sign: map(x, y, n) { $0 > 0 ? 1 : ($0 < 0 ? -1 : $0) }
         case .square: map(x, y, n) { $0 * $0 }
