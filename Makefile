@@ -3,7 +3,7 @@
 
 SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-PACKAGES := libopenblas-dev zlib1g-dev
+PACKAGES := libopenblas-dev zlib1g-dev dataset-fashion-mnist
 SWIFT_FLAGS := -c release
 
 .PHONY: deps demo test build bench clean
@@ -27,7 +27,6 @@ test: deps
 
 # Benchmarks: unset the workplace's OpenBLAS overrides for this command only, for us and the peers alike.
 # Each section runs in its own process.
-bench: PACKAGES += dataset-fashion-mnist
 bench: deps
 	swift build $(SWIFT_FLAGS) --product Benchmarks
 	for s in header gemm elementwise autodiff mlp-phases mlp; do env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .build/release/Benchmarks $$s; done
