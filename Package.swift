@@ -34,8 +34,11 @@ let package = Package(
         .target(name: "Training", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers"]),
         // Data: gzip, readers, datasets.
         .target(name: "Datasets", dependencies: ["TensorModule", "CZlib"]),
+        // safetensors, model configuration JSON, crash-safe checkpoints.
+        .target(name: "Persistence", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Training", "Datasets"]),
         // Umbrella: `import NeuralKit`.
-        .target(name: "NeuralKit", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Training", "Datasets"]),
+        .target(name: "NeuralKit", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Training", "Datasets",
+                                                  "Persistence"]),
         // The command-line tool (thin: parses, calls the library, prints).
         .executableTarget(name: "neuralkit", dependencies: [
             "NeuralKit",
@@ -49,6 +52,7 @@ let package = Package(
         .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralKit", "_TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["NeuralKit", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["NeuralKit", "_TestSupport"]),
+        .testTarget(name: "PersistenceTests", dependencies: ["NeuralKit", "_TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["NeuralKit", "_TestSupport"], resources: [.copy("Data")]),
     ],
     swiftLanguageModes: [.v6]

@@ -4,6 +4,7 @@
 @_exported import Optimizers
 @_exported import Training
 @_exported import Datasets
+@_exported import Persistence
 
 /// NeuralKit's version.
 public let neuralKitVersion = "0.1.0"
