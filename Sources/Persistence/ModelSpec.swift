@@ -1,0 +1,229 @@
+import NeuralNetworks
+import Optimizers
+import TensorModule
+import Training
+
+/// One layer of a ``ModelSpec``. Input sizes are not written: they follow from the model's input shape.
+public enum LayerSpec: Equatable, Sendable {
+    case dense(units: Int, activation: Activation, useBias: Bool, weightInitializer: Initializer,
+               biasInitializer: Initializer, weightRegularizer: Regularizer?, biasRegularizer: Regularizer?)
+    case dropout(rate: Double)
+    case batchNorm(momentum: Double, epsilon: Double)
+    case activation(Activation)
+    case prelu(shared: Bool, initialAlpha: Double)
+    case maxout(units: Int, pieces: Int)
+    case flatten
+    case reshape([Int])
+
+    /// A Dense layer with Keras's defaults.
+    public static func dense(_ units: Int, activation: Activation = .identity) -> LayerSpec {
+        .dense(units: units, activation: activation, useBias: true, weightInitializer: .glorotUniform,
+               biasInitializer: .zeros, weightRegularizer: nil, biasRegularizer: nil)
+    }
+
+    /// Builds the layer for per-example input shape `input`; returns it with its per-example output shape.
+    public func build(input: [Int]) throws(ConfigError) -> (Module, [Int]) {
+        func features() throws(ConfigError) -> Int {
+            guard input.count == 1 else {
+                throw ConfigError(path: "$", "\(self.typeName) needs a flat input, found shape \(input) (add a flatten layer)")
+            }
+            return input[0]
+        }
+        switch self {
+        case let .dense(units, activation, useBias, wi, bi, wr, br):
+            let n = try features()
+            return (Dense(inputSize: n, outputSize: units, activation: activation, useBias: useBias, weightInitializer: wi,
+                          biasInitializer: bi, weightRegularizer: wr, biasRegularizer: br), [units])
+        case .dropout(let rate): return (Dropout(rate: rate), input)
+        case let .batchNorm(m, e):
+            guard let last = input.last else { throw ConfigError(path: "$", "batchNorm needs an input with features") }
+            return (BatchNorm(featureCount: last, momentum: m, epsilon: e), input)
+        case .activation(let a): return (ActivationLayer(a), input)
+        case let .prelu(shared, alpha):
+            return (PReLU(featureCount: shared ? nil : input.last, initialAlpha: alpha), input)
+        case let .maxout(units, pieces):
+            return (Maxout(inputSize: try features(), outputSize: units, pieceCount: pieces), [units])
+        case .flatten: return (Flatten(), [input.reduce(1, *)])
+        case .reshape(let shape):
+            guard shape.reduce(1, *) == input.reduce(1, *) else {
+                throw ConfigError(path: "$", "reshape to \(shape) does not fit input shape \(input)")
+            }
+            return (Reshape(shape), shape)
+        }
+    }
+
+    var typeName: String {
+        switch self {
+        case .dense: return "dense"
+        case .dropout: return "dropout"
+        case .batchNorm: return "batchNorm"
+        case .activation: return "activation"
+        case .prelu: return "prelu"
+        case .maxout: return "maxout"
+        case .flatten: return "flatten"
+        case .reshape: return "reshape"
+        }
+    }
+
+    /// The spec of an existing layer, if it is one NeuralKit knows.
+    public static func describing(_ module: Module) -> LayerSpec? {
+        switch module {
+        case let d as Dense:
+            // Initializers are not recoverable from trained weights; the spec records Keras's defaults.
+            return .dense(units: d.outputSize, activation: d.activation, useBias: d.bias != nil, weightInitializer: .glorotUniform,
+                          biasInitializer: .zeros, weightRegularizer: d.weight.regularizer, biasRegularizer: d.bias?.regularizer)
+        case let d as Dropout: return .dropout(rate: d.rate)
+        case let b as BatchNorm: return .batchNorm(momentum: b.momentum, epsilon: b.epsilon)
+        case let a as ActivationLayer: return .activation(a.activation)
+        case let p as PReLU: return .prelu(shared: p.alpha.value.count == 1, initialAlpha: 0.25)
+        case let m as Maxout: return .maxout(units: m.outputSize, pieces: m.pieceCount)
+        case is Flatten: return .flatten
+        case let r as Reshape: return .reshape(r.shape)
+        default: return nil
+        }
+    }
+
+    static let fields: [String: Set<String>] = [
+        "dense": ["units", "activation", "useBias", "weightInitializer", "biasInitializer", "weightRegularizer", "biasRegularizer"],
+        "dropout": ["rate"], "batchNorm": ["momentum", "epsilon"], "activation": ["activation"],
+        "prelu": ["shared", "initialAlpha"], "maxout": ["units", "pieces"], "flatten": [], "reshape": ["shape"],
+    ]
+
+    init(json node: Node) throws(ConfigError) {
+        let (name, f) = try node.tagged("layer", allowed: LayerSpec.fields)
+        func r(_ k: String) throws(ConfigError) -> Node { try f.required(k, in: node) }
+        switch name {
+        case "dense":
+            self = .dense(units: try r("units").int(minimum: 1),
+                          activation: try f["activation"].map { n throws(ConfigError) in try Activation(json: n) } ?? .identity,
+                          useBias: try f["useBias"]?.bool() ?? true,
+                          weightInitializer: try f["weightInitializer"].map { n throws(ConfigError) in try Initializer(json: n) } ?? .glorotUniform,
+                          biasInitializer: try f["biasInitializer"].map { n throws(ConfigError) in try Initializer(json: n) } ?? .zeros,
+                          weightRegularizer: try f["weightRegularizer"].map { n throws(ConfigError) in try Regularizer(json: n) },
+                          biasRegularizer: try f["biasRegularizer"].map { n throws(ConfigError) in try Regularizer(json: n) })
+        case "dropout":
+            let rate = try r("rate").double()
+            guard rate >= 0 && rate < 1 else { throw f["rate"]!.fail("rate must be in [0, 1), found \(rate)") }
+            self = .dropout(rate: rate)
+        case "batchNorm":
+            let m = try f["momentum"]?.double() ?? 0.99
+            guard (0...1).contains(m) else { throw f["momentum"]!.fail("momentum must be in [0, 1]") }
+            self = .batchNorm(momentum: m, epsilon: try f["epsilon"]?.double() ?? 1e-3)
+        case "activation": self = .activation(try Activation(json: try r("activation")))
+        case "prelu": self = .prelu(shared: try f["shared"]?.bool() ?? false, initialAlpha: try f["initialAlpha"]?.double() ?? 0.25)
+        case "maxout": self = .maxout(units: try r("units").int(minimum: 1), pieces: try f["pieces"]?.int(minimum: 1) ?? 2)
+        case "flatten": self = .flatten
+        default: self = .reshape(try r("shape").ints())
+        }
+    }
+
+    var json: JSONValue {
+        func obj(_ fields: [(String, JSONValue)]) -> JSONValue { .object([("type", .string(typeName))] + fields.map { ($0.0, $0.1) }) }
+        switch self {
+        case let .dense(units, activation, useBias, wi, bi, wr, br):
+            var f: [(String, JSONValue)] = [("units", .number(Double(units))), ("activation", activation.json)]
+            if !useBias { f.append(("useBias", .bool(false))) }
+            if wi != .glorotUniform { f.append(("weightInitializer", wi.json)) }
+            if bi != .zeros { f.append(("biasInitializer", bi.json)) }
+            if let wr { f.append(("weightRegularizer", wr.json)) }
+            if let br { f.append(("biasRegularizer", br.json)) }
+            return obj(f)
+        case .dropout(let rate): return obj([("rate", .number(rate))])
+        case let .batchNorm(m, e): return obj([("momentum", .number(m)), ("epsilon", .number(e))])
+        case .activation(let a): return obj([("activation", a.json)])
+        case let .prelu(shared, alpha): return obj([("shared", .bool(shared)), ("initialAlpha", .number(alpha))])
+        case let .maxout(units, pieces): return obj([("units", .number(Double(units))), ("pieces", .number(Double(pieces)))])
+        case .flatten: return obj([])
+        case .reshape(let s): return obj([("shape", .array(s.map { .number(Double($0)) }))])
+        }
+    }
+}
+
+/// A whole training setup as JSON: input shape, layers, loss, optimizer, schedule and metrics. `neuralkit` trains
+/// models described by such a file and saves one beside every trained model.
+///
+/// ```json
+/// {"input": [784],
+///  "layers": [{"type": "dense", "units": 256, "activation": "relu"}, {"type": "dense", "units": 10}],
+///  "loss": "softmaxCrossEntropy", "optimizer": {"type": "adam", "learningRate": 0.001}, "metrics": ["accuracy"]}
+/// ```
+public struct ModelSpec: Sendable {
+    /// The shape of one example.
+    public var input: [Int]
+    public var layers: [LayerSpec]
+    public var loss: Loss
+    public var optimizer: any OptimizerRule
+    public var schedule: LearningRateSchedule
+    public var metrics: [Metric]
+
+    public init(input: [Int], layers: [LayerSpec], loss: Loss, optimizer: any OptimizerRule = Adam(),
+                schedule: LearningRateSchedule = .constant, metrics: [Metric] = []) {
+        self.input = input
+        self.layers = layers
+        self.loss = loss
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.metrics = metrics
+    }
+
+    static let fields: Set<String> = ["input", "layers", "loss", "optimizer", "schedule", "metrics"]
+
+    /// Parses a spec, naming the JSON path of any problem.
+    public init(json bytes: [UInt8]) throws(ConfigError) {
+        let value: JSONValue
+        do { value = try JSONParser.parse(bytes) } catch { throw ConfigError(path: "$", "invalid JSON at \(error)") }
+        let root = Node(value: value, path: "$")
+        let f = try root.object(allowed: ModelSpec.fields)
+        input = try f.required("input", in: root).ints()
+        guard !input.isEmpty else { throw f["input"]!.fail("input shape must have at least one dimension") }
+        var layers: [LayerSpec] = []
+        for l in try f.required("layers", in: root).array() { layers.append(try LayerSpec(json: l)) }
+        self.layers = layers
+        loss = try Loss(json: try f.required("loss", in: root))
+        optimizer = try f["optimizer"].map { n throws(ConfigError) in try RuleCoding.decode(n) } ?? Adam()
+        schedule = try f["schedule"].map { n throws(ConfigError) in try LearningRateSchedule(json: n) } ?? .constant
+        var metrics: [Metric] = []
+        for m in try f["metrics"]?.array() ?? [] { metrics.append(try Metric(json: m)) }
+        self.metrics = metrics
+        _ = try buildModel()   // shapes must fit
+    }
+
+    /// The spec as compact JSON text.
+    public var json: String {
+        JSONValue.object([
+            ("input", .array(input.map { .number(Double($0)) })),
+            ("layers", .array(layers.map(\.json))),
+            ("loss", loss.json),
+            ("optimizer", RuleCoding.encode(optimizer)),
+            ("schedule", schedule.json),
+            ("metrics", .array(metrics.map(\.json))),
+        ]).compactText
+    }
+
+    /// The layers as a model (weights freshly initialized from the global seed sequence).
+    public func buildModel() throws(ConfigError) -> Sequential {
+        var shape = input
+        var modules: [Module] = []
+        for (i, l) in layers.enumerated() {
+            do {
+                let (m, out) = try l.build(input: shape)
+                modules.append(m)
+                shape = out
+            } catch {
+                throw ConfigError(path: "$.layers[\(i)]", error.message)
+            }
+        }
+        return Sequential(modules)
+    }
+
+    /// The spec of a built model (layers NeuralKit knows) with the given training settings.
+    public static func describing(_ model: Sequential, input: [Int], loss: Loss, optimizer: any OptimizerRule,
+                                  schedule: LearningRateSchedule = .constant, metrics: [Metric] = []) -> ModelSpec? {
+        var layers: [LayerSpec] = []
+        for m in model.layers {
+            guard let l = LayerSpec.describing(m) else { return nil }
+            layers.append(l)
+        }
+        return ModelSpec(input: input, layers: layers, loss: loss, optimizer: optimizer, schedule: schedule, metrics: metrics)
+    }
+}

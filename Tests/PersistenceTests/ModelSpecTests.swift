@@ -1,0 +1,101 @@
+import Testing
+import NeuralKit
+
+@Suite struct ModelSpecTests {
+    /// Every layer, activation, initializer, regularizer, loss, optimizer, schedule and metric, in one spec.
+    static let everything = """
+    {"input": [4],
+     "layers": [
+       {"type": "dense", "units": 6, "activation": {"type": "leakyRelu", "alpha": 0.1}, "useBias": false,
+        "weightInitializer": {"type": "uniform", "lowerBound": -0.1, "upperBound": 0.1},
+        "biasInitializer": {"type": "constant", "value": 0.5}, "weightRegularizer": {"type": "elasticNet", "l1": 0.01, "l2": 0.02},
+        "biasRegularizer": {"type": "l1", "rate": 0.001}},
+       {"type": "dense", "units": 6, "activation": "tanh", "weightInitializer": "heNormal", "weightRegularizer": {"type": "l2", "rate": 0.1}},
+       {"type": "dense", "units": 6, "activation": {"type": "elu", "alpha": 1.5}, "weightInitializer": {"type": "normal", "standardDeviation": 0.2}},
+       {"type": "dense", "units": 6, "activation": "sigmoid", "weightInitializer": "glorotNormal"},
+       {"type": "dense", "units": 6, "activation": "softplus", "weightInitializer": "heUniform"},
+       {"type": "dense", "units": 6, "activation": "linear", "weightInitializer": "lecunNormal", "biasInitializer": "ones"},
+       {"type": "dense", "units": 6, "activation": "softmax", "weightInitializer": "zeros"},
+       {"type": "batchNorm", "momentum": 0.9, "epsilon": 0.00001},
+       {"type": "dropout", "rate": 0.25},
+       {"type": "activation", "activation": "relu"},
+       {"type": "prelu", "shared": true, "initialAlpha": 0.2},
+       {"type": "maxout", "units": 4, "pieces": 3},
+       {"type": "reshape", "shape": [2, 2]},
+       {"type": "flatten"},
+       {"type": "dense", "units": 3}
+     ],
+     "loss": {"type": "huber", "delta": 2, "reduction": "sum"},
+     "optimizer": {"type": "adam", "learningRate": 0.01, "amsgrad": true},
+     "schedule": {"type": "warmup", "steps": 10, "startFactor": 0.1, "then": {"type": "cosine", "totalSteps": 100, "minimum": 0}},
+     "metrics": ["accuracy", {"type": "topKAccuracy", "k": 2}, "meanAbsoluteError"]}
+    """
+
+    @Test func everythingRoundTripsThroughJSON() throws {
+        let spec = try ModelSpec(json: Array(Self.everything.utf8))
+        #expect(spec.layers.count == 15)
+        let again = try ModelSpec(json: Array(spec.json.utf8))
+        #expect(again.json == spec.json)
+        #expect(again.layers == spec.layers && again.loss == spec.loss && again.schedule == spec.schedule && again.metrics == spec.metrics)
+        let model = try spec.buildModel()
+        #expect(model(Tensor.zeros([5, 4])).shape == [5, 3])
+        #expect(try model.outputShape(for: [5, 4]) == [5, 3])
+    }
+
+    @Test(arguments: [
+        #"{"type": "sgd", "learningRate": 0.1, "momentum": 0.9, "nesterov": true}"#, #"{"type": "adagrad"}"#,
+        #"{"type": "adadelta", "rho": 0.95}"#, #""rmsprop""#, #"{"type": "adamw", "weightDecay": 0.05}"#,
+    ])
+    func everyOptimizerRoundTrips(_ optimizer: String) throws {
+        let text = #"{"input": [2], "layers": [{"type": "dense", "units": 1}], "loss": "meanSquaredError", "optimizer": "# + optimizer + "}"
+        let spec = try ModelSpec(json: Array(text.utf8))
+        #expect(try ModelSpec(json: Array(spec.json.utf8)).json == spec.json)
+    }
+
+    @Test func aBuiltModelDescribesItself() throws {
+        let spec = try ModelSpec(json: Array(Self.everything.utf8))
+        let model = try spec.buildModel()
+        let described = try #require(ModelSpec.describing(model, input: [4], loss: spec.loss, optimizer: spec.optimizer))
+        #expect(described.layers.count == spec.layers.count)
+        #expect(described.layers[9] == .activation(.relu))
+    }
+
+    struct Bad: CustomTestStringConvertible, Sendable {
+        let json: String
+        let error: String
+        var testDescription: String { error }
+    }
+
+    static let base = #""input": [3], "loss": "meanSquaredError""#
+    static let bad: [Bad] = [
+        Bad(json: "{" + base + #", "layers": [{"type": "dense", "units": 2, "activation": "relux"}]}"#,
+            error: "$.layers[0].activation: unknown activation 'relux'"),
+        Bad(json: "{" + base + #", "layers": [{"type": "dense"}]}"#, error: "$.layers[0]: missing field 'units'"),
+        Bad(json: "{" + base + #", "layers": [{"type": "dense", "units": "two"}]}"#,
+            error: "$.layers[0].units: expected an integer, found the string \"two\""),
+        Bad(json: "{" + base + #", "layers": [{"type": "dense", "units": 0}]}"#, error: "$.layers[0].units: expected an integer ≥ 1"),
+        Bad(json: "{" + base + #", "layers": [{"type": "conv9"}]}"#, error: "$.layers[0]: unknown layer 'conv9'"),
+        Bad(json: "{" + base + #", "layers": [{"type": "dropout", "rate": 1.5}]}"#, error: "$.layers[0].rate: rate must be in [0, 1)"),
+        Bad(json: "{" + base + #", "layers": [{"type": "dense", "units": 2, "color": 1}]}"#,
+            error: "$.layers[0].color: unknown field for layer 'dense'"),
+        Bad(json: "{" + base + #", "layers": [], "optimizer": {"type": "adam", "learningRate": -1}}"#,
+            error: "$.optimizer.learningRate: expected a non-negative number"),
+        Bad(json: "{" + base + #", "layers": [], "optimizer": "lion"}"#, error: "$.optimizer: unknown optimizer 'lion'"),
+        Bad(json: "{" + base + #", "layers": [], "schedule": {"type": "cosine"}}"#, error: "$.schedule: missing field 'totalSteps'"),
+        Bad(json: "{" + base + #", "layers": [], "metrics": [42]}"#, error: "$.metrics[0]: expected a metric name or object"),
+        Bad(json: #"{"input": [3], "layers": []}"#, error: "$: missing field 'loss'"),
+        Bad(json: #"{"input": [3], "layers": [], "loss": "mse2"}"#, error: "$.loss: unknown loss 'mse2'"),
+        Bad(json: #"{"input": [3], "layers": {}, "loss": "huber"}"#, error: "$.layers: expected an array, found an object"),
+        Bad(json: #"{"input": [3], "layers": [], "loss": "huber", "extra": 1}"#, error: "$.extra: unknown field"),
+        Bad(json: #"{"input": [3, 2], "layers": [{"type": "dense", "units": 2}], "loss": "huber"}"#,
+            error: "$.layers[0]: dense needs a flat input, found shape [3, 2]"),
+        Bad(json: #"{"input": [3], "layers": [], "loss": "huber""#, error: "$: invalid JSON at offset"),
+        Bad(json: "[]", error: "$: expected an object, found an array"),
+    ]
+
+    @Test(arguments: bad)
+    func errorsNameTheJSONPath(_ row: Bad) {
+        let error = #expect(throws: ConfigError.self) { try ModelSpec(json: Array(row.json.utf8)) }
+        #expect(error?.description.hasPrefix(row.error) == true, "\(error?.description ?? "no error")")
+    }
+}
