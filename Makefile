@@ -18,8 +18,9 @@ deps:
 build: deps
 	swift build $(SWIFT_FLAGS)
 
+# The main job: the default MLP on Fashion-MNIST, 10 epochs; outputs in neuralkit-run/.
 demo: build
-	swift run $(SWIFT_FLAGS) neuralkit
+	.build/release/neuralkit train --output neuralkit-run
 
 test: deps
 	swift build $(SWIFT_FLAGS) --build-tests

@@ -33,12 +33,15 @@ let package = Package(
         // fit/evaluate/predict, callbacks, metrics, History, progress bar, ensembles.
         .target(name: "Training", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers"]),
         // Data: gzip, readers, datasets.
-        .target(name: "Datasets", dependencies: ["TensorModule", "CZlib"]),
+        .target(name: "Datasets", dependencies: ["TensorModule", "CZlib"], resources: [.copy("Resources")]),
         // safetensors, model configuration JSON, crash-safe checkpoints.
-        .target(name: "Persistence", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Training", "Datasets"]),
+        .target(name: "Persistence", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Training", "Datasets", "CZlib"]),
+        // Whole workflows behind the CLI: a training run with its outputs.
+        .target(name: "Experiments", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Training", "Datasets",
+                                                    "Persistence"]),
         // Umbrella: `import NeuralKit`.
         .target(name: "NeuralKit", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Training", "Datasets",
-                                                  "Persistence"]),
+                                                  "Persistence", "Experiments"]),
         // The command-line tool (thin: parses, calls the library, prints).
         .executableTarget(name: "neuralkit", dependencies: [
             "NeuralKit",

@@ -10,7 +10,7 @@ public enum GradientClipping: Sendable, Equatable, Codable {
 }
 
 /// An optimizer's resumable state: the step count, the base learning rate and every parameter's slots by name.
-public struct OptimizerState {
+public struct OptimizerState: Sendable {
     public var step: Int
     public var learningRate: Double
     public var slots: [String: [Tensor]]

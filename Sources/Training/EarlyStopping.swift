@@ -79,13 +79,14 @@ public final class ModelCheckpoint: Callback {
     public private(set) var epoch: Int?
     private let save: (([String: Tensor], Int) throws -> Void)?
 
-    public init(monitor: String = "val_loss", saveBestOnly: Bool = true, mode: MonitorMode? = nil,
+    /// `initialBest` carries the best value over from an earlier, resumed run.
+    public init(monitor: String = "val_loss", saveBestOnly: Bool = true, mode: MonitorMode? = nil, initialBest: Double? = nil,
                 save: (([String: Tensor], Int) throws -> Void)? = nil) {
         self.monitor = monitor
         self.saveBestOnly = saveBestOnly
         self.mode = mode ?? .automatic(for: monitor)
         self.save = save
-        best = self.mode.worst
+        best = initialBest ?? self.mode.worst
     }
 
     public func onEpochEnd(_ trainer: Trainer, epoch: Int, logs: Logs) throws {

@@ -69,7 +69,8 @@ public final class ProgressBar: Callback {
         return "1" + k
     }
 
-    static func fourDigits(_ v: Double) -> String {
+    /// A value with four decimals, as logs show it (`0.5000`).
+    public static func fourDigits(_ v: Double) -> String {
         guard v.isFinite else { return "\(v)" }
         let scaled = (v * 10_000).rounded() / 10_000
         var s = "\(scaled)"

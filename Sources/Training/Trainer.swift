@@ -27,6 +27,29 @@ public final class Trainer {
     public var augmentation: ((Tensor) -> Tensor)?
     /// Epochs completed so far across calls to `fit`.
     public private(set) var epochsCompleted = 0
+    /// Where training stands, for checkpoints: epochs done, the history so far and the shuffle generator.
+    public struct Progress: Sendable {
+        public var epochsCompleted: Int
+        public var history: History
+        public var shuffleGenerator: RandomGenerator
+
+        public init(epochsCompleted: Int, history: History, shuffleGenerator: RandomGenerator) {
+            self.epochsCompleted = epochsCompleted
+            self.history = history
+            self.shuffleGenerator = shuffleGenerator
+        }
+    }
+
+    /// The current progress (save it with the weights and optimizer state to resume exactly).
+    public var progress: Progress {
+        get { Progress(epochsCompleted: epochsCompleted, history: history, shuffleGenerator: shuffleGenerator) }
+        set {
+            epochsCompleted = newValue.epochsCompleted
+            history = newValue.history
+            shuffleGenerator = newValue.shuffleGenerator
+        }
+    }
+
     /// The model's parameters, found once per `fit`.
     private var namedParameters: [(name: String, parameter: Parameter)]?
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NeuralKit
 
 @main
@@ -7,9 +8,185 @@ struct NeuralKitCommand: ParsableCommand {
         commandName: "neuralkit",
         abstract: "NeuralKit: train neural networks natively in Swift on Linux.",
         version: neuralKitVersion,
-        subcommands: [Examples.self],
-        defaultSubcommand: Examples.self
+        subcommands: [Train.self, Evaluate.self, Predict.self, Summary.self, Datasets.self, Examples.self]
     )
+}
+
+/// Runs `body`, turning NeuralKit's errors into one line on stderr and a failing exit code.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do { try body() } catch let error as ExitCode {
+        throw error
+    } catch {
+        FileHandle.standardError.write(Data("neuralkit: error: \(error)\n".utf8))
+        throw ExitCode.failure
+    }
+}
+
+struct DataOptions: ParsableArguments {
+    @Option(help: "A built-in dataset (see `neuralkit datasets`).")
+    var dataset: String?
+
+    @Option(help: "Your own data: a CSV file (features and a label column).")
+    var data: String?
+
+    @Option(help: "The label column of --data: a header name or a 0-based index (negative from the end). Default: last.")
+    var label: String?
+
+    func source() throws -> RunConfiguration.DataSource? {
+        if dataset != nil && data != nil { throw ValidationError("use either --dataset or --data, not both") }
+        if let dataset { return .builtin(dataset) }
+        guard let data else {
+            if label != nil { throw ValidationError("--label needs --data") }
+            return nil
+        }
+        let column: CSVReader.LabelColumn = label.map { Int($0).map(CSVReader.LabelColumn.index) ?? .name($0) } ?? .last
+        return .csv(path: data, label: column)
+    }
+}
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a model; with no options, the default MLP on Fashion-MNIST (or the built-in digits).")
+
+    @OptionGroup var data: DataOptions
+    @Option(help: "A preset: \(RunConfiguration.presets.joined(separator: ", ")).") var model: String?
+    @Option(name: .customLong("model-file"), help: "A JSON model specification.") var modelFile: String?
+    @Option(help: "Optimizer: sgd, adagrad, adadelta, rmsprop, adam, adamw, or JSON.") var optimizer: String?
+    @Option(name: .customLong("learning-rate")) var learningRate: Double?
+    @Option(help: "Learning-rate schedule: cosine, inverse-sqrt, or JSON.") var schedule: String?
+    @Option var epochs = 10
+    @Option(name: .customLong("batch-size")) var batchSize = 128
+    @Option(name: .customLong("validation-split")) var validationSplit = 0.1
+    @Option(name: .customLong("early-stopping"), help: "Stop after this many epochs without improvement.") var earlyStopping: Int?
+    @Option var seed: UInt64 = 0
+    @Option(help: "Output directory.") var output = "neuralkit-run"
+    @Flag(help: "Continue from the output directory's latest checkpoint.") var resume = false
+    @Flag(help: "Print a JSON summary as the last line.") var json = false
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard (0..<1).contains(validationSplit) else { throw ValidationError("--validation-split must be in [0, 1)") }
+        if model != nil && modelFile != nil { throw ValidationError("use either --model or --model-file") }
+        if let e = earlyStopping, e < 0 { throw ValidationError("--early-stopping must be ≥ 0") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            var c = RunConfiguration()
+            if let source = try data.source() {
+                c.data = source
+            } else {
+                print(BuiltinDatasets.isFashionMNISTInstalled
+                      ? "No data given: training on Fashion-MNIST."
+                      : "No data given and Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist): training on the built-in digits.")
+            }
+            if let model { c.model = .preset(model) }
+            if let modelFile { c.model = .specFile(modelFile) }
+            c.optimizer = optimizer
+            c.learningRate = learningRate
+            c.schedule = schedule
+            c.epochs = epochs
+            c.batchSize = batchSize
+            c.validationSplit = validationSplit
+            c.earlyStoppingPatience = earlyStopping
+            c.seed = seed
+            c.outputDirectory = output
+            c.resume = resume
+            let summary = try TrainingRun.run(c)
+            if json { print(summary.json) }
+        }
+    }
+}
+
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Evaluate a trained model on a dataset's test split.")
+    @Option(name: .customLong("model-dir"), help: "A `neuralkit train` output directory.") var modelDirectory: String
+    @OptionGroup var data: DataOptions
+    @Option var seed: UInt64 = 0
+
+    func run() throws {
+        try reportingErrors {
+            let trained = try TrainedModel(directory: modelDirectory)
+            var c = RunConfiguration()
+            if let source = try data.source() { c.data = source }
+            c.seed = seed
+            let (_, test, _) = try TrainingRun.loadData(c, standardize: false)
+            let features = trained.scaler?.apply(test.features) ?? test.features
+            let results = try trained.trainer().evaluate(x: features, y: test.targets)
+            for k in results.keys.sorted() { print("\(k): \(ProgressBar.fourDigits(results[k]!))") }
+        }
+    }
+}
+
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Predict with a trained model: a CSV of features in, a CSV of predictions out.")
+    @Option(name: .customLong("model-dir")) var modelDirectory: String
+    @Option(help: "CSV of feature rows (no label column; a header is allowed).") var input: String
+    @Option(help: "Where to write the predictions (default: standard output).") var output: String?
+
+    func run() throws {
+        try reportingErrors {
+            let trained = try TrainedModel(directory: modelDirectory)
+            let rows = try CSVReader.rows(ofFile: input)
+            let body = rows.first.map { $0.contains { Double($0.trimmingCharacters(in: .whitespaces)) == nil } } == true ? Array(rows.dropFirst()) : rows
+            let width = trained.spec.input.reduce(1, *)
+            var values: [Double] = []
+            for (i, r) in body.enumerated() {
+                guard r.count == width else { throw DataError(file: input, location: "row \(i + 1)", "expected \(width) features, found \(r.count)") }
+                for c in r {
+                    guard let v = Double(c.trimmingCharacters(in: .whitespaces)), v.isFinite else {
+                        throw DataError(file: input, location: "row \(i + 1)", "expected a number, found '\(c.prefix(40))'")
+                    }
+                    values.append(v)
+                }
+            }
+            let x = Tensor(shape: [body.count] + trained.spec.input, values: values)
+            let y = trained.predict(x)
+            let classification = trained.spec.loss.kind == .softmaxCrossEntropy
+            let shown = classification ? y.softmax() : y
+            let k = shown.shape.last ?? 1
+            let v = shown.values
+            var lines = [classification ? (["class"] + (0..<k).map { "p\($0)" }).joined(separator: ",")
+                                        : (0..<k).map { "y\($0)" }.joined(separator: ",")]
+            for i in 0..<body.count {
+                let row = Array(v[(i * k)..<((i + 1) * k)])
+                let cls = row.indices.max { row[$0] < row[$1] } ?? 0
+                lines.append(((classification ? ["\(cls)"] : []) + row.map { "\($0)" }).joined(separator: ","))
+            }
+            let text = lines.joined(separator: "\n") + "\n"
+            if let output { try AtomicFile.write(text, to: output) } else { print(text, terminator: "") }
+        }
+    }
+}
+
+struct Summary: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a model's layer table.")
+    @Option(name: .customLong("model-file")) var modelFile: String?
+    @Option(name: .customLong("model-dir")) var modelDirectory: String?
+
+    func run() throws {
+        try reportingErrors {
+            guard let path = modelFile ?? modelDirectory.map({ $0 + "/model.json" }) else {
+                throw ValidationError("give --model-file or --model-dir")
+            }
+            let spec: ModelSpec
+            do { spec = try ModelSpec(json: AtomicFile.read(path, limit: 16 << 20)) } catch let e as ConfigError {
+                throw DataError(file: path, e.description)
+            }
+            print(try spec.buildModel().summary(inputShape: [1] + spec.input))
+        }
+    }
+}
+
+struct Datasets: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the built-in datasets.")
+    func run() {
+        for (name, description) in BuiltinDatasets.catalog {
+            let missing = name == "fashion-mnist" && !BuiltinDatasets.isFashionMNISTInstalled ? " [not installed]" : ""
+            print(name.padding(toLength: 16, withPad: " ", startingAt: 0) + description + missing)
+        }
+    }
 }
 
 /// Runs the lectures' seed examples through the library and prints their numbers.

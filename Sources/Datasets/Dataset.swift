@@ -1,0 +1,119 @@
+import TensorModule
+
+/// Examples in memory: features [N, …] and targets — class indices [N] for classification (with class names),
+/// values [N, k] for regression.
+///
+/// ```swift
+/// let digits = try BuiltinDatasets.load("digits")
+/// let (train, test) = digits.split(testFraction: 0.2, seed: 1, stratified: true)
+/// ```
+public struct Dataset: Sendable {
+    public var name: String
+    public var features: Tensor
+    public var targets: Tensor
+    /// Class names for classification; nil for regression.
+    public var classNames: [String]?
+
+    public init(name: String, features: Tensor, targets: Tensor, classNames: [String]? = nil) {
+        precondition(features.shape.first == targets.shape.first, "Dataset: \(features.shape) features for \(targets.shape) targets")
+        self.name = name
+        self.features = features
+        self.targets = targets
+        self.classNames = classNames
+    }
+
+    public var count: Int { features.shape.first ?? 0 }
+    public var isClassification: Bool { classNames != nil }
+    /// The shape of one example's features.
+    public var exampleShape: [Int] { Array(features.shape.dropFirst()) }
+    /// Number of classes, or of regression outputs.
+    public var outputCount: Int { classNames?.count ?? (targets.rank > 1 ? targets.shape[1] : 1) }
+
+    /// The examples at `indices`, in that order.
+    public func subset(_ indices: [Int]) -> Dataset {
+        Dataset(name: name, features: features.gathering(rows: indices), targets: targets.gathering(rows: indices), classNames: classNames)
+    }
+
+    /// A shuffled split into (train, test); stratified keeps each class's share in both parts.
+    public func split(testFraction: Double, seed: UInt64, stratified: Bool = false) -> (train: Dataset, test: Dataset) {
+        precondition(testFraction > 0 && testFraction < 1, "split: testFraction must be in (0, 1)")
+        var rng = RandomGenerator(seed: seed)
+        var trainIdx: [Int] = [], testIdx: [Int] = []
+        let groups: [[Int]]
+        if stratified, isClassification {
+            let labels = targets.values.map { Int($0) }
+            var byClass: [Int: [Int]] = [:]
+            for (i, l) in labels.enumerated() { byClass[l, default: []].append(i) }
+            groups = byClass.keys.sorted().map { byClass[$0]! }
+        } else {
+            groups = [Array(0..<count)]
+        }
+        for var g in groups {
+            g.shuffle(using: &rng)
+            let k = Int((Double(g.count) * testFraction).rounded())
+            testIdx += g.prefix(k)
+            trainIdx += g.dropFirst(k)
+        }
+        trainIdx.shuffle(using: &rng)
+        testIdx.shuffle(using: &rng)
+        return (subset(trainIdx), subset(testIdx))
+    }
+
+    /// Mini-batches in a shuffled (or fixed) order; the last partial batch is kept unless `dropLast`.
+    public func batches(size: Int, shuffleSeed: UInt64? = nil, dropLast: Bool = false) -> [(features: Tensor, targets: Tensor)] {
+        precondition(size > 0, "batches: size must be positive")
+        var order = Array(0..<count)
+        if let s = shuffleSeed {
+            var rng = RandomGenerator(seed: s)
+            order.shuffle(using: &rng)
+        }
+        var out: [(Tensor, Tensor)] = []
+        var start = 0
+        while start < count {
+            let end = Swift.min(start + size, count)
+            if dropLast && end - start < size { break }
+            let idx = Array(order[start..<end])
+            out.append((features.gathering(rows: idx), targets.gathering(rows: idx)))
+            start = end
+        }
+        return out
+    }
+
+    /// Targets as one-hot rows [N, classes] (classification only).
+    public func oneHotTargets() -> Tensor {
+        precondition(isClassification, "oneHotTargets: \(name) is a regression dataset")
+        return Tensor.oneHot(targets.values.map { Int($0) }, classCount: outputCount, dtype: features.dtype)
+    }
+}
+
+/// Feature scaling fitted on training data only, then applied to any split: standardization (zero mean, unit
+/// variance per feature) or min-max scaling to [0, 1]. Constant features are left centred, not divided by zero.
+///
+/// ```swift
+/// let scaler = FeatureScaler.standardization(fittedOn: train.features)
+/// let x = scaler.apply(test.features)
+/// ```
+public struct FeatureScaler: Sendable {
+    public let offset: Tensor
+    public let scale: Tensor
+
+    /// A scaler computing (x − offset) / scale, e.g. one saved with a trained model.
+    public init(offset: Tensor, scale: Tensor) {
+        self.offset = offset
+        self.scale = scale
+    }
+
+    public static func standardization(fittedOn x: Tensor) -> FeatureScaler {
+        let mean = x.mean(alongAxes: [0])
+        let std = x.variance(alongAxes: [0]).sqrt()
+        return FeatureScaler(offset: mean, scale: Tensor.select(std .> 1e-12, std, Tensor.ones([], dtype: x.dtype)))
+    }
+
+    public static func minMax(fittedOn x: Tensor) -> FeatureScaler {
+        let lo = x.min(alongAxes: [0]), hi = x.max(alongAxes: [0])
+        let range = hi - lo
+        return FeatureScaler(offset: lo, scale: Tensor.select(range .> 1e-12, range, Tensor.ones([], dtype: x.dtype)))
+    }
+
+    public func apply(_ x: Tensor) -> Tensor { withoutGradient { (x - offset) / scale } }
+}

@@ -1,0 +1,38 @@
+import Datasets
+import NeuralNetworks
+import Optimizers
+import Persistence
+import Training
+
+/// What `neuralkit train` was asked to do.
+public struct RunConfiguration: Sendable {
+    public enum DataSource: Sendable, Equatable {
+        case builtin(String)
+        case csv(path: String, label: CSVReader.LabelColumn)
+        case idx(images: String, labels: String)
+    }
+
+    public enum ModelSource: Sendable, Equatable {
+        case preset(String)
+        case specFile(String)
+    }
+
+    public var data: DataSource = .builtin(BuiltinDatasets.isFashionMNISTInstalled ? "fashion-mnist" : "digits")
+    public var model: ModelSource = .preset("mlp")
+    public var optimizer: String?
+    public var learningRate: Double?
+    public var schedule: String?
+    public var epochs = 10
+    public var batchSize = 128
+    public var validationSplit = 0.1
+    public var earlyStoppingPatience: Int?
+    public var seed: UInt64 = 0
+    public var outputDirectory = "neuralkit-run"
+    public var resume = false
+    public var verbose = true
+
+    public init() {}
+
+    /// The presets `--model` accepts.
+    public static let presets = ["linear", "mlp"]
+}

@@ -1,0 +1,45 @@
+import Datasets
+import Foundation
+import NeuralNetworks
+import Persistence
+import TensorModule
+import Training
+
+/// A model trained by ``TrainingRun``, loaded back from its output directory (`model.json` + `final.safetensors`,
+/// or another weights file) without Swift code.
+///
+/// ```swift
+/// let trained = try TrainedModel(directory: "neuralkit-run")
+/// let probabilities = trained.predict(features).softmax()
+/// ```
+public struct TrainedModel {
+    public let spec: ModelSpec
+    public let model: Sequential
+    public let scaler: FeatureScaler?
+
+    public init(directory: String, weights: String = "final.safetensors") throws {
+        let specPath = directory + "/model.json"
+        do { spec = try ModelSpec(json: AtomicFile.read(specPath, limit: 16 << 20)) } catch let e as ConfigError {
+            throw DataError(file: specPath, e.description)
+        }
+        model = try spec.buildModel()
+        let file = try Safetensors(contentsOf: directory + "/" + weights)
+        var state = try file.tensors()
+        let offset = state.removeValue(forKey: "scaler.offset"), scale = state.removeValue(forKey: "scaler.scale")
+        scaler = offset.flatMap { o in scale.map { FeatureScaler(offset: o, scale: $0) } }
+        do { try model.loadStateDict(state) } catch { throw DataError(file: directory + "/" + weights, error.description) }
+        model.setTraining(false)
+    }
+
+    /// The model's outputs for raw features (scaled as in training).
+    public func predict(_ features: Tensor) -> Tensor {
+        model.predict(scaler?.apply(features) ?? features)
+    }
+
+    /// A trainer around the loaded model, for `evaluate`.
+    public func trainer() -> Trainer {
+        Trainer(model: model, loss: spec.loss, optimizer: Optimizer(spec.optimizer), metrics: spec.metrics)
+    }
+}
+
+import Optimizers

@@ -1,0 +1,287 @@
+import Datasets
+import Foundation
+import NeuralNetworks
+import Optimizers
+import Persistence
+import TensorModule
+import Training
+
+/// The outcome of a training run, as `neuralkit train --json` prints it.
+public struct RunSummary: Sendable {
+    public var dataset: String
+    public var model: String
+    public var epochs: Int
+    public var testLoss: Double
+    public var testAccuracy: Double?
+    public var testMAE: Double?
+    public var seconds: Double
+    public var outputDirectory: String
+    public var confusionMatrix: [[Int]]?
+    public var note: String?
+
+    public var json: String {
+        var fields: [(key: String, value: JSONValue)] = [
+            ("dataset", .string(dataset)), ("model", .string(model)), ("epochs", .number(Double(epochs))),
+            ("test_loss", .number(testLoss)),
+        ]
+        if let a = testAccuracy { fields.append(("test_accuracy", .number(a))) }
+        if let m = testMAE { fields.append(("test_mae", .number(m))) }
+        fields += [("seconds", .number((seconds * 1000).rounded() / 1000)), ("output_dir", .string(outputDirectory))]
+        return JSONValue.object(fields).compactText
+    }
+}
+
+/// One `neuralkit train`: loads the data, builds the model, trains with checkpoints after every epoch (resumable),
+/// evaluates on the test split and writes the outputs: `model.json`, `final.safetensors`, `best.safetensors`,
+/// `latest/previous.ckpt.safetensors`, `history.csv`, `curves.svg`.
+///
+/// Everything that comes from outside is checked before the output directory is touched; a failure later removes
+/// the files this run created (a resumed run keeps its checkpoints).
+public enum TrainingRun {
+    public static func run(_ config: RunConfiguration, log: (String) -> Void = { print($0) }) throws -> RunSummary {
+        let start = Date()
+        let (train, test, scaler) = try loadData(config)
+        let spec = try modelSpec(config, train: train)
+        RandomSeeds.reset(to: config.seed)
+        let model = try spec.buildModel()
+        let optimizer = Optimizer(spec.optimizer, schedule: spec.schedule)
+        let trainer = Trainer(model: model, loss: spec.loss, optimizer: optimizer, metrics: spec.metrics, seed: config.seed &+ 1)
+        let hash = configurationHash(config, spec)
+        let out = config.outputDirectory
+        let store = CheckpointStore(directory: out)
+        var note: String?
+        if config.resume {
+            let (checkpoint, fallback) = try store.loadLatest()
+            guard checkpoint.configurationHash == hash else {
+                throw DataError(file: store.latestPath, "the checkpoint was written for a different configuration; run without --resume or use another --output")
+            }
+            try checkpoint.restore(into: trainer)
+            note = fallback
+            if let fallback { log(fallback) }
+            log("Resuming after epoch \(trainer.epochsCompleted) of \(config.epochs)")
+        }
+        let createdDirectory = try makeDirectory(out)
+        var written: [String] = []
+        do {
+            let specPath = out + "/model.json"
+            try AtomicFile.write(spec.json + "\n", to: specPath)
+            written.append(specPath)
+            log("Training \(config.modelName) on \(train.name): \(train.count) examples, \(test.count) test; output in \(out)")
+            var callbacks: [Callback] = [EpochCheckpoint(store: store, hash: hash)]
+            let monitor = config.validationSplit > 0 ? "val_loss" : "loss"
+            let earlier = trainer.history[monitor].filter(\.isFinite).min()
+            let best = ModelCheckpoint(monitor: monitor, saveBestOnly: true, initialBest: earlier) { weights, _ in
+                try save(weights, scaler: scaler, to: out + "/best.safetensors")
+            }
+            callbacks.append(best)
+            if let patience = config.earlyStoppingPatience {
+                callbacks.append(EarlyStopping(monitor: monitor, patience: patience, restoreBestWeights: true))
+            }
+            let remaining = Swift.max(0, config.epochs - trainer.epochsCompleted)
+            try trainer.fit(x: train.features, y: train.targets, batchSize: config.batchSize, epochs: remaining,
+                            validationSplit: config.validationSplit, callbacks: callbacks, verbose: config.verbose)
+            written += [out + "/best.safetensors", out + "/final.safetensors", out + "/history.csv", out + "/curves.svg"]
+            try save(model.stateDict(), scaler: scaler, to: out + "/final.safetensors")
+            try AtomicFile.write(historyCSV(trainer.history), to: out + "/history.csv")
+            let metricKey = spec.metrics.first?.name
+            try AtomicFile.write(LearningCurves.svg(trainer.history, metric: metricKey), to: out + "/curves.svg")
+
+            let results = try trainer.evaluate(x: test.features, y: test.targets)
+            var summary = RunSummary(dataset: train.name, model: config.modelName, epochs: trainer.epochsCompleted,
+                                     testLoss: results["loss"] ?? .nan, testAccuracy: results["accuracy"], testMAE: results["mae"],
+                                     seconds: Date().timeIntervalSince(start), outputDirectory: out, note: note)
+            if train.isClassification {
+                summary.confusionMatrix = confusionMatrix(trainer.predict(x: test.features), test.targets, classes: train.outputCount)
+            }
+            report(summary, history: trainer.history, metric: metricKey, classes: train.classNames, log: log)
+            return summary
+        } catch {
+            if !config.resume {
+                for f in written { try? FileManager.default.removeItem(atPath: f) }
+                for f in [store.latestPath, store.previousPath] { try? FileManager.default.removeItem(atPath: f) }
+                if createdDirectory { try? FileManager.default.removeItem(atPath: out) }
+            }
+            throw error
+        }
+    }
+
+    /// The datasets and (for tabular data) a standardization fitted on the training split.
+    /// `standardize: false` leaves tabular features raw (for a saved model that carries its own scaler).
+    public static func loadData(_ c: RunConfiguration, standardize: Bool = true) throws -> (Dataset, Dataset, FeatureScaler?) {
+        var (train, test): (Dataset, Dataset)
+        switch c.data {
+        case .builtin(let name):
+            (train, test) = try BuiltinDatasets.trainTest(name, seed: c.seed)
+        case let .csv(path, label):
+            let all = try CSVReader.read(path, label: label)
+            guard all.count >= 5 else { throw DataError(file: path, "needs at least 5 examples, found \(all.count)") }
+            (train, test) = all.split(testFraction: 0.2, seed: c.seed, stratified: all.isClassification)
+        case let .idx(images, labels):
+            let (x, y) = try IDXDataset.load(images: images, labels: labels, classCount: 256)
+            let classes = Int(y.max().scalar) + 1
+            let all = Dataset(name: images, features: x, targets: y, classNames: (0..<classes).map(String.init))
+            (train, test) = all.split(testFraction: 0.2, seed: c.seed, stratified: true)
+        }
+        guard train.count > 0, test.count > 0 else { throw DataError(file: train.name, "not enough examples to split") }
+        let imageLike = train.name == "fashion-mnist" || train.name == "digits" || { if case .idx = c.data { return true }; return false }()
+        guard !imageLike, standardize else { return (train, test, nil) }
+        let scaler = FeatureScaler.standardization(fittedOn: train.features)
+        train.features = scaler.apply(train.features)
+        test.features = scaler.apply(test.features)
+        return (train, test, scaler)
+    }
+
+    static func modelSpec(_ c: RunConfiguration, train: Dataset) throws -> ModelSpec {
+        var spec: ModelSpec
+        switch c.model {
+        case .specFile(let path):
+            let bytes = try AtomicFile.read(path, limit: 16 << 20)
+            do { spec = try ModelSpec(json: bytes) } catch { throw DataError(file: path, error.description) }
+            guard spec.input == train.exampleShape else {
+                throw DataError(file: path, "input \(spec.input) does not match the data's example shape \(train.exampleShape)")
+            }
+        case .preset(let name):
+            let flat = train.exampleShape.reduce(1, *)
+            var layers: [LayerSpec] = train.exampleShape.count > 1 ? [.flatten] : []
+            switch name {
+            case "linear": break
+            case "mlp": layers += [.dense(256, activation: .relu), .dense(128, activation: .relu)]
+            default:
+                throw DataError(file: "--model", "unknown preset '\(name)' (available: \(RunConfiguration.presets.joined(separator: ", ")))")
+            }
+            layers.append(.dense(train.outputCount))
+            _ = flat
+            spec = ModelSpec(input: train.exampleShape, layers: layers,
+                             loss: train.isClassification ? .softmaxCrossEntropy() : .meanSquaredError(),
+                             optimizer: Adam(learningRate: 1e-3),
+                             metrics: train.isClassification ? [.accuracy] : [.meanAbsoluteError])
+        }
+        if let name = c.optimizer {
+            spec.optimizer = try decodeOptimizer(name)
+        }
+        if let lr = c.learningRate {
+            guard lr > 0, lr.isFinite else { throw DataError(file: "--learning-rate", "must be a positive number, found \(lr)") }
+            spec.optimizer.learningRate = lr
+        }
+        if let s = c.schedule {
+            spec.schedule = try decodeSchedule(s, totalSteps: c.epochs * ((train.count + c.batchSize - 1) / c.batchSize))
+        }
+        return spec
+    }
+
+    static func decodeOptimizer(_ text: String) throws -> any OptimizerRule {
+        let json = text.hasPrefix("{") ? text : "\"\(text)\""
+        let wrapped = #"{"input":[1],"layers":[],"loss":"meanSquaredError","optimizer":"# + json + "}"
+        do { return try ModelSpec(json: Array(wrapped.utf8)).optimizer } catch {
+            throw DataError(file: "--optimizer", error.message)
+        }
+    }
+
+    static func decodeSchedule(_ text: String, totalSteps: Int) throws -> LearningRateSchedule {
+        let named: [String: String] = [
+            "cosine": #"{"type":"cosine","totalSteps":\#(totalSteps)}"#,
+            "inverse-sqrt": #""inverseSquareRoot""#,
+        ]
+        let json = named[text] ?? (text.hasPrefix("{") ? text : "\"\(text)\"")
+        let wrapped = #"{"input":[1],"layers":[],"loss":"meanSquaredError","schedule":"# + json + "}"
+        do { return try ModelSpec(json: Array(wrapped.utf8)).schedule } catch {
+            throw DataError(file: "--schedule", error.message)
+        }
+    }
+
+    static func configurationHash(_ c: RunConfiguration, _ spec: ModelSpec) -> String {
+        let text = "\(spec.json)|\(c.data)|\(c.batchSize)|\(c.validationSplit)|\(c.seed)"
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return String(h, radix: 16)
+    }
+
+    static func makeDirectory(_ path: String) throws -> Bool {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
+            guard isDir.boolValue else { throw DataError(file: path, "exists and is not a directory") }
+            return false
+        }
+        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+            throw DataError(file: path, "cannot create the output directory: \(error.localizedDescription)")
+        }
+        return true
+    }
+
+    /// Weights (and the feature scaler, if any) as safetensors.
+    static func save(_ weights: [String: Tensor], scaler: FeatureScaler?, to path: String) throws {
+        var file = Safetensors()
+        file.set(weights)
+        if let scaler {
+            file.set(scaler.offset, named: "scaler.offset")
+            file.set(scaler.scale, named: "scaler.scale")
+        }
+        file.metadata = [("format", "neuralkit-weights-1")]
+        try file.write(to: path)
+    }
+
+    static func historyCSV(_ h: History) -> String {
+        let keys = h.keys
+        var lines = [(["epoch"] + keys).joined(separator: ",")]
+        for (i, e) in h.epochs.enumerated() {
+            lines.append(([String(e + 1)] + keys.map { k in i < h[k].count ? "\(h[k][i])" : "" }).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Rows are true classes, columns predicted classes.
+    public static func confusionMatrix(_ predictions: Tensor, _ labels: Tensor, classes: Int) -> [[Int]] {
+        var m = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
+        for (p, t) in zip(predictions.argmax(alongAxis: -1).values, labels.values) {
+            let (pi, ti) = (Int(p), Int(t))
+            if pi < classes && ti < classes && ti >= 0 { m[ti][pi] += 1 }
+        }
+        return m
+    }
+
+    static func report(_ s: RunSummary, history: History, metric: String?, classes: [String]?, log: (String) -> Void) {
+        var line = "Test loss \(ProgressBar.fourDigits(s.testLoss))"
+        if let a = s.testAccuracy { line += ", test accuracy \(ProgressBar.fourDigits(a))" }
+        if let m = s.testMAE { line += ", test MAE \(ProgressBar.fourDigits(m))" }
+        log(line)
+        if let m = s.confusionMatrix {
+            log("Confusion matrix (rows: true class, columns: predicted):")
+            let width = Swift.max(5, (m.flatMap { $0 }.max() ?? 0).description.count + 1)
+            for (i, row) in m.enumerated() {
+                let name = (classes?[i] ?? "\(i)").prefix(12)
+                log(String(name).padding(toLength: 13, withPad: " ", startingAt: 0)
+                    + row.map { String(repeating: " ", count: width - "\($0)".count) + "\($0)" }.joined())
+            }
+        }
+        if let metric, !history["val_" + metric].isEmpty {
+            log("val_\(metric) by epoch: \(LearningCurves.sparkline(history["val_" + metric]))")
+        }
+    }
+}
+
+extension RunConfiguration {
+    var modelName: String {
+        switch model {
+        case .preset(let p): return p
+        case .specFile(let path): return path
+        }
+    }
+}
+
+/// Saves a resumable checkpoint after every epoch.
+final class EpochCheckpoint: Callback {
+    let store: CheckpointStore
+    let hash: String
+
+    init(store: CheckpointStore, hash: String) {
+        self.store = store
+        self.hash = hash
+    }
+
+    func onEpochEnd(_ trainer: Trainer, epoch: Int, logs: Logs) throws {
+        // The trainer counts the epoch as completed after the callbacks; record it as done.
+        var checkpoint = Checkpoint(trainer: trainer, configurationHash: hash)
+        checkpoint.progress.epochsCompleted = epoch + 1
+        try store.save(checkpoint)
+    }
+}

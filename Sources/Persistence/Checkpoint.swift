@@ -1,0 +1,161 @@
+import CZlib
+import Datasets
+import Glibc
+import NeuralNetworks
+import Optimizers
+import TensorModule
+import Training
+
+/// Everything needed to resume training exactly: weights, optimizer state, epochs completed, the shuffle generator,
+/// the history so far and a hash of the configuration. Stored as one safetensors file whose metadata carries the
+/// rest and a CRC-32 of all tensor bytes.
+///
+/// ```swift
+/// let store = CheckpointStore(directory: "run")
+/// try store.save(Checkpoint(trainer: trainer, configurationHash: hash))
+/// let (checkpoint, note) = try store.loadLatest()
+/// try checkpoint.restore(into: trainer)
+/// ```
+public struct Checkpoint: Sendable {
+    public var weights: [String: Tensor]
+    public var optimizer: OptimizerState
+    public var progress: Trainer.Progress
+    public var configurationHash: String
+
+    public init(weights: [String: Tensor], optimizer: OptimizerState, progress: Trainer.Progress, configurationHash: String) {
+        self.weights = weights
+        self.optimizer = optimizer
+        self.progress = progress
+        self.configurationHash = configurationHash
+    }
+
+    /// The trainer's current state.
+    public init(trainer: Trainer, configurationHash: String) {
+        self.init(weights: trainer.model.stateDict(), optimizer: trainer.optimizer.state(), progress: trainer.progress,
+                  configurationHash: configurationHash)
+    }
+
+    /// Puts this state into a trainer built from the same configuration.
+    public func restore(into trainer: Trainer) throws(DataError) {
+        do { try trainer.model.loadStateDict(weights) } catch {
+            throw DataError(file: "checkpoint", "weights do not fit the model: \(error)")
+        }
+        trainer.optimizer.load(optimizer)
+        trainer.progress = progress
+    }
+
+    public func serialized() -> [UInt8] {
+        var file = Safetensors()
+        for (name, t) in weights { file.set(t, named: "model/" + name) }
+        for (name, slots) in optimizer.slots {
+            for (i, t) in slots.enumerated() { file.set(t, named: "optimizer/\(name)/\(i)") }
+        }
+        let history = JSONValue.object([
+            ("epochs", .array(progress.history.epochs.map { .number(Double($0)) })),
+            ("values", .object(progress.history.keys.map { k in (k, JSONValue.array(progress.history[k].map { .number($0) })) })),
+        ])
+        file.metadata = [
+            ("format", "neuralkit-checkpoint-1"),
+            ("epochs_completed", "\(progress.epochsCompleted)"),
+            ("optimizer_step", "\(optimizer.step)"),
+            ("learning_rate", "\(optimizer.learningRate)"),
+            ("shuffle_state", progress.shuffleGenerator.state.map { String($0) }.joined(separator: ",")),
+            ("history", history.compactText),
+            ("configuration_hash", configurationHash),
+            ("checksum", String(Checkpoint.checksum(file))),
+        ]
+        return file.serialized()
+    }
+
+    /// CRC-32 of every entry's bytes, in name order.
+    static func checksum(_ file: Safetensors) -> UInt32 {
+        var crc: UInt = crc32(0, nil, 0)
+        for name in file.entries.keys.sorted() {
+            let bytes = file.entries[name]!.bytes
+            crc = bytes.withUnsafeBufferPointer { CZlib.crc32(crc, $0.baseAddress, UInt32($0.count)) }
+        }
+        return UInt32(truncatingIfNeeded: crc)
+    }
+
+    public init(bytes: [UInt8], source: String) throws(DataError) {
+        let file = try Safetensors(bytes: bytes, source: source)
+        func meta(_ key: String) throws(DataError) -> String {
+            guard let v = file.metadata.first(where: { $0.key == key })?.value else {
+                throw DataError(file: source, "not a NeuralKit checkpoint: metadata '\(key)' is missing")
+            }
+            return v
+        }
+        guard try meta("format") == "neuralkit-checkpoint-1" else { throw DataError(file: source, "unknown checkpoint format") }
+        guard let stored = UInt32(try meta("checksum")), stored == Checkpoint.checksum(file) else {
+            throw DataError(file: source, "checksum mismatch: the checkpoint is damaged")
+        }
+        guard let epochs = Int(try meta("epochs_completed")), let step = Int(try meta("optimizer_step")),
+              let lr = Double(try meta("learning_rate")),
+              let rng = RandomGenerator(state: try meta("shuffle_state").split(separator: ",").compactMap { UInt64($0) }) else {
+            throw DataError(file: source, "checkpoint metadata is malformed")
+        }
+        var history = History()
+        do {
+            let h = try JSONParser.parse(Array(try meta("history").utf8))
+            guard case .array(let eps)? = h["epochs"], case .object(let values)? = h["values"] else { throw JSONParseError(offset: 0, message: "shape") }
+            for (i, e) in eps.enumerated() {
+                guard case .number(let epoch) = e else { continue }
+                var logs: Logs = [:]
+                for (k, v) in values { if case .array(let xs) = v, i < xs.count, case .number(let x) = xs[i] { logs[k] = x } }
+                history.append(epoch: Int(epoch), logs: logs)
+            }
+        } catch { throw DataError(file: source, "checkpoint history is malformed") }
+        var weights: [String: Tensor] = [:]
+        var slots: [String: [Int: Tensor]] = [:]
+        for name in file.entries.keys {
+            let t = try file.tensor(named: name)
+            if name.hasPrefix("model/") {
+                weights[String(name.dropFirst(6))] = t
+            } else if name.hasPrefix("optimizer/"), let slash = name.lastIndex(of: "/"), let i = Int(name[name.index(after: slash)...]) {
+                slots[String(name[name.index(name.startIndex, offsetBy: 10)..<slash]), default: [:]][i] = t
+            }
+        }
+        self.weights = weights
+        optimizer = OptimizerState(step: step, learningRate: lr,
+                                   slots: slots.mapValues { d in d.keys.sorted().map { d[$0]! } })
+        progress = Trainer.Progress(epochsCompleted: epochs, history: history, shuffleGenerator: rng)
+        configurationHash = try meta("configuration_hash")
+    }
+}
+
+/// Checkpoints in a directory: `latest.ckpt.safetensors` and the one before it, `previous.ckpt.safetensors`.
+/// Saving renames latest to previous, then writes the new latest atomically, so a crash at any moment leaves a
+/// loadable checkpoint; loading falls back to previous when latest is missing or damaged, and says so.
+public struct CheckpointStore: Sendable {
+    public let directory: String
+    public var latestPath: String { directory + "/latest.ckpt.safetensors" }
+    public var previousPath: String { directory + "/previous.ckpt.safetensors" }
+
+    public init(directory: String) { self.directory = directory }
+
+    public func save(_ checkpoint: Checkpoint) throws(DataError) {
+        let bytes = checkpoint.serialized()
+        if access(latestPath, F_OK) == 0 {
+            guard rename(latestPath, previousPath) == 0 else {
+                throw DataError(file: latestPath, "cannot keep the previous checkpoint: \(String(cString: strerror(errno)))")
+            }
+        }
+        try AtomicFile.write(bytes, to: latestPath)
+    }
+
+    /// The newest loadable checkpoint, and a note when it had to fall back to the previous one.
+    public func loadLatest() throws(DataError) -> (checkpoint: Checkpoint, note: String?) {
+        var problem: String
+        do {
+            return (try Checkpoint(bytes: AtomicFile.read(latestPath), source: latestPath), nil)
+        } catch {
+            problem = error.description
+        }
+        do {
+            let c = try Checkpoint(bytes: AtomicFile.read(previousPath), source: previousPath)
+            return (c, "latest checkpoint unusable (\(problem)); resumed from the previous one")
+        } catch {
+            throw DataError(file: directory, "no loadable checkpoint: \(problem); \(error.description)")
+        }
+    }
+}
