@@ -56,6 +56,7 @@ let package = Package(
         .testTarget(name: "OptimizersTests", dependencies: ["NeuralKit", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["NeuralKit", "_TestSupport"]),
         .testTarget(name: "PersistenceTests", dependencies: ["NeuralKit", "_TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["NeuralKit", "_TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["NeuralKit", "_TestSupport"], resources: [.copy("Data")]),
     ],
     swiftLanguageModes: [.v6]

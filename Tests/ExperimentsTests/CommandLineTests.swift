@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+import NeuralKit
+import _TestSupport
+
+@Suite(.serialized) struct CommandLineTests {
+    static let spec = """
+    {"input": [64], "layers": [{"type": "dense", "units": 32, "activation": "relu"}, {"type": "dropout", "rate": 0.1},
+     {"type": "dense", "units": 10}], "loss": "softmaxCrossEntropy", "optimizer": {"type": "adam", "learningRate": 0.005},
+     "metrics": ["accuracy"]}
+    """
+
+    @Test func trainEvaluatePredictAndSummaryFromASpecFile() throws {
+        let tmp = try TemporaryDirectory()
+        defer { tmp.remove() }
+        let spec = try tmp.write(Self.spec, to: "spec.json")
+        let out = tmp.file("run")
+        let train = try CommandLineTool.run(["train", "--dataset", "digits", "--model-file", spec, "--epochs", "15",
+                                             "--batch-size", "32", "--output", out, "--json"])
+        #expect(train.status == 0, "\(train.stderr)")
+        let last = try #require(train.stdout.split(separator: "\n").last)
+        let summary = try JSONParser.parse(Array(last.utf8))
+        #expect(summary["dataset"] == .string("digits") && summary["epochs"] == .number(15))
+        guard case .number(let accuracy)? = summary["test_accuracy"] else { Issue.record("no test_accuracy"); return }
+        #expect(accuracy > 0.9)
+        #expect(summary["output_dir"] == .string(out))
+        #expect(train.stdout.contains("Confusion matrix"))
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: out))
+        #expect(files.isSuperset(of: ["model.json", "final.safetensors", "best.safetensors", "history.csv", "curves.svg",
+                                      "latest.ckpt.safetensors", "previous.ckpt.safetensors"]))
+        let svg = try String(contentsOfFile: out + "/curves.svg", encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.contains("polyline") && svg.contains("validation") && svg.contains("epoch"))
+        #expect(try String(contentsOfFile: out + "/history.csv", encoding: .utf8).split(separator: "\n").count == 16)
+
+        let evaluate = try CommandLineTool.run(["evaluate", "--model-dir", out, "--dataset", "digits"])
+        #expect(evaluate.status == 0)
+        #expect(evaluate.stdout.contains("accuracy: "))
+
+        // Predict the first test rows as a CSV.
+        let (_, test) = try BuiltinDatasets.trainTest("digits")
+        let rawRows = (0..<5).map { i in (0..<64).map { "\(test.features[i, $0])" }.joined(separator: ",") }
+        let input = try tmp.write(rawRows.joined(separator: "\n") + "\n", to: "input.csv")
+        let predict = try CommandLineTool.run(["predict", "--model-dir", out, "--input", input, "--output", tmp.file("p.csv")])
+        #expect(predict.status == 0, "\(predict.stderr)")
+        let lines = try String(contentsOfFile: tmp.file("p.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 6 && lines[0].hasPrefix("class,p0,"))
+        let predicted = lines.dropFirst().map { Double($0.split(separator: ",")[0])! }
+        let correct = zip(predicted, test.targets.values.prefix(5)).filter { $0 == $1 }.count
+        #expect(correct >= 4)
+
+        let summaryTable = try CommandLineTool.run(["summary", "--model-file", spec])
+        #expect(summaryTable.status == 0 && summaryTable.stdout.contains("Total params: 2410"))
+    }
+
+    struct Bad: CustomTestStringConvertible, Sendable {
+        let name: String
+        let arguments: [String]
+        let message: String
+        var testDescription: String { name }
+    }
+
+    static let badInputs: [Bad] = [
+        Bad(name: "missing file", arguments: ["--data", "/nonexistent/data.csv"], message: "cannot open"),
+        Bad(name: "unknown dataset", arguments: ["--dataset", "mnist-3d"], message: "unknown dataset"),
+        Bad(name: "unknown preset", arguments: ["--dataset", "iris", "--model", "resnet"], message: "unknown preset 'resnet'"),
+        Bad(name: "malformed spec", arguments: ["--dataset", "iris", "--model-file", "SPEC"], message: "$.layers[0].units"),
+        Bad(name: "spec input mismatch", arguments: ["--dataset", "digits", "--model-file", "SPEC4"], message: "does not match"),
+        Bad(name: "unknown optimizer", arguments: ["--dataset", "iris", "--optimizer", "lion"], message: "unknown optimizer 'lion'"),
+        Bad(name: "bad learning rate", arguments: ["--dataset", "iris", "--learning-rate", "-1"], message: "--learning-rate"),
+        Bad(name: "non-numeric CSV cell", arguments: ["--data", "BADCSV"], message: "line 3"),
+        Bad(name: "bad option value", arguments: ["--dataset", "iris", "--epochs", "many"], message: "epochs"),
+        Bad(name: "label out of range", arguments: ["--data", "GOODCSV", "--label", "7"], message: "label column 7 is out of range"),
+    ]
+
+    @Test(arguments: badInputs)
+    func badInputExitsNonZeroWithItsMessageAndLeavesNoFiles(_ bad: Bad) throws {
+        let tmp = try TemporaryDirectory()
+        defer { tmp.remove() }
+        let spec = try tmp.write(#"{"input": [4], "layers": [{"type": "dense", "units": "x"}], "loss": "meanSquaredError"}"#, to: "spec.json")
+        let spec4 = try tmp.write(#"{"input": [4], "layers": [{"type": "dense", "units": 3}], "loss": "softmaxCrossEntropy"}"#, to: "spec4.json")
+        let badCSV = try tmp.write("a,b,label\n1,2,0\n3,oops,1\n", to: "bad.csv")
+        let goodCSV = try tmp.write("a,b,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n9,10,0\n11,12,1\n", to: "good.csv")
+        let args = bad.arguments.map { ["SPEC": spec, "SPEC4": spec4, "BADCSV": badCSV, "GOODCSV": goodCSV][$0] ?? $0 }
+        let out = tmp.file("out")
+        let epochs = args.contains("--epochs") ? [] : ["--epochs", "1"]
+        let r = try CommandLineTool.run(["train"] + args + epochs + ["--output", out])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains(bad.message), "stderr: \(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out), "partial output left behind")
+    }
+
+    @Test func datasetsListsEveryName() throws {
+        let r = try CommandLineTool.run(["datasets"])
+        #expect(r.status == 0)
+        for name in BuiltinDatasets.names { #expect(r.stdout.contains(name)) }
+    }
+}

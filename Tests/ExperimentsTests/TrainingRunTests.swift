@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+import NeuralKit
+import _TestSupport
+
+@Suite(.serialized) struct TrainingRunTests {
+    func config(_ dir: String, epochs: Int) -> RunConfiguration {
+        var c = RunConfiguration()
+        c.data = .builtin("digits")
+        c.epochs = epochs
+        c.batchSize = 64
+        c.seed = 3
+        c.outputDirectory = dir
+        c.verbose = false
+        return c
+    }
+
+    /// 4 epochs straight equals 2 epochs, a stop, and 2 more after --resume: bitwise in weights, same History.
+    @Test func resumingContinuesExactly() throws {
+        let tmp = try TemporaryDirectory()
+        defer { tmp.remove() }
+        _ = try TrainingRun.run(config(tmp.file("straight"), epochs: 4), log: { _ in })
+        _ = try TrainingRun.run(config(tmp.file("resumed"), epochs: 2), log: { _ in })
+        var again = config(tmp.file("resumed"), epochs: 4)
+        again.resume = true
+        _ = try TrainingRun.run(again, log: { _ in })
+        let a = try Safetensors(contentsOf: tmp.file("straight/final.safetensors"))
+        let b = try Safetensors(contentsOf: tmp.file("resumed/final.safetensors"))
+        #expect(a.serialized() == b.serialized())
+        let ha = try String(contentsOfFile: tmp.file("straight/history.csv"), encoding: .utf8)
+        let hb = try String(contentsOfFile: tmp.file("resumed/history.csv"), encoding: .utf8)
+        let dropSeconds = { (s: String) in s.split(separator: "\n").map { $0.split(separator: ",").enumerated().filter { $0.offset != 4 }.map(\.element) } }
+        #expect(ha.split(separator: "\n").first == "epoch,loss,accuracy,lr,seconds,val_accuracy,val_loss")
+        #expect(dropSeconds(ha) == dropSeconds(hb))
+    }
+
+    @Test func resumeFallsBackToThePreviousCheckpointWhenTheLatestIsDamaged() throws {
+        let tmp = try TemporaryDirectory()
+        defer { tmp.remove() }
+        _ = try TrainingRun.run(config(tmp.path, epochs: 2), log: { _ in })
+        let store = CheckpointStore(directory: tmp.path)
+        var bytes = try AtomicFile.read(store.latestPath)
+        bytes[bytes.count - 3] ^= 0xFF   // flip a weight byte: the checksum no longer matches
+        try AtomicFile.write(bytes, to: store.latestPath)
+        let (checkpoint, note) = try store.loadLatest()
+        #expect(checkpoint.progress.epochsCompleted == 1)
+        #expect(note?.contains("checksum mismatch") == true)
+        // truncated latest: same fallback
+        try AtomicFile.write(Array(bytes.prefix(100)), to: store.latestPath)
+        #expect(try store.loadLatest().note?.contains("resumed from the previous one") == true)
+    }
+
+    @Test func checkpointRoundTripsEverything() throws {
+        let model = Sequential([Dense(inputSize: 2, outputSize: 3, seed: 1), Dense(inputSize: 3, outputSize: 1, seed: 2)])
+        let trainer = Trainer(model: model, loss: .meanSquaredError(), optimizer: Optimizer(Adam(learningRate: 0.01)), seed: 9)
+        try trainer.fit(x: Tensor(rows: [[1, 2], [3, 4], [5, 6]]), y: Tensor(rows: [[1], [2], [3]]), batchSize: 2, epochs: 3)
+        let c = Checkpoint(trainer: trainer, configurationHash: "abc")
+        let back = try Checkpoint(bytes: c.serialized(), source: "mem")
+        #expect(back.weights.keys.sorted() == c.weights.keys.sorted())
+        #expect(back.weights.allSatisfy { $0.value == c.weights[$0.key] })
+        #expect(back.optimizer.step == 6 && back.optimizer.slots.count == 4)
+        #expect(back.progress.history == trainer.history)
+        #expect(back.progress.shuffleGenerator == trainer.shuffleGenerator)
+        #expect(back.configurationHash == "abc")
+    }
+
+    /// A process killed with SIGKILL while it writes checkpoints always leaves one that loads.
+    @Test func killedWhileCheckpointingAlwaysLeavesALoadableCheckpoint() throws {
+        let tmp = try TemporaryDirectory()
+        defer { tmp.remove() }
+        var rng = RandomGenerator(seed: 42)
+        for round in 0..<20 {
+            let dir = tmp.file("run\(round)")
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: CommandLineTool.executable)
+            p.arguments = ["train", "--dataset", "iris", "--epochs", "100000", "--batch-size", "8", "--output", dir]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            let store = CheckpointStore(directory: dir)
+            var waited = 0
+            while !FileManager.default.fileExists(atPath: store.latestPath) && waited < 400 {
+                usleep(10_000)
+                waited += 1
+            }
+            usleep(UInt32(rng.nextUniform() * 150_000))   // a random moment while epochs (and their checkpoints) run
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            #expect(p.terminationReason == .uncaughtSignal)
+            let loaded = try store.loadLatest()
+            #expect(loaded.checkpoint.progress.epochsCompleted >= 1, "round \(round)")
+        }
+    }
+}
