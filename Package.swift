@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "TensorModuleTests", dependencies: ["NeuralKit", "_TestSupport"]),
         .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralKit", "_TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["NeuralKit", "_TestSupport"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["NeuralKit", "_TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["NeuralKit", "_TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PersistenceTests", dependencies: ["NeuralKit", "_TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ExperimentsTests", dependencies: ["NeuralKit", "_TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["NeuralKit", "_TestSupport"], resources: [.copy("Data")]),

@@ -10,6 +10,8 @@ public struct RunConfiguration: Sendable {
         case builtin(String)
         case csv(path: String, label: CSVReader.LabelColumn)
         case idx(images: String, labels: String)
+        /// Features and labels as two .npy files (labels: class indices, or values for regression).
+        case npy(features: String, labels: String)
     }
 
     public enum ModelSource: Sendable, Equatable {

@@ -116,6 +116,22 @@ public enum TrainingRun {
             let all = try CSVReader.read(path, label: label)
             guard all.count >= 5 else { throw DataError(file: path, "needs at least 5 examples, found \(all.count)") }
             (train, test) = all.split(testFraction: 0.2, seed: c.seed, stratified: all.isClassification)
+        case let .npy(featuresPath, labelsPath):
+            let x = try NPYArray(contentsOf: featuresPath), y = try NPYArray(contentsOf: labelsPath)
+            guard x.shape.first == y.shape.first, x.shape.count >= 2 else {
+                throw DataError(file: labelsPath, "\(y.shape.first ?? 0) labels for features of shape \(x.shape) in \(featuresPath)")
+            }
+            let labels = y.tensor()
+            let integral = y.kind != .float || labels.values.allSatisfy { $0 == $0.rounded() && $0 >= 0 }
+            let all: Dataset
+            if integral && y.shape.count == 1 {
+                let classes = Int(labels.max().scalar) + 1
+                guard classes <= 10_000 else { throw DataError(file: labelsPath, "label \(classes - 1) is too large for a class index") }
+                all = Dataset(name: featuresPath, features: x.tensor(), targets: labels, classNames: (0..<classes).map(String.init))
+            } else {
+                all = Dataset(name: featuresPath, features: x.tensor(), targets: labels.reshaped(to: [x.shape[0], -1]))
+            }
+            (train, test) = all.split(testFraction: 0.2, seed: c.seed, stratified: all.isClassification)
         case let .idx(images, labels):
             let (x, y) = try IDXDataset.load(images: images, labels: labels, classCount: 256)
             let classes = Int(y.max().scalar) + 1

@@ -32,6 +32,9 @@ struct DataOptions: ParsableArguments {
     @Option(help: "The label column of --data: a header name or a 0-based index (negative from the end). Default: last.")
     var label: String?
 
+    @Option(name: .customLong("label-file"), help: "Labels for --data given as .npy features or IDX images.")
+    var labelFile: String?
+
     func source() throws -> RunConfiguration.DataSource? {
         if dataset != nil && data != nil { throw ValidationError("use either --dataset or --data, not both") }
         if let dataset { return .builtin(dataset) }
@@ -39,6 +42,11 @@ struct DataOptions: ParsableArguments {
             if label != nil { throw ValidationError("--label needs --data") }
             return nil
         }
+        if let labelFile {
+            if data.hasSuffix(".npy") { return .npy(features: data, labels: labelFile) }
+            return .idx(images: data, labels: labelFile)
+        }
+        if data.hasSuffix(".npy") { throw ValidationError("--data with .npy features needs --label-file") }
         let column: CSVReader.LabelColumn = label.map { Int($0).map(CSVReader.LabelColumn.index) ?? .name($0) } ?? .last
         return .csv(path: data, label: column)
     }

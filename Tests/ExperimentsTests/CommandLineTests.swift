@@ -89,6 +89,36 @@ import _TestSupport
         #expect(!FileManager.default.fileExists(atPath: out), "partial output left behind")
     }
 
+    @Test func trainsOnNPYAndIDXFiles() throws {
+        let tmp = try TemporaryDirectory()
+        defer { tmp.remove() }
+        var rng = RandomGenerator(seed: 1)
+        let x = Tensor.randomNormal([60, 3], using: &rng)
+        let y = Tensor(x.values.enumerated().filter { $0.offset % 3 == 0 }.map { $0.element > 0 ? 1.0 : 0.0 })
+        try AtomicFile.write(NPYArray(x).serialized(), to: tmp.file("x.npy"))
+        try AtomicFile.write(NPYArray(y.reshaped(to: [60])).serialized(), to: tmp.file("y.npy"))
+        let npy = try CommandLineTool.run(["train", "--data", tmp.file("x.npy"), "--label-file", tmp.file("y.npy"),
+                                           "--epochs", "30", "--batch-size", "8", "--output", tmp.file("npy"), "--json"])
+        #expect(npy.status == 0, "\(npy.stderr)")
+        #expect(npy.stdout.contains("\"test_accuracy\""))
+        // 40 IDX "images" of 2×2 pixels; label 1 when the first pixel is bright.
+        let pixels: [UInt8] = (0..<160).map { UInt8(($0 * 37 + 11) % 256) }
+        let labels: [UInt8] = (0..<40).map { pixels[$0 * 4] > 127 ? 1 : 0 }
+        func idx(_ dims: [UInt32], _ payload: [UInt8]) -> [UInt8] {
+            var b: [UInt8] = [0, 0, 8, UInt8(dims.count)]
+            for d in dims { b += [UInt8(d >> 24), UInt8(d >> 16 & 0xFF), UInt8(d >> 8 & 0xFF), UInt8(d & 0xFF)] }
+            return b + payload
+        }
+        try AtomicFile.write(idx([40, 2, 2], pixels), to: tmp.file("images.idx"))
+        try AtomicFile.write(idx([40], labels), to: tmp.file("labels.idx"))
+        let r = try CommandLineTool.run(["train", "--data", tmp.file("images.idx"), "--label-file", tmp.file("labels.idx"),
+                                         "--epochs", "3", "--batch-size", "8", "--output", tmp.file("idx"), "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let mismatched = try CommandLineTool.run(["train", "--data", tmp.file("images.idx"), "--label-file", tmp.file("y.npy"),
+                                                  "--output", tmp.file("bad")])
+        #expect(mismatched.status != 0 && mismatched.stderr.contains("not an IDX file"))
+    }
+
     @Test func datasetsListsEveryName() throws {
         let r = try CommandLineTool.run(["datasets"])
         #expect(r.status == 0)
