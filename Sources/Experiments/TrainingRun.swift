@@ -212,7 +212,8 @@ public enum TrainingRun {
         return String(h, radix: 16)
     }
 
-    static func makeDirectory(_ path: String) throws -> Bool {
+    /// Creates `path` (and parents) unless it exists; true when it was created.
+    public static func makeDirectory(_ path: String) throws -> Bool {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
             guard isDir.boolValue else { throw DataError(file: path, "exists and is not a directory") }

@@ -8,7 +8,7 @@ struct NeuralKitCommand: ParsableCommand {
         commandName: "neuralkit",
         abstract: "NeuralKit: train neural networks natively in Swift on Linux.",
         version: neuralKitVersion,
-        subcommands: [Train.self, Evaluate.self, Predict.self, Summary.self, Datasets.self, Examples.self]
+        subcommands: [Train.self, Evaluate.self, Predict.self, Summary.self, Datasets.self, Tune.self, Examples.self]
     )
 }
 
@@ -183,6 +183,71 @@ struct Summary: ParsableCommand {
                 throw DataError(file: path, e.description)
             }
             print(try spec.buildModel().summary(inputShape: [1] + spec.input))
+        }
+    }
+}
+
+struct Tune: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Search hyperparameters (grid or random): short fits on a validation split, ranked.")
+
+    @OptionGroup var data: DataOptions
+    @Option(help: "grid or random.") var strategy = "random"
+    @Option(help: "Random-search trials.") var trials = 10
+    @Option(name: .customLong("learning-rates"), help: "A range LOW:HIGH sampled log-uniformly, or a list a,b,c.")
+    var learningRates = "1e-4:1e-1"
+    @Option(name: .customLong("batch-sizes")) var batchSizes = "32"
+    @Option var widths = "64"
+    @Option var depths = "1"
+    @Option var dropouts = "0"
+    @Option var l2 = "0"
+    @Option var epochs = 5
+    @Option var seed: UInt64 = 0
+    @Option(help: "Where to write results.csv and best.json.") var output = "neuralkit-tune"
+
+    func list<T: LosslessStringConvertible>(_ text: String, _ name: String) throws -> [T] {
+        let items = text.split(separator: ",").map { T(String($0).trimmingCharacters(in: .whitespaces)) }
+        guard !items.isEmpty, items.allSatisfy({ $0 != nil }) else { throw ValidationError("--\(name): expected a comma-separated list, found '\(text)'") }
+        return items.map { $0! }
+    }
+
+    func run() throws {
+        var space = SearchSpace()
+        if learningRates.contains(":") {
+            let parts = learningRates.split(separator: ":").compactMap { Double($0) }
+            guard parts.count == 2, parts[0] > 0, parts[1] > parts[0] else {
+                throw ValidationError("--learning-rates: expected LOW:HIGH with 0 < LOW < HIGH, found '\(learningRates)'")
+            }
+            space.learningRate = .logUniform(parts[0], parts[1])
+        } else {
+            space.learningRate = .list(try list(learningRates, "learning-rates"))
+        }
+        space.batchSizes = try list(batchSizes, "batch-sizes")
+        space.widths = try list(widths, "widths")
+        space.depths = try list(depths, "depths")
+        space.dropouts = try list(dropouts, "dropouts")
+        space.l2 = try list(l2, "l2")
+        guard space.batchSizes.allSatisfy({ $0 > 0 }), space.widths.allSatisfy({ $0 > 0 }), space.depths.allSatisfy({ $0 >= 0 }),
+              space.dropouts.allSatisfy({ (0..<1).contains($0) }), space.l2.allSatisfy({ $0 >= 0 }) else {
+            throw ValidationError("batch sizes and widths must be positive, depths ≥ 0, dropouts in [0, 1), l2 ≥ 0")
+        }
+        let chosen: HyperparameterSearch.Strategy
+        switch strategy {
+        case "grid": chosen = .grid
+        case "random": chosen = .random(trials: trials)
+        default: throw ValidationError("--strategy must be grid or random")
+        }
+        try reportingErrors {
+            var c = RunConfiguration()
+            if let source = try data.source() { c.data = source }
+            c.seed = seed
+            let (train, _, _) = try TrainingRun.loadData(c)
+            let ranked = try HyperparameterSearch.run(on: train, space: space, strategy: chosen, epochs: epochs, seed: seed) { print($0) }
+            print(HyperparameterSearch.table(ranked))
+            _ = try TrainingRun.makeDirectory(output)
+            try AtomicFile.write(HyperparameterSearch.csv(ranked), to: output + "/results.csv")
+            if let best = ranked.first { try AtomicFile.write(best.spec(for: train).json + "\n", to: output + "/best.json") }
+            print("Results in \(output)/results.csv; best configuration in \(output)/best.json")
         }
     }
 }
