@@ -123,6 +123,19 @@ let opTable: [OpCase] =
         OpCase(name: "matmul", shapes: [[2, 4, 3], [5, 4]]) {
             $0[0].matmul($0[1], transposingSelf: true, transposingOther: true)
         },
+        // Convolutions: stride 1 and 2, valid and same padding, dilation 2, non-square kernels and images,
+        // batch > 1, channels > 1 (input, kernel; the bias is an ordinary broadcast add).
+        OpCase(name: "conv2d", shapes: [[2, 5, 6, 3], [3, 2, 3, 4]]) { $0[0].conv2d($0[1]) },
+        OpCase(name: "conv2d", shapes: [[2, 6, 5, 2], [3, 3, 2, 3]]) { $0[0].conv2d($0[1], strides: (2, 2), padding: .same) },
+        OpCase(name: "conv2d", shapes: [[1, 7, 7, 2], [3, 3, 2, 2]]) { $0[0].conv2d($0[1], dilation: (2, 2)) },
+        OpCase(name: "conv2d", shapes: [[2, 5, 4, 1], [2, 3, 1, 2]]) { $0[0].conv2d($0[1], strides: (1, 2), padding: .same, dilation: (2, 1)) },
+        OpCase(name: "conv2d", shapes: [[1, 4, 4, 2], [3, 3, 2, 1]]) {
+            $0[0].conv2d($0[1], strides: (2, 1), padding: .explicit(top: 1, bottom: 0, left: 2, right: 1))
+        },
+        OpCase(name: "maxPool2d", shapes: [[2, 4, 6, 3]]) { $0[0].maxPool2d() },
+        OpCase(name: "maxPool2d", shapes: [[1, 5, 5, 2]]) { $0[0].maxPool2d(poolSize: (3, 2), strides: (2, 1), padding: .same) },
+        OpCase(name: "avgPool2d", shapes: [[2, 4, 6, 3]]) { $0[0].avgPool2d() },
+        OpCase(name: "avgPool2d", shapes: [[1, 5, 5, 2]]) { $0[0].avgPool2d(poolSize: (3, 3), strides: (2, 2), padding: .same) },
         // A small network: ops composed, values reused.
         OpCase(name: "composite", shapes: [[4, 3], [3, 5], [5]]) { x in
             (x[0].matmul(x[1]) + x[2]).tanh().logSoftmax().mean()

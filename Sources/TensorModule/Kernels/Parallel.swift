@@ -24,6 +24,23 @@ public enum Parallel {
     }
 }
 
+extension Parallel {
+    /// Splits `count` items (each costing about `workPerItem` element operations) into two halves run on both
+    /// cores when the total work reaches ``minimumCount``.
+    public static func forItems(_ count: Int, workPerItem: Int, minimumWork: Int = Parallel.minimumCount,
+                                _ body: (Range<Int>) -> Void) {
+        if count < 2 || count * workPerItem < minimumWork {
+            body(0..<count)
+            return
+        }
+        let half = count / 2
+        withoutActuallyEscaping(body) { body in
+            let work = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: 2) { i in work.value(i == 0 ? 0..<half : half..<count) }
+        }
+    }
+}
+
 /// Hands a value to worker threads when the caller guarantees the accesses don't race.
 struct UncheckedSendable<T>: @unchecked Sendable {
     let value: T

@@ -1,0 +1,162 @@
+/// Padding of a 2-D convolution or pooling window.
+public enum Padding: Sendable, Equatable, Codable {
+    /// No padding: windows stay inside the image.
+    case valid
+    /// Zero padding so that output size = ⌈input / stride⌉ (TensorFlow's rule; any odd pixel goes to bottom/right).
+    case same
+    /// Explicit rows/columns of zeros on each side.
+    case explicit(top: Int, bottom: Int, left: Int, right: Int)
+}
+
+/// The sizes of one 2-D sliding-window op over an NHWC batch, with its validation.
+public struct WindowGeometry: Sendable, Equatable {
+    public let batch, height, width, channels: Int
+    public let kernelHeight, kernelWidth: Int
+    public let strideY, strideX, dilationY, dilationX: Int
+    public let padTop, padLeft: Int
+    public let outputHeight, outputWidth: Int
+
+    /// Validates `input` [N, H, W, C] against a `kernel` window and computes the output size.
+    public init(input: [Int], kernel: (Int, Int), stride: (Int, Int), dilation: (Int, Int) = (1, 1), padding: Padding,
+                op: String) throws(ShapeError) {
+        guard input.count == 4 else { throw ShapeError(op: op, "expects an NHWC input of rank 4, got shape \(input)") }
+        guard kernel.0 > 0, kernel.1 > 0, stride.0 > 0, stride.1 > 0, dilation.0 > 0, dilation.1 > 0 else {
+            throw ShapeError(op: op, "window \(kernel), stride \(stride) and dilation \(dilation) must be positive")
+        }
+        (batch, height, width, channels) = (input[0], input[1], input[2], input[3])
+        (kernelHeight, kernelWidth) = kernel
+        (strideY, strideX) = stride
+        (dilationY, dilationX) = dilation
+        let effectiveH = (kernel.0 - 1) * dilation.0 + 1, effectiveW = (kernel.1 - 1) * dilation.1 + 1
+        let (top, bottom, left, right): (Int, Int, Int, Int)
+        switch padding {
+        case .valid: (top, bottom, left, right) = (0, 0, 0, 0)
+        case .same:
+            let oh = (height + stride.0 - 1) / stride.0, ow = (width + stride.1 - 1) / stride.1
+            let ph = Swift.max((oh - 1) * stride.0 + effectiveH - height, 0)
+            let pw = Swift.max((ow - 1) * stride.1 + effectiveW - width, 0)
+            (top, bottom, left, right) = (ph / 2, ph - ph / 2, pw / 2, pw - pw / 2)
+        case let .explicit(t, b, l, r):
+            guard t >= 0, b >= 0, l >= 0, r >= 0 else { throw ShapeError(op: op, "padding must be ≥ 0, got \(padding)") }
+            (top, bottom, left, right) = (t, b, l, r)
+        }
+        padTop = top
+        padLeft = left
+        let paddedH = height + top + bottom, paddedW = width + left + right
+        guard paddedH >= effectiveH, paddedW >= effectiveW else {
+            throw ShapeError(op: op, "window \(effectiveH)×\(effectiveW) does not fit input \(height)×\(width) with padding \(padding)")
+        }
+        outputHeight = (paddedH - effectiveH) / stride.0 + 1
+        outputWidth = (paddedW - effectiveW) / stride.1 + 1
+    }
+
+    /// Rows of the im2col matrix: one per output pixel.
+    var patchCount: Int { batch * outputHeight * outputWidth }
+    /// Columns of the im2col matrix: one per kernel tap and channel.
+    var patchSize: Int { kernelHeight * kernelWidth * channels }
+}
+
+extension Kernels {
+    /// Unfolds NHWC `x` into patches: row (n, oy, ox) holds the window's pixels in (ky, kx, c) order, zeros where
+    /// the window hangs over the padding. Rows are split over both cores when there are many.
+    static func im2col<T: TensorScalar>(_ x: UnsafePointer<T>, _ cols: UnsafeMutablePointer<T>, _ g: WindowGeometry) {
+        let rowsPerImage = g.outputHeight * g.outputWidth
+        Parallel.forItems(g.patchCount, workPerItem: g.patchSize, minimumWork: 1 << 18) { rows in
+            for row in rows {
+                let n = row / rowsPerImage, oy = (row % rowsPerImage) / g.outputWidth, ox = row % g.outputWidth
+                let dst = cols + row * g.patchSize
+                for ky in 0..<g.kernelHeight {
+                    let iy = oy * g.strideY - g.padTop + ky * g.dilationY
+                    for kx in 0..<g.kernelWidth {
+                        let ix = ox * g.strideX - g.padLeft + kx * g.dilationX
+                        let d = dst + (ky * g.kernelWidth + kx) * g.channels
+                        if iy >= 0 && iy < g.height && ix >= 0 && ix < g.width {
+                            d.update(from: x + ((n * g.height + iy) * g.width + ix) * g.channels, count: g.channels)
+                        } else {
+                            d.update(repeating: 0, count: g.channels)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of im2col: adds each patch entry back onto the pixel it came from (`dx` must start at zero).
+    /// Split by image over both cores, so no two threads add to the same pixel.
+    static func col2im<T: TensorScalar>(_ cols: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, _ g: WindowGeometry) {
+        let rowsPerImage = g.outputHeight * g.outputWidth
+        let perImage = rowsPerImage * g.patchSize
+        Parallel.forItems(g.batch, workPerItem: perImage, minimumWork: 1 << 18) { images in
+            for n in images {
+                for r in 0..<rowsPerImage {
+                    let oy = r / g.outputWidth, ox = r % g.outputWidth
+                    let src = cols + (n * rowsPerImage + r) * g.patchSize
+                    for ky in 0..<g.kernelHeight {
+                        let iy = oy * g.strideY - g.padTop + ky * g.dilationY
+                        guard iy >= 0 && iy < g.height else { continue }
+                        for kx in 0..<g.kernelWidth {
+                            let ix = ox * g.strideX - g.padLeft + kx * g.dilationX
+                            guard ix >= 0 && ix < g.width else { continue }
+                            let s = src + (ky * g.kernelWidth + kx) * g.channels
+                            let d = dx + ((n * g.height + iy) * g.width + ix) * g.channels
+                            for c in 0..<g.channels { d[c] += s[c] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Max pooling: the maximum over each window's valid pixels and, in `argmax`, the flat input index it came from.
+    static func maxPool<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ argmax: UnsafeMutablePointer<Int>,
+                                         _ g: WindowGeometry) {
+        for n in 0..<g.batch {
+            for oy in 0..<g.outputHeight {
+                for ox in 0..<g.outputWidth {
+                    let o = ((n * g.outputHeight + oy) * g.outputWidth + ox) * g.channels
+                    for c in 0..<g.channels {
+                        var best = -T.infinity, at = -1
+                        for ky in 0..<g.kernelHeight {
+                            let iy = oy * g.strideY - g.padTop + ky
+                            guard iy >= 0 && iy < g.height else { continue }
+                            for kx in 0..<g.kernelWidth {
+                                let ix = ox * g.strideX - g.padLeft + kx
+                                guard ix >= 0 && ix < g.width else { continue }
+                                let i = ((n * g.height + iy) * g.width + ix) * g.channels + c
+                                let v = x[i]
+                                if at < 0 || v > best || v.isNaN && !best.isNaN { best = v; at = i }
+                            }
+                        }
+                        y[o + c] = best
+                        argmax[o + c] = at
+                    }
+                }
+            }
+        }
+    }
+
+    /// Average pooling over each window's valid pixels (padding is not counted, as in Keras).
+    static func avgPool<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ g: WindowGeometry,
+                                         backward dy: UnsafePointer<T>? = nil, into dx: UnsafeMutablePointer<T>? = nil) {
+        for n in 0..<g.batch {
+            for oy in 0..<g.outputHeight {
+                for ox in 0..<g.outputWidth {
+                    let y0 = Swift.max(oy * g.strideY - g.padTop, 0), y1 = Swift.min(oy * g.strideY - g.padTop + g.kernelHeight, g.height)
+                    let x0 = Swift.max(ox * g.strideX - g.padLeft, 0), x1 = Swift.min(ox * g.strideX - g.padLeft + g.kernelWidth, g.width)
+                    let count = T(Swift.max((y1 - y0) * (x1 - x0), 1))
+                    let o = ((n * g.outputHeight + oy) * g.outputWidth + ox) * g.channels
+                    for c in 0..<g.channels {
+                        if let dy, let dx {
+                            let share = dy[o + c] / count
+                            for iy in y0..<y1 { for ix in x0..<x1 { dx[((n * g.height + iy) * g.width + ix) * g.channels + c] += share } }
+                        } else {
+                            var s: T = 0
+                            for iy in y0..<y1 { for ix in x0..<x1 { s += x[((n * g.height + iy) * g.width + ix) * g.channels + c] } }
+                            y[o + c] = s / count
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Testing
+import NeuralKit
+import _TestSupport
+
+/// The naive 7-loop convolution: n, oy, ox, f, ky, kx, c.
+func naiveConv(_ x: Tensor, _ k: Tensor, stride: (Int, Int), dilation: (Int, Int), pad: (top: Int, left: Int), out: (Int, Int)) -> [Double] {
+    let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (kh, kw, f) = (k.shape[0], k.shape[1], k.shape[3])
+    let xv = x.values, kv = k.values
+    var y = [Double](repeating: 0, count: n * out.0 * out.1 * f)
+    for b in 0..<n { for oy in 0..<out.0 { for ox in 0..<out.1 { for o in 0..<f {
+        var s = 0.0
+        for ky in 0..<kh { for kx in 0..<kw { for ch in 0..<c {
+            let iy = oy * stride.0 - pad.top + ky * dilation.0, ix = ox * stride.1 - pad.left + kx * dilation.1
+            guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+            s += xv[((b * h + iy) * w + ix) * c + ch] * kv[((ky * kw + kx) * c + ch) * f + o]
+        } } }
+        y[((b * out.0 + oy) * out.1 + ox) * f + o] = s
+    } } } }
+    return y
+}
+
+@Suite struct ConvolutionTests {
+    struct Row: CustomTestStringConvertible, Sendable {
+        let input: [Int], kernel: [Int]
+        let stride: (Int, Int), dilation: (Int, Int)
+        let padding: Padding
+        /// Expected (top, left) padding and output size.
+        let pad: (top: Int, left: Int), out: (Int, Int)
+        var testDescription: String { "\(input) * \(kernel) stride \(stride) dilation \(dilation) \(padding)" }
+    }
+
+    static let rows: [Row] = [
+        Row(input: [2, 7, 6, 3], kernel: [3, 3, 3, 4], stride: (1, 1), dilation: (1, 1), padding: .valid, pad: (0, 0), out: (5, 4)),
+        Row(input: [2, 7, 6, 3], kernel: [3, 2, 3, 4], stride: (2, 2), dilation: (1, 1), padding: .same, pad: (1, 0), out: (4, 3)),
+        Row(input: [1, 9, 8, 2], kernel: [3, 3, 2, 5], stride: (1, 1), dilation: (2, 2), padding: .valid, pad: (0, 0), out: (5, 4)),
+        Row(input: [3, 6, 6, 1], kernel: [5, 5, 1, 2], stride: (1, 1), dilation: (1, 1), padding: .same, pad: (2, 2), out: (6, 6)),
+        Row(input: [1, 5, 7, 2], kernel: [2, 3, 2, 3], stride: (2, 1), dilation: (1, 2),
+            padding: .explicit(top: 1, bottom: 2, left: 0, right: 1), pad: (1, 0), out: (4, 4)),
+    ]
+
+    @Test(arguments: rows)
+    func forwardEqualsTheNaiveSevenLoopReference(_ r: Row) {
+        let x = randomTensor(r.input, seed: 1, dtype: .float32), k = randomTensor(r.kernel, seed: 2, dtype: .float32)
+        let y = x.conv2d(k, strides: r.stride, padding: r.padding, dilation: r.dilation)
+        #expect(y.shape == [r.input[0], r.out.0, r.out.1, r.kernel[3]])
+        expectClose(y, naiveConv(x, k, stride: r.stride, dilation: r.dilation, pad: r.pad, out: r.out), absolute: 1e-4)
+    }
+
+    /// The review lecture: a 32×32×3 image through 6 filters of 5×5×3 (valid, stride 1) gives 28×28×6.
+    @Test func lectureShapeExample() {
+        #expect(Tensor.zeros([1, 32, 32, 3]).conv2d(Tensor.zeros([5, 5, 3, 6])).shape == [1, 28, 28, 6])
+    }
+
+    @Test func poolingValues() {
+        let x = Tensor(shape: [1, 2, 4, 1], values: [1, 5, 2, 0, 3, 4, -1, 8])
+        #expect(x.maxPool2d().values == [5, 8])
+        #expect(x.avgPool2d().values == [3.25, 2.25])
+        // same padding: the edge window averages only the pixels inside
+        let y = Tensor(shape: [1, 1, 3, 1], values: [2, 4, 9])
+        #expect(y.avgPool2d(poolSize: (1, 2), padding: .same).values == [3, 9])
+        #expect(y.maxPool2d(poolSize: (1, 2), padding: .same).values == [4, 9])
+    }
+
+    @Test func misuseNamesTheOp() {
+        #expect(throws: ShapeError.self) {
+            try WindowGeometry(input: [1, 2, 2, 1], kernel: (3, 3), stride: (1, 1), padding: .valid, op: "conv2d")
+        }
+        let e = #expect(throws: ShapeError.self) {
+            try WindowGeometry(input: [4, 4], kernel: (3, 3), stride: (1, 1), padding: .valid, op: "conv2d")
+        }
+        #expect(e?.description == "conv2d: expects an NHWC input of rank 4, got shape [4, 4]")
+    }
+}
