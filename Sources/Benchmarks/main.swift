@@ -161,3 +161,51 @@ if sections.contains("mlp-phases") {
         row("mlp step \(name) µs", String(format: "%.0f", t * 1e6), "", "")
     }
 }
+
+// Conv GFLOP/s at the cnn preset's shapes (batch 128): forward, backward-data, backward-weights, median of 5.
+if sections.contains("conv") {
+    var rng = RandomGenerator(seed: 3)
+    for (name, input, kernel) in [("conv1 28×28×1→32", [128, 28, 28, 1], [3, 3, 1, 32]), ("conv2 13×13×32→64", [128, 13, 13, 32], [3, 3, 32, 64])] {
+        let x = Tensor.randomUniform(input, using: &rng)
+        var k = Tensor.randomUniform(kernel, lowerBound: -0.1, upperBound: 0.1, using: &rng)
+        let y = x.conv2d(k)
+        let flops = 2.0 * Double(y.count) * Double(kernel[0] * kernel[1] * kernel[2])
+        let forward = measure(repeats: 5, minTime: 0.5) { _ = x.conv2d(k) }
+        // backward-weights only: the input needs no gradient
+        k.requiresGradient = true
+        let g = Tensor.ones(y.shape)
+        let backWeights = measure(repeats: 5, minTime: 0.5) { _ = gradients(of: (x.conv2d(k) * g).sum(), withRespectTo: [k]) } - forward
+        var xv = x
+        xv.requiresGradient = true
+        let both = measure(repeats: 5, minTime: 0.5) { _ = gradients(of: (xv.conv2d(k) * g).sum(), withRespectTo: [xv, k]) } - forward
+        let backData = both - backWeights
+        for (phase, t) in [("forward", forward), ("backward-data", backData), ("backward-weights", backWeights)] {
+            row("\(name) \(phase)", String(format: "%.1f GFLOP/s", flops / t / 1e9), String(format: "%.2f ms", t * 1e3), "")
+        }
+    }
+}
+
+// The cnn preset on Fashion-MNIST, the peers' workload: Adam 1e-3, batch 128; epoch 1 warm-up, epoch 2 timed,
+// accuracy after 2 epochs (all 60,000 training images, no validation split, as the peers).
+if sections.contains("cnn") {
+    do {
+        let data = try IDXDataset.fashionMNIST()
+        RandomSeeds.reset(to: 1)
+        let model = Sequential([
+            Reshape([28, 28, 1]),
+            Conv2D(inputChannels: 1, filters: 32, kernelSize: (3, 3), activation: .relu), MaxPool2D(),
+            Conv2D(inputChannels: 32, filters: 64, kernelSize: (3, 3), activation: .relu), MaxPool2D(),
+            Flatten(), Dense(inputSize: 1600, outputSize: 128, activation: .relu), Dense(inputSize: 128, outputSize: 10),
+        ])
+        let trainer = Trainer(model: model, loss: .softmaxCrossEntropy(), optimizer: Optimizer(Adam(learningRate: 1e-3)),
+                              metrics: [.accuracy], seed: 1)
+        let history = try trainer.fit(x: data.train.x, y: data.train.y, batchSize: 128, epochs: 2)
+        let accuracy = try trainer.evaluate(x: data.test.x, y: data.test.y)["accuracy"] ?? .nan
+        row("cnn s/epoch (epoch 2)", String(format: "%.2f", history["seconds"][1]), "",
+            "epochs " + history["seconds"].map { String(format: "%.2f", $0) }.joined(separator: " "))
+        row("cnn test accuracy after 2 epochs", String(format: "%.4f", accuracy), "", "")
+        row("cnn peak RSS MiB", String(format: "%.0f", peakRSSMiB()), "", "")
+    } catch {
+        print("cnn: \(error)")
+    }
+}

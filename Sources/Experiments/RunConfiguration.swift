@@ -36,5 +36,5 @@ public struct RunConfiguration: Sendable {
     public init() {}
 
     /// The presets `--model` accepts.
-    public static let presets = ["linear", "mlp"]
+    public static let presets = ["linear", "mlp", "cnn", "cnn-strong"]
 }

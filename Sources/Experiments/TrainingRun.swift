@@ -162,6 +162,9 @@ public enum TrainingRun {
             switch name {
             case "linear": break
             case "mlp": layers += [.dense(256, activation: .relu), .dense(128, activation: .relu)]
+            case "cnn", "cnn-strong":
+                let image = try imageShape(train.exampleShape)
+                layers = [.reshape(image)] + (name == "cnn" ? cnnLayers : strongCNNLayers)
             default:
                 throw DataError(file: "--model", "unknown preset '\(name)' (available: \(RunConfiguration.presets.joined(separator: ", ")))")
             }
@@ -183,6 +186,33 @@ public enum TrainingRun {
             spec.schedule = try decodeSchedule(s, totalSteps: c.epochs * ((train.count + c.batchSize - 1) / c.batchSize))
         }
         return spec
+    }
+
+    /// Conv 32 3×3 ReLU → MaxPool 2 → Conv 64 3×3 ReLU → MaxPool 2 → Dense 128 ReLU (→ Dense classes).
+    static let cnnLayers: [LayerSpec] = [
+        .conv2d(32, 3, activation: .relu), .maxPool2d(poolSize: [2, 2], strides: nil, padding: .valid),
+        .conv2d(64, 3, activation: .relu), .maxPool2d(poolSize: [2, 2], strides: nil, padding: .valid),
+        .flatten, .dense(128, activation: .relu),
+    ]
+
+    /// The stronger preset: same-padded convolutions with batch norm, dropout after each block and in the head.
+    static let strongCNNLayers: [LayerSpec] = [
+        .conv2d(32, 3, padding: .same), .batchNorm(momentum: 0.99, epsilon: 1e-3), .activation(.relu),
+        .maxPool2d(poolSize: [2, 2], strides: nil, padding: .valid),
+        .conv2d(64, 3, padding: .same), .batchNorm(momentum: 0.99, epsilon: 1e-3), .activation(.relu),
+        .maxPool2d(poolSize: [2, 2], strides: nil, padding: .valid), .dropout(rate: 0.25),
+        .flatten, .dense(128, activation: .relu), .dropout(rate: 0.5),
+    ]
+
+    /// [H, W, C] as it is; a flat square [H·W] as [H, W, 1].
+    static func imageShape(_ shape: [Int]) throws -> [Int] {
+        if shape.count == 3 { return shape }
+        if shape.count == 2 { return shape + [1] }
+        let side = Int(Double(shape[0]).squareRoot().rounded())
+        guard shape.count == 1, side * side == shape[0] else {
+            throw DataError(file: "--model", "the cnn presets need square images; examples have shape \(shape)")
+        }
+        return [side, side, 1]
     }
 
     static func decodeOptimizer(_ text: String) throws -> any OptimizerRule {

@@ -14,6 +14,17 @@ public enum LayerSpec: Equatable, Sendable {
     case maxout(units: Int, pieces: Int)
     case flatten
     case reshape([Int])
+    case conv2d(filters: Int, kernelSize: [Int], strides: [Int], padding: Padding, dilation: [Int], activation: Activation,
+                useBias: Bool)
+    case maxPool2d(poolSize: [Int], strides: [Int]?, padding: Padding)
+    case avgPool2d(poolSize: [Int], strides: [Int]?, padding: Padding)
+    case globalAveragePool2d
+
+    /// A convolution with stride 1, valid padding and no dilation.
+    public static func conv2d(_ filters: Int, _ kernel: Int, activation: Activation = .identity, padding: Padding = .valid) -> LayerSpec {
+        .conv2d(filters: filters, kernelSize: [kernel, kernel], strides: [1, 1], padding: padding, dilation: [1, 1],
+                activation: activation, useBias: true)
+    }
 
     /// A Dense layer with Keras's defaults.
     public static func dense(_ units: Int, activation: Activation = .identity) -> LayerSpec {
@@ -49,6 +60,28 @@ public enum LayerSpec: Equatable, Sendable {
                 throw ConfigError(path: "$", "reshape to \(shape) does not fit input shape \(input)")
             }
             return (Reshape(shape), shape)
+        case let .conv2d(filters, k, s, padding, d, activation, useBias):
+            guard input.count == 3 else {
+                throw ConfigError(path: "$", "conv2d needs an image input [height, width, channels], found shape \(input) (add a reshape layer)")
+            }
+            let layer = Conv2D(inputChannels: input[2], filters: filters, kernelSize: (k[0], k[1]), strides: (s[0], s[1]), padding: padding,
+                               dilation: (d[0], d[1]), activation: activation, useBias: useBias)
+            return (layer, try LayerSpec.shape(layer, input))
+        case let .maxPool2d(p, s, padding), let .avgPool2d(p, s, padding):
+            guard input.count == 3 else { throw ConfigError(path: "$", "pooling needs an image input, found shape \(input)") }
+            let stride = s.map { ($0[0], $0[1]) }
+            let layer: Module = if case .maxPool2d = self { MaxPool2D(poolSize: (p[0], p[1]), strides: stride, padding: padding) }
+                                else { AvgPool2D(poolSize: (p[0], p[1]), strides: stride, padding: padding) }
+            return (layer, try LayerSpec.shape(layer, input))
+        case .globalAveragePool2d:
+            guard input.count == 3 else { throw ConfigError(path: "$", "globalAveragePool2d needs an image input, found shape \(input)") }
+            return (GlobalAveragePool2D(), [input[2]])
+        }
+    }
+
+    static func shape(_ layer: Module, _ input: [Int]) throws(ConfigError) -> [Int] {
+        do { return Array(try layer.outputShape(for: [1] + input).dropFirst()) } catch {
+            throw ConfigError(path: "$", error.description)
         }
     }
 
@@ -62,6 +95,10 @@ public enum LayerSpec: Equatable, Sendable {
         case .maxout: return "maxout"
         case .flatten: return "flatten"
         case .reshape: return "reshape"
+        case .conv2d: return "conv2d"
+        case .maxPool2d: return "maxPool2d"
+        case .avgPool2d: return "avgPool2d"
+        case .globalAveragePool2d: return "globalAveragePool2d"
         }
     }
 
@@ -79,6 +116,14 @@ public enum LayerSpec: Equatable, Sendable {
         case let m as Maxout: return .maxout(units: m.outputSize, pieces: m.pieceCount)
         case is Flatten: return .flatten
         case let r as Reshape: return .reshape(r.shape)
+        case let c as Conv2D:
+            return .conv2d(filters: c.filters, kernelSize: [c.kernelSize.0, c.kernelSize.1], strides: [c.strides.0, c.strides.1],
+                           padding: c.padding, dilation: [c.dilation.0, c.dilation.1], activation: c.activation, useBias: c.bias != nil)
+        case let p as Pool2D:
+            let size = [p.poolSize.0, p.poolSize.1], strides = [p.strides.0, p.strides.1]
+            return p.kind == .max ? .maxPool2d(poolSize: size, strides: strides, padding: p.padding)
+                                  : .avgPool2d(poolSize: size, strides: strides, padding: p.padding)
+        case is GlobalAveragePool2D: return .globalAveragePool2d
         default: return nil
         }
     }
@@ -87,7 +132,42 @@ public enum LayerSpec: Equatable, Sendable {
         "dense": ["units", "activation", "useBias", "weightInitializer", "biasInitializer", "weightRegularizer", "biasRegularizer"],
         "dropout": ["rate"], "batchNorm": ["momentum", "epsilon"], "activation": ["activation"],
         "prelu": ["shared", "initialAlpha"], "maxout": ["units", "pieces"], "flatten": [], "reshape": ["shape"],
+        "conv2d": ["filters", "kernelSize", "strides", "padding", "dilation", "activation", "useBias"],
+        "maxPool2d": ["poolSize", "strides", "padding"], "avgPool2d": ["poolSize", "strides", "padding"], "globalAveragePool2d": [],
     ]
+
+    /// A pair like [3, 3] (a single number means both).
+    static func pair(_ node: Node?, default d: [Int]?) throws(ConfigError) -> [Int]? {
+        guard let node else { return d }
+        if case .number = node.value { let n = try node.int(minimum: 1); return [n, n] }
+        let xs = try node.ints()
+        guard xs.count == 2 else { throw node.fail("expected two sizes [height, width], found \(xs.count)") }
+        return xs
+    }
+
+    static func padding(_ node: Node?) throws(ConfigError) -> Padding {
+        guard let node else { return .valid }
+        if case .string(let s) = node.value {
+            switch s {
+            case "valid": return .valid
+            case "same": return .same
+            default: throw node.fail("unknown padding '\(s)' (expected valid, same, or [top, bottom, left, right])")
+            }
+        }
+        let xs = try node.array()
+        guard xs.count == 4 else { throw node.fail("explicit padding needs [top, bottom, left, right]") }
+        var v: [Int] = []
+        for x in xs { v.append(try x.int(minimum: 0)) }
+        return .explicit(top: v[0], bottom: v[1], left: v[2], right: v[3])
+    }
+
+    static func paddingJSON(_ p: Padding) -> JSONValue {
+        switch p {
+        case .valid: return .string("valid")
+        case .same: return .string("same")
+        case let .explicit(t, b, l, r): return .array([t, b, l, r].map { .number(Double($0)) })
+        }
+    }
 
     init(json node: Node) throws(ConfigError) {
         let (name, f) = try node.tagged("layer", allowed: LayerSpec.fields)
@@ -113,6 +193,18 @@ public enum LayerSpec: Equatable, Sendable {
         case "prelu": self = .prelu(shared: try f["shared"]?.bool() ?? false, initialAlpha: try f["initialAlpha"]?.double() ?? 0.25)
         case "maxout": self = .maxout(units: try r("units").int(minimum: 1), pieces: try f["pieces"]?.int(minimum: 1) ?? 2)
         case "flatten": self = .flatten
+        case "conv2d":
+            self = .conv2d(filters: try r("filters").int(minimum: 1), kernelSize: try LayerSpec.pair(try r("kernelSize"), default: nil)!,
+                           strides: try LayerSpec.pair(f["strides"], default: [1, 1])!, padding: try LayerSpec.padding(f["padding"]),
+                           dilation: try LayerSpec.pair(f["dilation"], default: [1, 1])!,
+                           activation: try f["activation"].map { n throws(ConfigError) in try Activation(json: n) } ?? .identity,
+                           useBias: try f["useBias"]?.bool() ?? true)
+        case "maxPool2d", "avgPool2d":
+            let p = try LayerSpec.pair(f["poolSize"], default: [2, 2])!
+            let s = try LayerSpec.pair(f["strides"], default: nil)
+            let pad = try LayerSpec.padding(f["padding"])
+            self = name == "maxPool2d" ? .maxPool2d(poolSize: p, strides: s, padding: pad) : .avgPool2d(poolSize: p, strides: s, padding: pad)
+        case "globalAveragePool2d": self = .globalAveragePool2d
         default: self = .reshape(try r("shape").ints())
         }
     }
@@ -133,8 +225,15 @@ public enum LayerSpec: Equatable, Sendable {
         case .activation(let a): return obj([("activation", a.json)])
         case let .prelu(shared, alpha): return obj([("shared", .bool(shared)), ("initialAlpha", .number(alpha))])
         case let .maxout(units, pieces): return obj([("units", .number(Double(units))), ("pieces", .number(Double(pieces)))])
-        case .flatten: return obj([])
+        case .flatten, .globalAveragePool2d: return obj([])
         case .reshape(let s): return obj([("shape", .array(s.map { .number(Double($0)) }))])
+        case let .conv2d(filters, k, s, p, d, a, b):
+            func ints(_ x: [Int]) -> JSONValue { .array(x.map { .number(Double($0)) }) }
+            return obj([("filters", .number(Double(filters))), ("kernelSize", ints(k)), ("strides", ints(s)),
+                        ("padding", LayerSpec.paddingJSON(p)), ("dilation", ints(d)), ("activation", a.json), ("useBias", .bool(b))])
+        case let .maxPool2d(p, s, pad), let .avgPool2d(p, s, pad):
+            func ints(_ x: [Int]) -> JSONValue { .array(x.map { .number(Double($0)) }) }
+            return obj([("poolSize", ints(p))] + (s.map { [("strides", ints($0))] } ?? []) + [("padding", LayerSpec.paddingJSON(pad))])
         }
     }
 }

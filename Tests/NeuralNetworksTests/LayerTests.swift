@@ -45,6 +45,15 @@ let layerTable: [LayerCase] = [
               parameters: [("gamma", 2), ("beta", 2), ("runningMean", 2), ("runningVariance", 2)]),
     LayerCase(name: "Flatten", make: { Flatten() }, input: [2, 3, 4], output: [2, 12], parameters: []),
     LayerCase(name: "Reshape", make: { Reshape([2, 6]) }, input: [3, 12], output: [3, 2, 6], parameters: []),
+    LayerCase(name: "Conv2D", make: { Conv2D(inputChannels: 2, filters: 3, kernelSize: (3, 2), activation: .tanh, seed: 7) },
+              input: [2, 5, 4, 2], output: [2, 3, 3, 3], parameters: [("kernel", 36), ("bias", 3)]),
+    LayerCase(name: "Conv2D strided same", make: {
+        Conv2D(inputChannels: 1, filters: 2, kernelSize: (3, 3), strides: (2, 2), padding: .same, useBias: false, seed: 8)
+    }, input: [1, 5, 5, 1], output: [1, 3, 3, 2], parameters: [("kernel", 18)]),
+    LayerCase(name: "MaxPool2D", make: { MaxPool2D() }, input: [2, 4, 4, 3], output: [2, 2, 2, 3], parameters: []),
+    LayerCase(name: "AvgPool2D", make: { AvgPool2D(poolSize: (3, 3), strides: (1, 1), padding: .same) }, input: [1, 4, 4, 2],
+              output: [1, 4, 4, 2], parameters: []),
+    LayerCase(name: "GlobalAveragePool2D", make: { GlobalAveragePool2D() }, input: [2, 3, 4, 5], output: [2, 5], parameters: []),
     LayerCase(name: "Sequential", make: {
         Sequential([Dense(inputSize: 3, outputSize: 4, activation: .relu, seed: 5), Dropout(rate: 0),
                     Dense(inputSize: 4, outputSize: 2, seed: 6)])

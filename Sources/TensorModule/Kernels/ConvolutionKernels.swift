@@ -70,10 +70,13 @@ extension Kernels {
                     for kx in 0..<g.kernelWidth {
                         let ix = ox * g.strideX - g.padLeft + kx * g.dilationX
                         let d = dst + (ky * g.kernelWidth + kx) * g.channels
+                        // Plain loops: with few channels (1 in a grayscale first layer) a memcpy call per tap costs
+                        // more than the copy.
                         if iy >= 0 && iy < g.height && ix >= 0 && ix < g.width {
-                            d.update(from: x + ((n * g.height + iy) * g.width + ix) * g.channels, count: g.channels)
+                            let s = x + ((n * g.height + iy) * g.width + ix) * g.channels
+                            for c in 0..<g.channels { d[c] = s[c] }
                         } else {
-                            d.update(repeating: 0, count: g.channels)
+                            for c in 0..<g.channels { d[c] = 0 }
                         }
                     }
                 }
@@ -107,28 +110,40 @@ extension Kernels {
         }
     }
 
-    /// Max pooling: the maximum over each window's valid pixels and, in `argmax`, the flat input index it came from.
+    /// Max pooling: the maximum over each window's valid pixels and, in `argmax`, the flat input index it came from
+    /// (NaN wins). Channels are the inner loop, so each window position is one contiguous pass; images are split
+    /// over both cores.
     static func maxPool<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ argmax: UnsafeMutablePointer<Int>,
                                          _ g: WindowGeometry) {
-        for n in 0..<g.batch {
-            for oy in 0..<g.outputHeight {
-                for ox in 0..<g.outputWidth {
-                    let o = ((n * g.outputHeight + oy) * g.outputWidth + ox) * g.channels
-                    for c in 0..<g.channels {
-                        var best = -T.infinity, at = -1
+        let c = g.channels
+        Parallel.forItems(g.batch, workPerItem: g.outputHeight * g.outputWidth * c * g.kernelHeight * g.kernelWidth,
+                          minimumWork: 1 << 18) { images in
+            for n in images {
+                for oy in 0..<g.outputHeight {
+                    for ox in 0..<g.outputWidth {
+                        let o = ((n * g.outputHeight + oy) * g.outputWidth + ox) * c
+                        let best = y + o, at = argmax + o
+                        var first = true
                         for ky in 0..<g.kernelHeight {
                             let iy = oy * g.strideY - g.padTop + ky
                             guard iy >= 0 && iy < g.height else { continue }
                             for kx in 0..<g.kernelWidth {
                                 let ix = ox * g.strideX - g.padLeft + kx
                                 guard ix >= 0 && ix < g.width else { continue }
-                                let i = ((n * g.height + iy) * g.width + ix) * g.channels + c
-                                let v = x[i]
-                                if at < 0 || v > best || v.isNaN && !best.isNaN { best = v; at = i }
+                                let base = ((n * g.height + iy) * g.width + ix) * c
+                                let p = x + base
+                                if first {
+                                    for k in 0..<c { best[k] = p[k]; at[k] = base + k }
+                                    first = false
+                                } else {
+                                    for k in 0..<c where p[k] > best[k] || (p[k].isNaN && !best[k].isNaN) {
+                                        best[k] = p[k]
+                                        at[k] = base + k
+                                    }
+                                }
                             }
                         }
-                        y[o + c] = best
-                        argmax[o + c] = at
+                        if first { for k in 0..<c { best[k] = -T.infinity; at[k] = -1 } }
                     }
                 }
             }
