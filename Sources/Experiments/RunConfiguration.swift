@@ -32,6 +32,8 @@ public struct RunConfiguration: Sendable {
     public var outputDirectory = "neuralkit-run"
     public var resume = false
     public var verbose = true
+    /// Image augmentation for training batches (image datasets only).
+    public var augmentation: [ImageTransform] = []
 
     public init() {}
 

@@ -77,6 +77,11 @@ public enum TrainingRun {
             if let patience = config.earlyStoppingPatience {
                 callbacks.append(EarlyStopping(monitor: monitor, patience: patience, restoreBestWeights: true))
             }
+            if !config.augmentation.isEmpty {
+                let image = try imageShape(train.exampleShape)
+                let augment = ImageAugmentation(config.augmentation, imageShape: image, seed: config.seed &+ 2)
+                trainer.augmentation = { augment($0) }
+            }
             let remaining = Swift.max(0, config.epochs - trainer.epochsCompleted)
             try trainer.fit(x: train.features, y: train.targets, batchSize: config.batchSize, epochs: remaining,
                             validationSplit: config.validationSplit, callbacks: callbacks, verbose: config.verbose)
@@ -190,19 +195,49 @@ public enum TrainingRun {
 
     /// Conv 32 3×3 ReLU → MaxPool 2 → Conv 64 3×3 ReLU → MaxPool 2 → Dense 128 ReLU (→ Dense classes).
     static let cnnLayers: [LayerSpec] = [
-        .conv2d(32, 3, activation: .relu), .maxPool2d(poolSize: [2, 2], strides: nil, padding: .valid),
-        .conv2d(64, 3, activation: .relu), .maxPool2d(poolSize: [2, 2], strides: nil, padding: .valid),
+        .conv2d(32, 3, activation: .relu), .maxPool2d(poolSize: [2, 2], strides: [2, 2], padding: .valid),
+        .conv2d(64, 3, activation: .relu), .maxPool2d(poolSize: [2, 2], strides: [2, 2], padding: .valid),
         .flatten, .dense(128, activation: .relu),
     ]
 
     /// The stronger preset: same-padded convolutions with batch norm, dropout after each block and in the head.
     static let strongCNNLayers: [LayerSpec] = [
         .conv2d(32, 3, padding: .same), .batchNorm(momentum: 0.99, epsilon: 1e-3), .activation(.relu),
-        .maxPool2d(poolSize: [2, 2], strides: nil, padding: .valid),
+        .maxPool2d(poolSize: [2, 2], strides: [2, 2], padding: .valid),
         .conv2d(64, 3, padding: .same), .batchNorm(momentum: 0.99, epsilon: 1e-3), .activation(.relu),
-        .maxPool2d(poolSize: [2, 2], strides: nil, padding: .valid), .dropout(rate: 0.25),
+        .maxPool2d(poolSize: [2, 2], strides: [2, 2], padding: .valid), .dropout(rate: 0.25),
         .flatten, .dense(128, activation: .relu), .dropout(rate: 0.5),
     ]
+
+    /// Parses `--augment`: comma-separated `translate=PIXELS`, `rotate=DEGREES`, `zoom=MIN:MAX`, `flip`,
+    /// `noise=STD`, `cutout=SIZE`.
+    public static func augmentation(_ text: String) throws -> [ImageTransform] {
+        var out: [ImageTransform] = []
+        for item in text.split(separator: ",") {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            let value = parts.count == 2 ? parts[1] : nil
+            func number() throws -> Double {
+                guard let v = value.flatMap(Double.init), v >= 0, v.isFinite else {
+                    throw DataError(file: "--augment", "'\(item)' needs a non-negative number")
+                }
+                return v
+            }
+            switch parts[0] {
+            case "translate": out.append(.translation(maxPixels: Int(try number())))
+            case "rotate": out.append(.rotation(maxDegrees: try number()))
+            case "noise": out.append(.gaussianNoise(standardDeviation: try number()))
+            case "cutout": out.append(.cutout(size: Int(try number())))
+            case "flip": out.append(.horizontalFlip)
+            case "zoom":
+                let r = (value ?? "").split(separator: ":").compactMap { Double($0) }
+                guard r.count == 2, r[0] > 0, r[1] >= r[0] else { throw DataError(file: "--augment", "zoom needs MIN:MAX, e.g. zoom=0.9:1.1") }
+                out.append(.zoom(minimum: r[0], maximum: r[1]))
+            default:
+                throw DataError(file: "--augment", "unknown transform '\(parts[0])' (translate, rotate, zoom, flip, noise, cutout)")
+            }
+        }
+        return out
+    }
 
     /// [H, W, C] as it is; a flat square [H·W] as [H, W, 1].
     static func imageShape(_ shape: [Int]) throws -> [Int] {
@@ -236,7 +271,7 @@ public enum TrainingRun {
     }
 
     static func configurationHash(_ c: RunConfiguration, _ spec: ModelSpec) -> String {
-        let text = "\(spec.json)|\(c.data)|\(c.batchSize)|\(c.validationSplit)|\(c.seed)"
+        let text = "\(spec.json)|\(c.data)|\(c.batchSize)|\(c.validationSplit)|\(c.seed)|\(c.augmentation)"
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
         return String(h, radix: 16)

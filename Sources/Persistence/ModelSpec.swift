@@ -201,7 +201,7 @@ public enum LayerSpec: Equatable, Sendable {
                            useBias: try f["useBias"]?.bool() ?? true)
         case "maxPool2d", "avgPool2d":
             let p = try LayerSpec.pair(f["poolSize"], default: [2, 2])!
-            let s = try LayerSpec.pair(f["strides"], default: nil)
+            let s = try LayerSpec.pair(f["strides"], default: nil) ?? p   // stride defaults to the pool size
             let pad = try LayerSpec.padding(f["padding"])
             self = name == "maxPool2d" ? .maxPool2d(poolSize: p, strides: s, padding: pad) : .avgPool2d(poolSize: p, strides: s, padding: pad)
         case "globalAveragePool2d": self = .globalAveragePool2d

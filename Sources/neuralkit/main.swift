@@ -68,6 +68,7 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("early-stopping"), help: "Stop after this many epochs without improvement.") var earlyStopping: Int?
     @Option var seed: UInt64 = 0
     @Option(help: "Output directory.") var output = "neuralkit-run"
+    @Option(help: "Image augmentation, e.g. translate=2,rotate=15,zoom=0.9:1.1,flip,noise=0.05,cutout=8.") var augment: String?
     @Flag(help: "Continue from the output directory's latest checkpoint.") var resume = false
     @Flag(help: "Print a JSON summary as the last line.") var json = false
 
@@ -101,6 +102,7 @@ struct Train: ParsableCommand {
             c.seed = seed
             c.outputDirectory = output
             c.resume = resume
+            if let augment { c.augmentation = try TrainingRun.augmentation(augment) }
             let summary = try TrainingRun.run(c)
             if json { print(summary.json) }
         }

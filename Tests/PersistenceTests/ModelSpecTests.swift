@@ -42,6 +42,27 @@ import NeuralKit
         #expect(try model.outputShape(for: [5, 4]) == [5, 3])
     }
 
+    @Test func convolutionalLayersRoundTrip() throws {
+        let text = """
+        {"input": [64], "layers": [{"type": "reshape", "shape": [8, 8, 1]},
+          {"type": "conv2d", "filters": 4, "kernelSize": 3, "padding": "same", "activation": "relu"},
+          {"type": "maxPool2d"},
+          {"type": "conv2d", "filters": 6, "kernelSize": [2, 3], "strides": [1, 2], "dilation": 1, "padding": [1, 0, 1, 1], "useBias": false},
+          {"type": "avgPool2d", "poolSize": 2, "strides": 1, "padding": "same"},
+          {"type": "globalAveragePool2d"}, {"type": "dense", "units": 10}],
+         "loss": "softmaxCrossEntropy"}
+        """
+        let spec = try ModelSpec(json: Array(text.utf8))
+        #expect(try ModelSpec(json: Array(spec.json.utf8)).layers == spec.layers)
+        let model = try spec.buildModel()
+        #expect(model(Tensor.zeros([2, 64])).shape == [2, 10])
+        let described = try #require(ModelSpec.describing(model, input: [64], loss: spec.loss, optimizer: spec.optimizer))
+        #expect(described.layers == spec.layers)
+        let bad = #"{"input": [64], "layers": [{"type": "conv2d", "filters": 4, "kernelSize": 3}], "loss": "huber"}"#
+        let e = #expect(throws: ConfigError.self) { try ModelSpec(json: Array(bad.utf8)) }
+        #expect(e?.description.contains("conv2d needs an image input") == true)
+    }
+
     @Test(arguments: [
         #"{"type": "sgd", "learningRate": 0.1, "momentum": 0.9, "nesterov": true}"#, #"{"type": "adagrad"}"#,
         #"{"type": "adadelta", "rho": 0.95}"#, #""rmsprop""#, #"{"type": "adamw", "weightDecay": 0.05}"#,
