@@ -31,6 +31,8 @@ public struct RunConfiguration: Sendable {
     public var seed: UInt64 = 0
     public var outputDirectory = "neuralkit-run"
     public var resume = false
+    /// Also checkpoint every this many batches inside an epoch (0: at epoch ends only).
+    public var checkpointEveryBatches = 0
     public var verbose = true
     /// Image augmentation for training batches (image datasets only).
     public var augmentation: [ImageTransform] = []

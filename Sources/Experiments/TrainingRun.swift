@@ -67,7 +67,7 @@ public enum TrainingRun {
             try AtomicFile.write(spec.json + "\n", to: specPath)
             written.append(specPath)
             log("Training \(config.modelName) on \(train.name): \(train.count) examples, \(test.count) test; output in \(out)")
-            var callbacks: [Callback] = [EpochCheckpoint(store: store, hash: hash)]
+            var callbacks: [Callback] = [CheckpointSaver(store: store, hash: hash, everyBatches: config.checkpointEveryBatches)]
             let monitor = config.validationSplit > 0 ? "val_loss" : "loss"
             let earlier = trainer.history[monitor].filter(\.isFinite).min()
             let best = ModelCheckpoint(monitor: monitor, saveBestOnly: true, initialBest: earlier) { weights, _ in
@@ -350,20 +350,24 @@ extension RunConfiguration {
     }
 }
 
-/// Saves a resumable checkpoint after every epoch.
-final class EpochCheckpoint: Callback {
+/// Saves a resumable checkpoint after every epoch and, if `everyBatches` > 0, every that many batches inside one.
+public final class CheckpointSaver: Callback {
     let store: CheckpointStore
     let hash: String
+    let everyBatches: Int
 
-    init(store: CheckpointStore, hash: String) {
+    public init(store: CheckpointStore, hash: String, everyBatches: Int = 0) {
         self.store = store
         self.hash = hash
+        self.everyBatches = everyBatches
     }
 
-    func onEpochEnd(_ trainer: Trainer, epoch: Int, logs: Logs) throws {
-        // The trainer counts the epoch as completed after the callbacks; record it as done.
-        var checkpoint = Checkpoint(trainer: trainer, configurationHash: hash)
-        checkpoint.progress.epochsCompleted = epoch + 1
-        try store.save(checkpoint)
+    public func onBatchEnd(_ trainer: Trainer, batch: Int, logs: Logs) throws {
+        guard everyBatches > 0, (batch + 1) % everyBatches == 0 else { return }
+        try store.save(Checkpoint(trainer: trainer, configurationHash: hash))
+    }
+
+    public func onEpochEnd(_ trainer: Trainer, epoch: Int, logs: Logs) throws {
+        try store.save(Checkpoint(trainer: trainer, configurationHash: hash))
     }
 }

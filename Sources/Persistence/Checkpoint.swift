@@ -62,6 +62,7 @@ public struct Checkpoint: Sendable {
             ("shuffle_state", progress.shuffleGenerator.state.map { String($0) }.joined(separator: ",")),
             ("history", history.compactText),
             ("configuration_hash", configurationHash),
+        ] + Checkpoint.positionMetadata(progress.epochPosition) + [
             ("checksum", String(Checkpoint.checksum(file))),
         ]
         return file.serialized()
@@ -75,6 +76,36 @@ public struct Checkpoint: Sendable {
             crc = bytes.withUnsafeBufferPointer { CZlib.crc32(crc, $0.baseAddress, UInt32($0.count)) }
         }
         return UInt32(truncatingIfNeeded: crc)
+    }
+
+    /// The mid-epoch position as metadata (nothing at an epoch boundary).
+    static func positionMetadata(_ p: Trainer.EpochPosition?) -> [(key: String, value: String)] {
+        guard let p else { return [] }
+        let sums = JSONValue.object(p.sums.keys.sorted().map { ($0, JSONValue.number(p.sums[$0]!)) }).compactText
+        return [
+            ("batches_completed", "\(p.batchesCompleted)"),
+            ("epoch_shuffle_state", p.generatorBeforeShuffle.state.map { String($0) }.joined(separator: ",")),
+            ("epoch_sums", sums),
+            ("epoch_examples_seen", "\(p.examplesSeen)"),
+            ("epoch_penalty_sum", "\(p.penaltySum.bitPattern)"),
+            ("epoch_learning_rate", "\(p.learningRate.bitPattern)"),
+        ]
+    }
+
+    static func position(_ meta: [(key: String, value: String)], source: String) throws(DataError) -> Trainer.EpochPosition? {
+        func v(_ k: String) -> String? { meta.first { $0.key == k }?.value }
+        guard let batches = v("batches_completed") else { return nil }
+        guard let b = Int(batches), let state = v("epoch_shuffle_state"),
+              let rng = RandomGenerator(state: state.split(separator: ",").compactMap { UInt64($0) }),
+              let seen = v("epoch_examples_seen").flatMap({ Int($0) }),
+              let penalty = v("epoch_penalty_sum").flatMap({ UInt64($0) }), let lr = v("epoch_learning_rate").flatMap({ UInt64($0) }),
+              let sumsText = v("epoch_sums"), case .object(let members)? = try? JSONParser.parse(Array(sumsText.utf8)) else {
+            throw DataError(file: source, "checkpoint's epoch position is malformed")
+        }
+        var sums: Logs = [:]
+        for (k, value) in members { if case .number(let x) = value { sums[k] = x } }
+        return Trainer.EpochPosition(batchesCompleted: b, generatorBeforeShuffle: rng, sums: sums, examplesSeen: seen,
+                                     penaltySum: Double(bitPattern: penalty), learningRate: Double(bitPattern: lr))
     }
 
     public init(bytes: [UInt8], source: String) throws(DataError) {
@@ -118,7 +149,8 @@ public struct Checkpoint: Sendable {
         self.weights = weights
         optimizer = OptimizerState(step: step, learningRate: lr,
                                    slots: slots.mapValues { d in d.keys.sorted().map { d[$0]! } })
-        progress = Trainer.Progress(epochsCompleted: epochs, history: history, shuffleGenerator: rng)
+        progress = Trainer.Progress(epochsCompleted: epochs, epochPosition: try Checkpoint.position(file.metadata, source: source),
+                                    history: history, shuffleGenerator: rng)
         configurationHash = try meta("configuration_hash")
     }
 }

@@ -27,24 +27,52 @@ public final class Trainer {
     public var augmentation: ((Tensor) -> Tensor)?
     /// Epochs completed so far across calls to `fit`.
     public private(set) var epochsCompleted = 0
-    /// Where training stands, for checkpoints: epochs done, the history so far and the shuffle generator.
+    /// A position inside an epoch: the batches done, the shuffle generator as it was before this epoch's shuffle
+    /// (so the same order is drawn again), the running sums of the epoch's logs and the epoch's learning rate.
+    public struct EpochPosition: Sendable, Equatable {
+        public var batchesCompleted: Int
+        public var generatorBeforeShuffle: RandomGenerator
+        public var sums: Logs
+        public var examplesSeen: Int
+        public var penaltySum: Double
+        public var learningRate: Double
+
+        public init(batchesCompleted: Int, generatorBeforeShuffle: RandomGenerator, sums: Logs, examplesSeen: Int,
+                    penaltySum: Double, learningRate: Double) {
+            self.batchesCompleted = batchesCompleted
+            self.generatorBeforeShuffle = generatorBeforeShuffle
+            self.sums = sums
+            self.examplesSeen = examplesSeen
+            self.penaltySum = penaltySum
+            self.learningRate = learningRate
+        }
+    }
+
+    /// Where training stands, for checkpoints: epochs done, the position inside the current epoch (nil at an epoch
+    /// boundary), the history so far and the shuffle generator.
     public struct Progress: Sendable {
         public var epochsCompleted: Int
+        public var epochPosition: EpochPosition?
         public var history: History
         public var shuffleGenerator: RandomGenerator
 
-        public init(epochsCompleted: Int, history: History, shuffleGenerator: RandomGenerator) {
+        public init(epochsCompleted: Int, epochPosition: EpochPosition? = nil, history: History, shuffleGenerator: RandomGenerator) {
             self.epochsCompleted = epochsCompleted
+            self.epochPosition = epochPosition
             self.history = history
             self.shuffleGenerator = shuffleGenerator
         }
     }
 
-    /// The current progress (save it with the weights and optimizer state to resume exactly).
+    /// The position inside the running epoch (updated before each batch's `onBatchEnd`).
+    private var epochPosition: EpochPosition?
+
+    /// The current progress (save it with the weights and optimizer state to resume exactly, even mid-epoch).
     public var progress: Progress {
-        get { Progress(epochsCompleted: epochsCompleted, history: history, shuffleGenerator: shuffleGenerator) }
+        get { Progress(epochsCompleted: epochsCompleted, epochPosition: epochPosition, history: history, shuffleGenerator: shuffleGenerator) }
         set {
             epochsCompleted = newValue.epochsCompleted
+            epochPosition = newValue.epochPosition
             history = newValue.history
             shuffleGenerator = newValue.shuffleGenerator
         }
@@ -114,12 +142,16 @@ public final class Trainer {
             let epoch = epochsCompleted
             try all.forEach { try $0.onEpochBegin(self, epoch: epoch, logs: [:]) }
             let start = Trainer.now()
-            let lr = optimizer.currentLearningRate
+            // A resumed mid-epoch position replays the same shuffle and skips the batches already done.
+            let resumed = epochPosition
+            if let resumed { shuffleGenerator = resumed.generatorBeforeShuffle }
+            let generatorBeforeShuffle = shuffleGenerator
+            let lr = resumed?.learningRate ?? optimizer.currentLearningRate
             var order = Array(0..<n)
             if shuffle { order.shuffle(using: &shuffleGenerator) }
-            var sums = Logs(), seen = 0, penaltySum = 0.0
+            var sums = resumed?.sums ?? Logs(), seen = resumed?.examplesSeen ?? 0, penaltySum = resumed?.penaltySum ?? 0
             model.setTraining(true)
-            for b in 0..<steps where !stopTraining {
+            for b in (resumed?.batchesCompleted ?? 0)..<steps where !stopTraining {
                 try all.forEach { try $0.onBatchBegin(self, batch: b, logs: [:]) }
                 let idx = Array(order[(b * batchSize)..<Swift.min((b + 1) * batchSize, n)])
                 var xb = trainX.gathering(rows: idx)
@@ -136,8 +168,11 @@ public final class Trainer {
                 }
                 var logs = sums.mapValues { $0 / Double(seen) }
                 logs["batch_size"] = Double(count)
+                epochPosition = EpochPosition(batchesCompleted: b + 1, generatorBeforeShuffle: generatorBeforeShuffle, sums: sums,
+                                              examplesSeen: seen, penaltySum: penaltySum, learningRate: lr)
                 try all.forEach { try $0.onBatchEnd(self, batch: b, logs: logs) }
             }
+            epochPosition = nil
             var logs = sums.mapValues { $0 / Double(Swift.max(seen, 1)) }
             if hasRegularizer { logs["regularization"] = penaltySum / Double(Swift.max(seen, 1)) }
             if let v = validation {

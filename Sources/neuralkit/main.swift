@@ -70,6 +70,8 @@ struct Train: ParsableCommand {
     @Option(help: "Output directory.") var output = "neuralkit-run"
     @Option(help: "Image augmentation, e.g. translate=2,rotate=15,zoom=0.9:1.1,flip,noise=0.05,cutout=8.") var augment: String?
     @Flag(help: "Continue from the output directory's latest checkpoint.") var resume = false
+    @Option(name: .customLong("checkpoint-every"), help: "Also checkpoint every N batches (default: at epoch ends only).")
+    var checkpointEvery = 0
     @Flag(help: "Print a JSON summary as the last line.") var json = false
 
     func validate() throws {
@@ -78,6 +80,7 @@ struct Train: ParsableCommand {
         guard (0..<1).contains(validationSplit) else { throw ValidationError("--validation-split must be in [0, 1)") }
         if model != nil && modelFile != nil { throw ValidationError("use either --model or --model-file") }
         if let e = earlyStopping, e < 0 { throw ValidationError("--early-stopping must be ≥ 0") }
+        guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be ≥ 0") }
     }
 
     func run() throws {
@@ -102,6 +105,7 @@ struct Train: ParsableCommand {
             c.seed = seed
             c.outputDirectory = output
             c.resume = resume
+            c.checkpointEveryBatches = checkpointEvery
             if let augment { c.augmentation = try TrainingRun.augmentation(augment) }
             let summary = try TrainingRun.run(c)
             if json { print(summary.json) }
