@@ -30,7 +30,7 @@ test: deps
 # Each section runs in its own process.
 bench: deps
 	swift build $(SWIFT_FLAGS) --product Benchmarks
-	for s in header gemm elementwise autodiff mlp-phases mlp; do env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .build/release/Benchmarks $$s; done
+	for s in header gemm elementwise autodiff mlp-phases mlp conv cnn; do env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .build/release/Benchmarks $$s; done
 
 clean:
 	rm -rf .build
