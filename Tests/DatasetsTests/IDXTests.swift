@@ -1,13 +1,9 @@
 import Foundation
 import Testing
 import NeuralKit
+import _TestSupport
 
-/// A hand-made IDX file: header (magic 0, 0, type, rank; big-endian dims) and payload.
-func idx(type: UInt8 = 0x08, dims: [UInt32], payload: [UInt8]) -> [UInt8] {
-    var b: [UInt8] = [0, 0, type, UInt8(dims.count)]
-    for d in dims { b += [UInt8(d >> 24), UInt8(d >> 16 & 0xFF), UInt8(d >> 8 & 0xFF), UInt8(d & 0xFF)] }
-    return b + payload
-}
+func idx(type: UInt8 = 0x08, dims: [UInt32], payload: [UInt8]) -> [UInt8] { idxBytes(type: type, dims: dims, payload: payload) }
 
 func temporaryFile(_ bytes: [UInt8], suffix: String = ".idx") throws -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("nk-\(UUID())\(suffix)").path

@@ -104,11 +104,7 @@ import _TestSupport
         // 40 IDX "images" of 2×2 pixels; label 1 when the first pixel is bright.
         let pixels: [UInt8] = (0..<160).map { UInt8(($0 * 37 + 11) % 256) }
         let labels: [UInt8] = (0..<40).map { pixels[$0 * 4] > 127 ? 1 : 0 }
-        func idx(_ dims: [UInt32], _ payload: [UInt8]) -> [UInt8] {
-            var b: [UInt8] = [0, 0, 8, UInt8(dims.count)]
-            for d in dims { b += [UInt8(d >> 24), UInt8(d >> 16 & 0xFF), UInt8(d >> 8 & 0xFF), UInt8(d & 0xFF)] }
-            return b + payload
-        }
+        func idx(_ dims: [UInt32], _ payload: [UInt8]) -> [UInt8] { idxBytes(dims: dims, payload: payload) }
         try AtomicFile.write(idx([40, 2, 2], pixels), to: tmp.file("images.idx"))
         try AtomicFile.write(idx([40], labels), to: tmp.file("labels.idx"))
         let r = try CommandLineTool.run(["train", "--data", tmp.file("images.idx"), "--label-file", tmp.file("labels.idx"),
