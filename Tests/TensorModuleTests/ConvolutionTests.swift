@@ -37,6 +37,9 @@ func naiveConv(_ x: Tensor, _ k: Tensor, stride: (Int, Int), dilation: (Int, Int
         Row(input: [3, 6, 6, 1], kernel: [5, 5, 1, 2], stride: (1, 1), dilation: (1, 1), padding: .same, pad: (2, 2), out: (6, 6)),
         Row(input: [1, 5, 7, 2], kernel: [2, 3, 2, 3], stride: (2, 1), dilation: (1, 2),
             padding: .explicit(top: 1, bottom: 2, left: 0, right: 1), pad: (1, 0), out: (4, 4)),
+        // more than 27 taps: im2col + GEMM
+        Row(input: [2, 7, 6, 8], kernel: [3, 3, 8, 4], stride: (1, 1), dilation: (1, 1), padding: .valid, pad: (0, 0), out: (5, 4)),
+        Row(input: [1, 9, 8, 5], kernel: [3, 3, 5, 3], stride: (2, 1), dilation: (2, 2), padding: .same, pad: (2, 2), out: (5, 8)),
     ]
 
     @Test(arguments: rows)

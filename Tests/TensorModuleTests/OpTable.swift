@@ -133,6 +133,9 @@ let opTable: [OpCase] =
         OpCase(name: "conv2d", shapes: [[1, 4, 4, 2], [3, 3, 2, 1]]) {
             $0[0].conv2d($0[1], strides: (2, 1), padding: .explicit(top: 1, bottom: 0, left: 2, right: 1))
         },
+        // More than 27 taps: the im2col + GEMM path (the rows above take the direct path).
+        OpCase(name: "conv2d", shapes: [[2, 5, 5, 4], [3, 3, 4, 3]]) { $0[0].conv2d($0[1]) },
+        OpCase(name: "conv2d", shapes: [[1, 7, 6, 4], [3, 3, 4, 2]]) { $0[0].conv2d($0[1], strides: (2, 1), padding: .same, dilation: (2, 2)) },
         OpCase(name: "maxPool2d", shapes: [[2, 4, 6, 3]]) { $0[0].maxPool2d() },
         OpCase(name: "maxPool2d", shapes: [[1, 5, 5, 2]]) { $0[0].maxPool2d(poolSize: (3, 2), strides: (2, 1), padding: .same) },
         OpCase(name: "avgPool2d", shapes: [[2, 4, 6, 3]]) { $0[0].avgPool2d() },

