@@ -35,12 +35,28 @@ func row(_ name: String, _ ours: String, _ reference: String, _ ratio: String) {
 let sections = Set(CommandLine.arguments.dropFirst())
 func wanted(_ name: String) -> Bool { sections.isEmpty || sections.contains(name) }
 
+/// `bench-results.json`, shared by the sections of one `make bench` (each runs in its own process): the header
+/// section starts it with the date and commit, every other section adds its key.
+let resultsPath = "bench-results.json"
+
+func record(_ key: String, _ value: JSONValue) {
+    var members: [(key: String, value: JSONValue)] = []
+    if let bytes = try? AtomicFile.read(resultsPath), case .object(let m)? = try? JSONParser.parse(bytes) { members = m }
+    members.removeAll { $0.key == key }
+    members.append((key, value))
+    try? AtomicFile.write(JSONValue.object(members).compactText + "\n", to: resultsPath)
+}
+
 if wanted("header") {
+    try? AtomicFile.write("{}\n", to: resultsPath)
+    record("date", .string(ISO8601DateFormatter().string(from: Date())))
+    record("commit", .string(ProcessInfo.processInfo.environment["NEURALKIT_COMMIT"] ?? "unknown"))
     print("NeuralKit \(neuralKitVersion) micro-benchmarks — \(ProcessInfo.processInfo.activeProcessorCount) cores")
     row("workload", "NeuralKit", "reference", "ratio")
 }
 
 // GEMM: our matmul against calling cblas_sgemm directly on the same buffers.
+var gemmResults: [(key: String, value: JSONValue)] = []
 for n in [256, 512, 1024, 2048] where wanted("gemm") {
     var rng = RandomGenerator(seed: 1)
     let a = Tensor.randomUniform([n, n], using: &rng), b = Tensor.randomUniform([n, n], using: &rng)
@@ -54,7 +70,9 @@ for n in [256, 512, 1024, 2048] where wanted("gemm") {
     }
     row("gemm n=\(n) GFLOP/s", String(format: "%.1f", flops / ours / 1e9), String(format: "%.1f (cblas)", flops / direct / 1e9),
         String(format: "%.2f× of direct", direct / ours))
+    gemmResults.append(("\(n)", .number((flops / ours / 1e7).rounded() / 100)))
 }
+if wanted("gemm") { record("gemm", .object(gemmResults)) }
 
 // Elementwise over 1M floats: our op (allocating its output, as ops do) against a plain loop over a buffer.
 if wanted("elementwise") {
@@ -126,6 +144,8 @@ if sections.contains("mlp") {
             "", "epochs " + history["seconds"].map { String(format: "%.2f", $0) }.joined(separator: " "))
         row("mlp test accuracy after 5 epochs", String(format: "%.4f", accuracy), "", "")
         row("mlp peak RSS MiB", String(format: "%.0f", peakRSSMiB()), "", "")
+        record("mlp", .object([("seconds_per_epoch", .number(timed[1])), ("test_accuracy", .number(accuracy)),
+                               ("peak_rss_mib", .number(peakRSSMiB().rounded()))]))
     } catch {
         print("mlp: \(error)")
     }
@@ -205,7 +225,58 @@ if sections.contains("cnn") {
             "epochs " + history["seconds"].map { String(format: "%.2f", $0) }.joined(separator: " "))
         row("cnn test accuracy after 2 epochs", String(format: "%.4f", accuracy), "", "")
         row("cnn peak RSS MiB", String(format: "%.0f", peakRSSMiB()), "", "")
+        record("cnn", .object([("seconds_per_epoch", .number(history["seconds"][1])), ("test_accuracy", .number(accuracy)),
+                               ("peak_rss_mib", .number(peakRSSMiB().rounded()))]))
     } catch {
         print("cnn: \(error)")
     }
+}
+
+// The Playground scale, the peers' workload: 500 "circle" points, 2-8-8-1 tanh MLP with a linear output, binary
+// cross-entropy on the logit, plain SGD 0.03, batch 10; 100 warm-up steps, then 5 blocks of 2,000 steps (with
+// per-epoch shuffling and batch gathering); the figure is the median steps per second.
+if sections.contains("tiny") {
+    var rng = RandomGenerator(seed: 0)
+    var xs: [Double] = [], ys: [Double] = []
+    for i in 0..<500 {
+        let inside = i < 250
+        let r = inside ? 2 * rng.nextUniform() : 3 + 2 * rng.nextUniform()
+        let a = 2 * Double.pi * rng.nextUniform()
+        xs += [r * sin(a) + 0.1 * rng.nextNormal(), r * cos(a) + 0.1 * rng.nextNormal()]
+        ys.append(inside ? 1 : 0)
+    }
+    let x = Tensor(shape: [500, 2], values: xs), y = Tensor(shape: [500, 1], values: ys)
+    RandomSeeds.reset(to: 0)
+    let model = Sequential([Dense(inputSize: 2, outputSize: 8, activation: .tanh), Dense(inputSize: 8, outputSize: 8, activation: .tanh),
+                            Dense(inputSize: 8, outputSize: 1)])
+    let trainer = Trainer(model: model, loss: .binaryCrossEntropyWithLogits(), optimizer: Optimizer(SGD(learningRate: 0.03)))
+    let parameters = model.namedParameters
+    var order: [Int] = [], position = 500
+    func run(_ steps: Int) {
+        for _ in 0..<steps {
+            if position >= 500 {
+                order = Array(0..<500)
+                order.shuffle(using: &rng)
+                position = 0
+            }
+            let idx = Array(order[position..<Swift.min(position + 10, 500)])
+            position += 10
+            let logits = model(x.gathering(rows: idx))
+            let loss = trainer.loss(predictions: logits, targets: y.gathering(rows: idx))
+            loss.backward()
+            trainer.optimizer.update(parameters)
+        }
+    }
+    run(100)
+    var rates: [Double] = []
+    for _ in 0..<5 {
+        let t0 = now()
+        run(2000)
+        rates.append(2000 / (now() - t0))
+    }
+    let accuracy = withoutGradient { zip(model.predict(x).values, ys).filter { ($0 > 0) == ($1 > 0.5) }.count }
+    row("tiny steps/s (median of 5×2000)", String(format: "%.0f", rates.sorted()[2]), "peers: numpy 40.0k, JAX 35.7k",
+        "accuracy \(Double(accuracy) / 500)")
+    row("tiny peak RSS MiB", String(format: "%.0f", peakRSSMiB()), "", "")
+    record("tiny", .object([("steps_per_second", .number(rates.sorted()[2].rounded())), ("peak_rss_mib", .number(peakRSSMiB().rounded()))]))
 }

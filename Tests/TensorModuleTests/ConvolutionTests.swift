@@ -63,6 +63,9 @@ func naiveConv(_ x: Tensor, _ k: Tensor, stride: (Int, Int), dilation: (Int, Int
         let y = Tensor(shape: [1, 1, 3, 1], values: [2, 4, 9])
         #expect(y.avgPool2d(poolSize: (1, 2), padding: .same).values == [3, 9])
         #expect(y.maxPool2d(poolSize: (1, 2), padding: .same).values == [4, 9])
+        // NaN wins a max-pooling window, wherever it sits in it
+        let nan = Tensor(shape: [1, 1, 4, 1], values: [.nan, 1, 2, .nan]).maxPool2d(poolSize: (1, 2))
+        #expect(nan.values.map(\.isNaN) == [true, true])
     }
 
     @Test func misuseNamesTheOp() {

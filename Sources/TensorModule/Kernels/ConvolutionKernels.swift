@@ -136,9 +136,12 @@ extension Kernels {
                                     for k in 0..<c { best[k] = p[k]; at[k] = base + k }
                                     first = false
                                 } else {
-                                    for k in 0..<c where p[k] > best[k] || (p[k].isNaN && !best[k].isNaN) {
-                                        best[k] = p[k]
-                                        at[k] = base + k
+                                    // `v != v` is NaN: a NaN replaces a number; a NaN already kept stays.
+                                    for k in 0..<c {
+                                        let v = p[k]
+                                        let take = v > best[k] || v != v
+                                        best[k] = take ? v : best[k]
+                                        at[k] = take ? base + k : at[k]
                                     }
                                 }
                             }
