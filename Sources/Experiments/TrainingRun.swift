@@ -127,9 +127,13 @@ public enum TrainingRun {
                 throw DataError(file: labelsPath, "\(y.shape.first ?? 0) labels for features of shape \(x.shape) in \(featuresPath)")
             }
             let labels = y.tensor()
-            let integral = y.kind != .float || labels.values.allSatisfy { $0 == $0.rounded() && $0 >= 0 }
+            let values = labels.values
+            let integral = values.allSatisfy { $0 == $0.rounded() }
+            if y.kind != .float, let bad = values.firstIndex(where: { $0 < 0 }) {
+                throw DataError(file: labelsPath, location: "element \(bad)", "class label \(Int(values[bad])) is negative")
+            }
             let all: Dataset
-            if integral && y.shape.count == 1 {
+            if integral && y.shape.count == 1 && values.allSatisfy({ $0 >= 0 }) {
                 let classes = Int(labels.max().scalar) + 1
                 guard classes <= 10_000 else { throw DataError(file: labelsPath, "label \(classes - 1) is too large for a class index") }
                 all = Dataset(name: featuresPath, features: x.tensor(), targets: labels, classNames: (0..<classes).map(String.init))

@@ -113,6 +113,18 @@ import _TestSupport
         let mismatched = try CommandLineTool.run(["train", "--data", tmp.file("images.idx"), "--label-file", tmp.file("y.npy"),
                                                   "--output", tmp.file("bad")])
         #expect(mismatched.status != 0 && mismatched.stderr.contains("not an IDX file"))
+        try AtomicFile.write(NPYArray(Tensor.zeros([10, 2])).serialized(), to: tmp.file("x10.npy"))
+        // Integer labels (int8 .npy) with a −1: refused, not a trap (float labels with negatives are regression).
+        let intLabels: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0] + {
+            var h = "{'descr': '|i1', 'fortran_order': False, 'shape': (10,), }"
+            h += String(repeating: " ", count: (64 - (10 + h.utf8.count + 1) % 64) % 64) + "\n"
+            return [UInt8(h.utf8.count & 0xFF), UInt8(h.utf8.count >> 8)] + Array(h.utf8)
+        }() + [0, 1, 0xFF, 1, 0, 1, 0, 1, 0, 1]
+        try AtomicFile.write(intLabels, to: tmp.file("yint.npy"))
+        let neg = try CommandLineTool.run(["train", "--data", tmp.file("x10.npy"), "--label-file", tmp.file("yint.npy"),
+                                           "--output", tmp.file("neg")])
+        #expect(neg.status != 0 && neg.stderr.contains("class label -1 is negative"), "\(neg.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: tmp.file("neg")))
     }
 
     @Test func datasetsListsEveryName() throws {
