@@ -52,8 +52,14 @@ public struct Loss: Sendable, Equatable, Codable {
     }
     public static func huber(delta: Double = 1, reduction: Reduction = .mean) -> Loss { Loss(.huber(delta: delta), reduction: reduction) }
 
-    /// The loss of `predictions` against `targets`.
-    public func callAsFunction(predictions: Tensor, targets: Tensor) -> Tensor {
+    /// The loss of `predictions` against `targets`. Elementwise losses take targets of the predictions' shape; targets
+    /// with the same number of elements in another shape (labels [N] for predictions [N, 1]) are reshaped first,
+    /// as Keras does, instead of broadcasting to [N, N].
+    public func callAsFunction(predictions: Tensor, targets rawTargets: Tensor) -> Tensor {
+        var targets = rawTargets
+        if kind != .softmaxCrossEntropy, targets.shape != predictions.shape, targets.count == predictions.count {
+            targets = targets.reshaped(to: predictions.shape)
+        }
         let elementwise: Tensor
         switch kind {
         case .meanSquaredError: elementwise = (predictions - targets).squared()

@@ -33,6 +33,8 @@ public protocol TensorScalar: BinaryFloatingPoint, Sendable, CustomStringConvert
     static func log(_ x: Self) -> Self
     static func log1p(_ x: Self) -> Self
     static func tanh(_ x: Self) -> Self
+    static func sin(_ x: Self) -> Self
+    static func cos(_ x: Self) -> Self
     /// √x through libm's sqrt, which (with -fno-math-errno) becomes a vectorizable instruction; `squareRoot()`
     /// reaches a non-inlined shim in generic code.
     static func sqrt(_ x: Self) -> Self
@@ -46,6 +48,8 @@ extension Float: TensorScalar {
     @inlinable @inline(__always) public static func log(_ x: Float) -> Float { Glibc.logf(x) }
     @inlinable @inline(__always) public static func log1p(_ x: Float) -> Float { Glibc.log1pf(x) }
     @inlinable @inline(__always) public static func tanh(_ x: Float) -> Float { Glibc.tanhf(x) }
+    @inlinable @inline(__always) public static func sin(_ x: Float) -> Float { Glibc.sinf(x) }
+    @inlinable @inline(__always) public static func cos(_ x: Float) -> Float { Glibc.cosf(x) }
     @inlinable @inline(__always) public static func sqrt(_ x: Float) -> Float { Glibc.sqrtf(x) }
     @inlinable @inline(__always) public static func pow(_ x: Float, _ y: Float) -> Float { Glibc.powf(x, y) }
 }
@@ -57,6 +61,8 @@ extension Double: TensorScalar {
     @inlinable @inline(__always) public static func log(_ x: Double) -> Double { Glibc.log(x) }
     @inlinable @inline(__always) public static func log1p(_ x: Double) -> Double { Glibc.log1p(x) }
     @inlinable @inline(__always) public static func tanh(_ x: Double) -> Double { Glibc.tanh(x) }
+    @inlinable @inline(__always) public static func sin(_ x: Double) -> Double { Glibc.sin(x) }
+    @inlinable @inline(__always) public static func cos(_ x: Double) -> Double { Glibc.cos(x) }
     @inlinable @inline(__always) public static func sqrt(_ x: Double) -> Double { Glibc.sqrt(x) }
     @inlinable @inline(__always) public static func pow(_ x: Double, _ y: Double) -> Double { Glibc.pow(x, y) }
 }

@@ -63,6 +63,16 @@ import Glibc
         #expect(result.passed, "\(result)")
     }
 
+    /// Labels [N] against predictions [N, 1] are the same targets, not an [N, N] broadcast.
+    @Test func flatTargetsMatchColumnPredictions() {
+        let p = Tensor(rows: [[0.3], [-1.2], [2.0]], dtype: .float64)
+        for loss in [Loss.binaryCrossEntropyWithLogits(), .meanSquaredError(), .meanAbsoluteError(), .huber()] {
+            let flat = loss(predictions: p, targets: Tensor([1, 0, 1], dtype: .float64)).scalar
+            let column = loss(predictions: p, targets: Tensor(rows: [[1], [0], [1]], dtype: .float64)).scalar
+            #expect(flat == column, "\(loss.name)")
+        }
+    }
+
     @Test func bceWithLogitsHasTheRightGradientAtZero() {
         // σ(0) − y = 0.5 − 1
         let g = gradient(at: Tensor(rows: [[0]], dtype: .float64)) {

@@ -59,6 +59,8 @@ import Glibc
         UnaryCase(name: "abs", op: { $0.abs() }, reference: { Swift.abs($0) }),
         UnaryCase(name: "sign", op: { $0.sign() }, reference: { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }),
         UnaryCase(name: "squared", op: { $0.squared() }, reference: { $0 * $0 }),
+        UnaryCase(name: "sin", op: { $0.sin() }, reference: { Glibc.sin($0) }),
+        UnaryCase(name: "cos", op: { $0.cos() }, reference: { Glibc.cos($0) }),
         UnaryCase(name: "pow 3", op: { $0.pow(3) }, reference: { $0 * $0 * $0 }),
         UnaryCase(name: "clamped", op: { $0.clamped(lowerBound: -1, upperBound: 2) },
                   reference: { Swift.min(Swift.max($0, -1), 2) }),

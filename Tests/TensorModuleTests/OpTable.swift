@@ -68,6 +68,7 @@ let opTable: [OpCase] =
     + unaryRows("sqrt", domain: 0.2...3) { $0.sqrt() }
     + unaryRows("abs", gap: 0.1) { $0.abs() } + unaryRows("sign", gap: 0.1) { $0.sign() }
     + unaryRows("squared") { $0.squared() }
+    + unaryRows("sin") { $0.sin() } + unaryRows("cos") { $0.cos() }
     + unaryRows("pow", domain: 0.2...3) { $0.pow(2.5) } + unaryRows("pow") { $0.pow(3) }
     + unaryRows("clamped", gap: 0.1) { $0.clamped(lowerBound: -1.05, upperBound: 0.95) }
     + unaryRows("sigmoid") { $0.sigmoid() } + unaryRows("tanh") { $0.tanh() }

@@ -1,6 +1,6 @@
 /// Elementwise functions of one tensor. Each case is one loop over buffer pointers (see `Kernels.unary`).
 enum UnaryOp {
-    case negate, exp, log, sqrt, abs, sign, square
+    case negate, exp, log, sqrt, abs, sign, square, sin, cos
     case sigmoid, tanh, relu, softplus
     case leakyRelu(Double)
     case elu(Double)
@@ -54,6 +54,8 @@ enum Kernels {
         case .abs: map(x, y, n) { Swift.abs($0) }
         case .sign: map(x, y, n) { $0 > 0 ? 1 : ($0 < 0 ? -1 : $0) }
         case .square: map(x, y, n) { $0 * $0 }
+        case .sin: map(x, y, n) { T.sin($0) }
+        case .cos: map(x, y, n) { T.cos($0) }
         case .sigmoid: map(x, y, n) { sigmoid($0) }
         case .tanh: map(x, y, n) { T.tanh($0) }
         // Written as `x < 0 ? 0 : x`, not max(x, 0), so a NaN input stays NaN.

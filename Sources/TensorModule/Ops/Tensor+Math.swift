@@ -19,6 +19,18 @@ extension Tensor {
         return y.recorded("sqrt", inputs: [self]) { g in [g * 0.5 / y] }
     }
 
+    /// Elementwise sine (radians).
+    public func sin() -> Tensor {
+        let x = self
+        return applying(.sin).recorded("sin", inputs: [x]) { g in [g * x.applying(.cos)] }
+    }
+
+    /// Elementwise cosine (radians).
+    public func cos() -> Tensor {
+        let x = self
+        return applying(.cos).recorded("cos", inputs: [x]) { g in [-(g * x.applying(.sin))] }
+    }
+
     /// Elementwise absolute value; its gradient at 0 is taken as 0.
     public func abs() -> Tensor {
         let x = self

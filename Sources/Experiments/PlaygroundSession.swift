@@ -1,0 +1,179 @@
+import Datasets
+import NeuralNetworks
+import Optimizers
+import Persistence
+import TensorModule
+import Training
+
+/// Everything the Playground page lets a learner choose, validated field by field.
+public struct PlaygroundConfiguration: Sendable, Equatable {
+    public enum Feature: String, CaseIterable, Sendable { case x1, x2, x1Squared, x2Squared, x1TimesX2, sinX1, sinX2 }
+    public enum Regularization: String, Sendable { case none, l1, l2 }
+
+    public var dataset = "circle"
+    public var noise = 0.0
+    /// Fraction of the points used for training, 0.1–0.9.
+    public var trainRatio = 0.5
+    public var pointCount = 500
+    public var seed: UInt64 = 0
+    public var features: [Feature] = [.x1, .x2]
+    /// Hidden layers: neurons (1–8) and activation name each; 0–6 layers.
+    public var hidden: [(neurons: Int, activation: String)] = [(4, "tanh"), (2, "tanh")]
+    public var dropout = 0.0
+    public var batchNorm = false
+    public var learningRate = 0.03
+    public var optimizer = "sgd"
+    public var batchSize = 10
+    public var regularization = Regularization.none
+    public var regularizationRate = 0.0
+    public var schedule = "constant"
+
+    public init() {}
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.dataset == b.dataset && a.noise == b.noise && a.trainRatio == b.trainRatio && a.pointCount == b.pointCount
+            && a.seed == b.seed && a.features == b.features && a.hidden.map(\.neurons) == b.hidden.map(\.neurons)
+            && a.hidden.map(\.activation) == b.hidden.map(\.activation) && a.dropout == b.dropout && a.batchNorm == b.batchNorm
+            && a.learningRate == b.learningRate && a.optimizer == b.optimizer && a.batchSize == b.batchSize
+            && a.regularization == b.regularization && a.regularizationRate == b.regularizationRate && a.schedule == b.schedule
+    }
+
+    static let activations: [String: Activation] = [
+        "relu": .relu, "tanh": .tanh, "sigmoid": .sigmoid, "linear": .identity, "leakyRelu": .leakyRelu(alpha: 0.1),
+        "elu": .elu(alpha: 1), "softplus": .softplus,
+    ]
+    static let optimizers = ["sgd", "momentum", "adam", "rmsprop", "adagrad"]
+    static let schedules = ["constant", "inverseSquareRoot", "stepDecay", "cosine"]
+
+    /// Checks every field; the error names the field and the allowed values.
+    public func validate() throws(ConfigError) {
+        func check(_ ok: Bool, _ field: String, _ message: String) throws(ConfigError) {
+            if !ok { throw ConfigError(path: "$." + field, message) }
+        }
+        try check(Playground2D.Kind(rawValue: dataset) != nil, "dataset",
+                  "unknown dataset '\(dataset)' (expected one of: \(Playground2D.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
+        try check((0...0.5).contains(noise), "noise", "must be between 0 and 0.5, found \(noise)")
+        try check((0.1...0.9).contains(trainRatio), "trainRatio", "must be between 0.1 and 0.9, found \(trainRatio)")
+        try check((10...2000).contains(pointCount), "pointCount", "must be between 10 and 2000, found \(pointCount)")
+        try check(!features.isEmpty, "features", "select at least one input feature")
+        try check(hidden.count <= 6, "hidden", "at most 6 hidden layers, found \(hidden.count)")
+        for (i, layer) in hidden.enumerated() {
+            try check((1...8).contains(layer.neurons), "hidden[\(i)].neurons", "must be between 1 and 8, found \(layer.neurons)")
+            try check(Self.activations[layer.activation] != nil, "hidden[\(i)].activation",
+                      "unknown activation '\(layer.activation)' (expected one of: \(Self.activations.keys.sorted().joined(separator: ", ")))")
+        }
+        try check((0..<1).contains(dropout), "dropout", "must be in [0, 1), found \(dropout)")
+        try check(learningRate >= 0.00001 && learningRate <= 10, "learningRate", "must be between 0.00001 and 10, found \(learningRate)")
+        try check(Self.optimizers.contains(optimizer), "optimizer",
+                  "unknown optimizer '\(optimizer)' (expected one of: \(Self.optimizers.joined(separator: ", ")))")
+        try check((1...30).contains(batchSize), "batchSize", "must be between 1 and 30, found \(batchSize)")
+        try check(regularizationRate >= 0 && regularizationRate <= 10, "regularizationRate", "must be between 0 and 10, found \(regularizationRate)")
+        try check(Self.schedules.contains(schedule), "schedule",
+                  "unknown schedule '\(schedule)' (expected one of: \(Self.schedules.joined(separator: ", ")))")
+    }
+}
+
+/// One Playground session: its data, the network built from a ``PlaygroundConfiguration``, training one epoch at a
+/// time, and views of the state (losses, weights, the decision surface). The server holds one per browser tab.
+///
+/// ```swift
+/// var config = PlaygroundConfiguration(); config.dataset = "xor"
+/// let session = try PlaygroundSession(config)
+/// try session.train(epochs: 100)
+/// session.testLoss
+/// ```
+public final class PlaygroundSession {
+    public let configuration: PlaygroundConfiguration
+    public let train: Dataset
+    public let test: Dataset
+    public let model: Sequential
+    public let trainer: Trainer
+    public private(set) var epoch = 0
+    let kind: Playground2D.Kind
+
+    public init(_ config: PlaygroundConfiguration) throws {
+        try config.validate()
+        configuration = config
+        kind = Playground2D.Kind(rawValue: config.dataset)!
+        let all = Playground2D.make(kind, count: config.pointCount, noise: config.noise, seed: config.seed)
+        let split = all.split(testFraction: 1 - config.trainRatio, seed: config.seed)
+        train = split.train
+        test = split.test
+        RandomSeeds.reset(to: config.seed)
+        var layers: [Module] = []
+        var width = config.features.count
+        for layer in config.hidden {
+            let regularizer: Regularizer? = switch config.regularization {
+            case .none: nil
+            case .l1: .l1(config.regularizationRate)
+            case .l2: .l2(config.regularizationRate)
+            }
+            layers.append(Dense(inputSize: width, outputSize: layer.neurons, weightRegularizer: regularizer))
+            if config.batchNorm { layers.append(BatchNorm(featureCount: layer.neurons)) }
+            layers.append(ActivationLayer(PlaygroundConfiguration.activations[layer.activation]!))
+            if config.dropout > 0 { layers.append(Dropout(rate: config.dropout)) }
+            width = layer.neurons
+        }
+        let outputs = kind.isRegression ? 1 : (kind.classCount > 2 ? kind.classCount : 1)
+        layers.append(Dense(inputSize: width, outputSize: outputs))
+        model = Sequential(layers)
+        let loss: Loss = kind.isRegression ? .meanSquaredError() : (outputs == 1 ? .binaryCrossEntropyWithLogits() : .softmaxCrossEntropy())
+        let rule: any OptimizerRule = switch config.optimizer {
+        case "momentum": SGD(learningRate: config.learningRate, momentum: 0.9)
+        case "adam": Adam(learningRate: config.learningRate)
+        case "rmsprop": RMSProp(learningRate: config.learningRate)
+        case "adagrad": Adagrad(learningRate: config.learningRate)
+        default: SGD(learningRate: config.learningRate)
+        }
+        let steps = (train.count + config.batchSize - 1) / config.batchSize
+        let schedule: LearningRateSchedule = switch config.schedule {
+        case "inverseSquareRoot": .inverseSquareRoot
+        case "stepDecay": .stepDecay(factor: 0.5, stepSize: 100 * steps)
+        case "cosine": .cosine(totalSteps: 1000 * steps, minimum: 0)
+        default: .constant
+        }
+        trainer = Trainer(model: model, loss: loss, optimizer: Optimizer(rule, schedule: schedule),
+                          metrics: kind.isRegression ? [] : [.accuracy], seed: config.seed)
+    }
+
+    /// The chosen input features of 2-D points [N, 2].
+    public func features(_ points: Tensor) -> Tensor {
+        let x1 = points.slice(alongAxis: 1, 0..<1), x2 = points.slice(alongAxis: 1, 1..<2)
+        let columns: [Tensor] = configuration.features.map { f in
+            switch f {
+            case .x1: return x1
+            case .x2: return x2
+            case .x1Squared: return x1.squared()
+            case .x2Squared: return x2.squared()
+            case .x1TimesX2: return x1 * x2
+            case .sinX1: return x1.sin()
+            case .sinX2: return x2.sin()
+            }
+        }
+        return Tensor.concatenating(columns, alongAxis: 1)
+    }
+
+    /// Trains `epochs` passes over the training points.
+    public func train(epochs: Int) throws {
+        try trainer.fit(x: features(train.features), y: train.targets, batchSize: configuration.batchSize, epochs: epochs)
+        epoch += epochs
+    }
+
+    public var trainLoss: Double { (try? trainer.evaluate(x: features(train.features), y: train.targets)["loss"]) ?? .nan }
+    public var testLoss: Double { (try? trainer.evaluate(x: features(test.features), y: test.targets)["loss"]) ?? .nan }
+
+    /// The network's output over an n×n grid of [−6, 6]² (row-major from the top-left), as probabilities for
+    /// binary classification, the winning class for multiclass, values for regression.
+    public func decisionSurface(resolution n: Int = 40) -> [Double] {
+        var points: [Double] = []
+        for row in 0..<n {
+            for col in 0..<n {
+                points += [-6 + 12 * (Double(col) + 0.5) / Double(n), 6 - 12 * (Double(row) + 0.5) / Double(n)]
+            }
+        }
+        let y = model.predict(features(Tensor(shape: [n * n, 2], values: points)))
+        if kind.isRegression { return y.values }
+        if y.shape.last == 1 { return y.sigmoid().values }
+        return y.argmax(alongAxis: -1).values
+    }
+}

@@ -1,0 +1,80 @@
+import Testing
+import NeuralKit
+
+@Suite struct PlaygroundSessionTests {
+    @Test func xorTrainsToATestLossBelowOneTenth() throws {
+        var c = PlaygroundConfiguration()
+        c.dataset = "xor"
+        c.hidden = [(8, "tanh"), (8, "tanh")]
+        c.optimizer = "adam"
+        c.learningRate = 0.03
+        let session = try PlaygroundSession(c)
+        try session.train(epochs: 150)
+        #expect(session.epoch == 150)
+        #expect(session.testLoss < 0.1, "test loss \(session.testLoss)")
+        let surface = session.decisionSurface(resolution: 20)
+        #expect(surface.count == 400 && surface.allSatisfy { $0 >= 0 && $0 <= 1 })
+        // XOR: top-left (x1 < 0, x2 > 0) is class 0, top-right class 1
+        #expect(surface[20 * 2 + 2] < 0.5 && surface[20 * 2 + 17] > 0.5)
+    }
+
+    @Test func sessionsAreIsolated() throws {
+        var a = PlaygroundConfiguration(), b = PlaygroundConfiguration()
+        a.dataset = "gaussians"
+        b.dataset = "gaussians"
+        let s1 = try PlaygroundSession(a), s2 = try PlaygroundSession(b)
+        let before = s2.model.stateDict()
+        try s1.train(epochs: 5)
+        #expect(s2.model.stateDict().allSatisfy { $0.value == before[$0.key] })
+        #expect(s1.model.stateDict().contains { $0.value != before[$0.key] })
+        #expect(s2.epoch == 0)
+    }
+
+    @Test func multiclassRegressionAndEveryFeature() throws {
+        var c = PlaygroundConfiguration()
+        c.dataset = "spiral3"
+        c.features = PlaygroundConfiguration.Feature.allCases
+        c.hidden = [(8, "relu"), (8, "leakyRelu"), (6, "elu"), (4, "softplus"), (4, "sigmoid"), (3, "linear")]
+        c.batchNorm = true
+        c.dropout = 0.1
+        c.regularization = .l2
+        c.regularizationRate = 0.001
+        c.optimizer = "rmsprop"
+        c.schedule = "cosine"
+        let s = try PlaygroundSession(c)
+        try s.train(epochs: 2)
+        #expect(Set(s.decisionSurface(resolution: 8)).isSubset(of: [0, 1, 2]))
+        #expect(s.features(s.train.features).shape == [s.train.count, 7])
+        var r = PlaygroundConfiguration()
+        r.dataset = "plane"
+        r.optimizer = "momentum"
+        let plane = try PlaygroundSession(r)
+        try plane.train(epochs: 20)
+        #expect(plane.testLoss < 0.05)
+    }
+
+    struct Bad: CustomTestStringConvertible, Sendable {
+        let field: String
+        let change: @Sendable (inout PlaygroundConfiguration) -> Void
+        var testDescription: String { field }
+    }
+
+    static let bad: [Bad] = [
+        Bad(field: "$.dataset") { $0.dataset = "moons" }, Bad(field: "$.noise") { $0.noise = 0.7 },
+        Bad(field: "$.trainRatio") { $0.trainRatio = 0.95 }, Bad(field: "$.pointCount") { $0.pointCount = 5 },
+        Bad(field: "$.features") { $0.features = [] }, Bad(field: "$.hidden") { $0.hidden = Array(repeating: (2, "tanh"), count: 7) },
+        Bad(field: "$.hidden[0].neurons") { $0.hidden = [(9, "tanh")] },
+        Bad(field: "$.hidden[1].activation") { $0.hidden = [(2, "tanh"), (2, "swish")] },
+        Bad(field: "$.dropout") { $0.dropout = 1 }, Bad(field: "$.learningRate") { $0.learningRate = 11 },
+        Bad(field: "$.optimizer") { $0.optimizer = "lion" }, Bad(field: "$.batchSize") { $0.batchSize = 31 },
+        Bad(field: "$.regularizationRate") { $0.regularizationRate = -1 }, Bad(field: "$.schedule") { $0.schedule = "wavy" },
+    ]
+
+    @Test(arguments: bad)
+    func everyFieldIsValidated(_ row: Bad) {
+        var c = PlaygroundConfiguration()
+        row.change(&c)
+        let error = #expect(throws: ConfigError.self) { try PlaygroundSession(c) }
+        #expect(error?.path == row.field, "\(error?.description ?? "none")")
+    }
+}
