@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PACKAGES := libopenblas-dev zlib1g-dev dataset-fashion-mnist
 SWIFT_FLAGS := -c release
 
-.PHONY: deps demo test build bench clean
+.PHONY: deps demo test build bench bench-peers clean
 
 deps:
 	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -34,6 +34,10 @@ bench: deps
 	  NEURALKIT_COMMIT=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) \
 	  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .build/release/Benchmarks $$s || exit 1; done
 	@echo "Results in bench-results.json"
+
+# NeuralKit and the peer frameworks side by side (needs ../shared/bench/peers; the first run installs them, ~3 GB).
+bench-peers: deps
+	tools/bench-peers.sh
 
 clean:
 	rm -rf .build

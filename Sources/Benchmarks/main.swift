@@ -37,7 +37,7 @@ func wanted(_ name: String) -> Bool { sections.isEmpty || sections.contains(name
 
 /// `bench-results.json`, shared by the sections of one `make bench` (each runs in its own process): the header
 /// section starts it with the date and commit, every other section adds its key.
-let resultsPath = "bench-results.json"
+let resultsPath = ProcessInfo.processInfo.environment["NEURALKIT_RESULTS"] ?? "bench-results.json"
 
 func record(_ key: String, _ value: JSONValue) {
     var members: [(key: String, value: JSONValue)] = []

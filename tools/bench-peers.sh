@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# make bench-peers: NeuralKit's benchmarks and the peer frameworks' (../shared/bench/peers) in one run, interleaved
+# round by round (NeuralKit, numpy, PyTorch, JAX, TensorFlow, then the next round), each as its own process, with
+# OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset and 2 threads for everyone. Prints medians, spreads and ratios.
+#
+#   RUNS=3 TASKS="mlp tiny cnn" FRAMEWORKS="numpy torch jax tf" tools/bench-peers.sh
+set -eu
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+PEERS=${PEERS_DIR:-$ROOT/.build/peers}
+RUNS=${RUNS:-3}
+TASKS=${TASKS:-"mlp tiny cnn"}
+FRAMEWORKS=${FRAMEWORKS:-"numpy torch jax tf"}
+OUT=${OUT:-$ROOT/.build/bench-peers}
+
+if [ ! -d "$PEERS" ]; then
+  [ -d ../shared/bench/peers ] || { echo "bench-peers: ../shared/bench/peers is missing" >&2; exit 1; }
+  mkdir -p "$(dirname "$PEERS")"
+  cp -r ../shared/bench/peers "$PEERS"
+fi
+[ -x "$PEERS/.venv/bin/python" ] || (cd "$PEERS" && bash setup.sh)
+swift build -c release --product Benchmarks
+rm -rf "$OUT" && mkdir -p "$OUT"
+unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
+export BENCH_THREADS=2 TF_CPP_MIN_LOG_LEVEL=2 PYTHONUNBUFFERED=1
+
+for r in $(seq 1 "$RUNS"); do
+  for task in $TASKS; do
+    echo "== round $r: $task / neuralkit ($(date +%T))"
+    NEURALKIT_RESULTS="$OUT/${task}__neuralkit__run$r.json" "$ROOT/.build/release/Benchmarks" "$task" >/dev/null
+    for fw in $FRAMEWORKS; do
+      echo "== round $r: $task / $fw ($(date +%T))"
+      extra=""
+      [ "$fw" = numpy ] && [ "$task" = cnn ] && extra="--cnn-batches 100"
+      (cd "$PEERS" && .venv/bin/python "bench_$fw.py" --task "$task" --out "$OUT/${task}__${fw}__run$r.json" --seed "$r" $extra \
+        >/dev/null 2>&1) || echo "!! $task / $fw / round $r failed"
+    done
+  done
+done
+"$PEERS/.venv/bin/python" "$ROOT/tools/summarize_peers.py" "$OUT" | tee "$OUT/summary.md"
