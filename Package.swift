@@ -18,6 +18,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // OpenBLAS's CBLAS interface (Debian: libopenblas-dev), used for GEMM only.
@@ -42,9 +44,13 @@ let package = Package(
         // Umbrella: `import NeuralKit`.
         .target(name: "NeuralKit", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Training", "Datasets",
                                                   "Persistence", "Experiments"]),
+        // The Playground web server (thin: JSON in, library calls, JSON out) and its page.
+        .target(name: "Playground", dependencies: ["NeuralKit", .product(name: "Hummingbird", package: "hummingbird"),
+                                                   .product(name: "HTTPTypes", package: "swift-http-types")],
+                resources: [.copy("Public")]),
         // The command-line tool (thin: parses, calls the library, prints).
         .executableTarget(name: "neuralkit", dependencies: [
-            "NeuralKit",
+            "NeuralKit", "Playground",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Micro-benchmarks (`make bench`), always built in release.
@@ -57,6 +63,9 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["NeuralKit", "_TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PersistenceTests", dependencies: ["NeuralKit", "_TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ExperimentsTests", dependencies: ["NeuralKit", "_TestSupport"]),
+        .testTarget(name: "PlaygroundTests", dependencies: [
+            "Playground", "NeuralKit", .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "TrainingTests", dependencies: ["NeuralKit", "_TestSupport"], resources: [.copy("Data")]),
     ],
     swiftLanguageModes: [.v6]

@@ -27,8 +27,94 @@ public struct PlaygroundConfiguration: Sendable, Equatable {
     public var regularization = Regularization.none
     public var regularizationRate = 0.0
     public var schedule = "constant"
+    /// Uploaded points (x1, x2, label) replacing the generated dataset; labels that are small non-negative
+    /// integers make a classification problem, others regression.
+    public var points: [[Double]]?
+
+    public static let maximumPoints = 2000
 
     public init() {}
+
+    static let fields: Set<String> = ["dataset", "noise", "trainRatio", "pointCount", "seed", "features", "hidden", "dropout",
+                                      "batchNorm", "learningRate", "optimizer", "batchSize", "regularization",
+                                      "regularizationRate", "schedule", "points", "csv"]
+
+    /// Reads a configuration sent by the page; missing fields keep their defaults, unknown ones are errors. An
+    /// uploaded CSV (`"csv"`: text with x1, x2 and a label per row; a header is allowed) becomes ``points``.
+    public init(json bytes: [UInt8]) throws(ConfigError) {
+        let value: JSONValue
+        do { value = try JSONParser.parse(bytes) } catch { throw ConfigError(path: "$", "invalid JSON at \(error)") }
+        let f = try Node(value: value, path: "$").object(allowed: Self.fields)
+        if let v = f["dataset"] { dataset = try v.string() }
+        if let v = f["noise"] { noise = try v.double() }
+        if let v = f["trainRatio"] { trainRatio = try v.double() }
+        if let v = f["pointCount"] { pointCount = try v.int() }
+        if let v = f["seed"] { seed = UInt64(try v.int(minimum: 0)) }
+        if let v = f["features"] {
+            var out: [Feature] = []
+            for item in try v.array() {
+                let name = try item.string()
+                guard let feature = Feature(rawValue: name) else {
+                    throw item.fail("unknown feature '\(name)' (expected one of: \(Feature.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                out.append(feature)
+            }
+            features = out
+        }
+        if let v = f["hidden"] {
+            var layers: [(Int, String)] = []
+            for item in try v.array() {
+                let o = try item.object(allowed: ["neurons", "activation"])
+                layers.append((try o.required("neurons", in: item).int(), try o.required("activation", in: item).string()))
+            }
+            hidden = layers
+        }
+        if let v = f["dropout"] { dropout = try v.double() }
+        if let v = f["batchNorm"] { batchNorm = try v.bool() }
+        if let v = f["learningRate"] { learningRate = try v.double() }
+        if let v = f["optimizer"] { optimizer = try v.string() }
+        if let v = f["batchSize"] { batchSize = try v.int() }
+        if let v = f["regularization"] {
+            let name = try v.string()
+            guard let r = Regularization(rawValue: name) else { throw v.fail("unknown regularization '\(name)' (expected none, l1 or l2)") }
+            regularization = r
+        }
+        if let v = f["regularizationRate"] { regularizationRate = try v.double() }
+        if let v = f["schedule"] { schedule = try v.string() }
+        if let v = f["points"] {
+            var rows: [[Double]] = []
+            for item in try v.array() {
+                var row: [Double] = []
+                for x in try item.array() { row.append(try x.double()) }
+                rows.append(row)
+            }
+            points = rows
+        }
+        if let v = f["csv"] {
+            let text = try v.string()
+            do {
+                let rows = try CSVReader.rows(Array(text.utf8), file: "upload")
+                let body = rows.first.map { $0.contains { Double($0.trimmingSpaces) == nil } } == true ? Array(rows.dropFirst()) : rows
+                var parsed: [[Double]] = []
+                for (i, r) in body.enumerated() {
+                    guard r.count == 3 else { throw DataError(file: "upload", location: "row \(i + 1)", "expected x1, x2 and a label, found \(r.count) fields") }
+                    var row: [Double] = []
+                    for cell in r {
+                        guard let x = Double(cell.trimmingSpaces), x.isFinite else {
+                            throw DataError(file: "upload", location: "row \(i + 1)", "expected a number, found '\(cell.prefix(30))'")
+                        }
+                        row.append(x)
+                    }
+                    parsed.append(row)
+                }
+                points = parsed
+            } catch let e as DataError {
+                throw ConfigError(path: "$.csv", e.location.isEmpty ? e.message : "\(e.location): \(e.message)")
+            } catch {
+                throw ConfigError(path: "$.csv", "\(error)")
+            }
+        }
+    }
 
     public static func == (a: Self, b: Self) -> Bool {
         a.dataset == b.dataset && a.noise == b.noise && a.trainRatio == b.trainRatio && a.pointCount == b.pointCount
@@ -70,6 +156,24 @@ public struct PlaygroundConfiguration: Sendable, Equatable {
         try check(regularizationRate >= 0 && regularizationRate <= 10, "regularizationRate", "must be between 0 and 10, found \(regularizationRate)")
         try check(Self.schedules.contains(schedule), "schedule",
                   "unknown schedule '\(schedule)' (expected one of: \(Self.schedules.joined(separator: ", ")))")
+        if let points {
+            try check((4...Self.maximumPoints).contains(points.count), "points", "need 4 to \(Self.maximumPoints) points, found \(points.count)")
+            for (i, p) in points.enumerated() {
+                try check(p.count == 3 && p.allSatisfy(\.isFinite), "points[\(i)]", "expected [x1, x2, label] with finite numbers")
+            }
+        }
+    }
+
+    /// The uploaded points as a dataset: classification when every label is an integer in 0..<10.
+    func uploadedDataset() -> Dataset? {
+        guard let points else { return nil }
+        let labels = points.map { $0[2] }
+        let x = Tensor(shape: [points.count, 2], values: points.flatMap { $0.prefix(2) })
+        if labels.allSatisfy({ $0 == $0.rounded() && $0 >= 0 && $0 < 10 }) {
+            let classes = Int(labels.max() ?? 0) + 1
+            return Dataset(name: "upload", features: x, targets: Tensor(labels), classNames: (0..<Swift.max(classes, 2)).map(String.init))
+        }
+        return Dataset(name: "upload", features: x, targets: Tensor(shape: [labels.count, 1], values: labels))
     }
 }
 
@@ -90,12 +194,16 @@ public final class PlaygroundSession {
     public let trainer: Trainer
     public private(set) var epoch = 0
     let kind: Playground2D.Kind
+    public let isRegression: Bool
+    let classCount: Int
 
     public init(_ config: PlaygroundConfiguration) throws {
         try config.validate()
         configuration = config
         kind = Playground2D.Kind(rawValue: config.dataset)!
-        let all = Playground2D.make(kind, count: config.pointCount, noise: config.noise, seed: config.seed)
+        let all = config.uploadedDataset() ?? Playground2D.make(kind, count: config.pointCount, noise: config.noise, seed: config.seed)
+        isRegression = !all.isClassification
+        classCount = all.outputCount
         let split = all.split(testFraction: 1 - config.trainRatio, seed: config.seed)
         train = split.train
         test = split.test
@@ -114,10 +222,10 @@ public final class PlaygroundSession {
             if config.dropout > 0 { layers.append(Dropout(rate: config.dropout)) }
             width = layer.neurons
         }
-        let outputs = kind.isRegression ? 1 : (kind.classCount > 2 ? kind.classCount : 1)
+        let outputs = isRegression ? 1 : (classCount > 2 ? classCount : 1)
         layers.append(Dense(inputSize: width, outputSize: outputs))
         model = Sequential(layers)
-        let loss: Loss = kind.isRegression ? .meanSquaredError() : (outputs == 1 ? .binaryCrossEntropyWithLogits() : .softmaxCrossEntropy())
+        let loss: Loss = isRegression ? .meanSquaredError() : (outputs == 1 ? .binaryCrossEntropyWithLogits() : .softmaxCrossEntropy())
         let rule: any OptimizerRule = switch config.optimizer {
         case "momentum": SGD(learningRate: config.learningRate, momentum: 0.9)
         case "adam": Adam(learningRate: config.learningRate)
@@ -133,7 +241,7 @@ public final class PlaygroundSession {
         default: .constant
         }
         trainer = Trainer(model: model, loss: loss, optimizer: Optimizer(rule, schedule: schedule),
-                          metrics: kind.isRegression ? [] : [.accuracy], seed: config.seed)
+                          metrics: isRegression ? [] : [.accuracy], seed: config.seed)
     }
 
     /// The chosen input features of 2-D points [N, 2].
@@ -172,7 +280,7 @@ public final class PlaygroundSession {
             }
         }
         let y = model.predict(features(Tensor(shape: [n * n, 2], values: points)))
-        if kind.isRegression { return y.values }
+        if isRegression { return y.values }
         if y.shape.last == 1 { return y.sigmoid().values }
         return y.argmax(alongAxis: -1).values
     }

@@ -12,14 +12,24 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String { "\(path): \(message)" }
 }
 
-/// A JSON value with its path, for reading configurations with errors that say where.
-struct Node {
-    let value: JSONValue
-    let path: String
+/// A JSON value with its path, for reading configurations with errors that say where (`$.hidden[1].neurons`).
+///
+/// ```swift
+/// let root = Node(value: try JSONParser.parse(bytes), path: "$")
+/// let rate = try root.object()["learningRate"]?.double() ?? 0.03
+/// ```
+public struct Node: Sendable {
+    public let value: JSONValue
+    public let path: String
 
-    func fail(_ m: String) -> ConfigError { ConfigError(path: path, m) }
+    public init(value: JSONValue, path: String) {
+        self.value = value
+        self.path = path
+    }
 
-    var kind: String {
+    public func fail(_ m: String) -> ConfigError { ConfigError(path: path, m) }
+
+    public var kind: String {
         switch value {
         case .null: return "null"
         case .bool: return "a boolean"
@@ -30,7 +40,7 @@ struct Node {
         }
     }
 
-    func object(allowed: Set<String>? = nil) throws(ConfigError) -> [String: Node] {
+    public func object(allowed: Set<String>? = nil) throws(ConfigError) -> [String: Node] {
         guard case .object(let members) = value else { throw fail("expected an object, found \(kind)") }
         var out: [String: Node] = [:]
         for (k, v) in members {
@@ -42,22 +52,22 @@ struct Node {
         return out
     }
 
-    func array() throws(ConfigError) -> [Node] {
+    public func array() throws(ConfigError) -> [Node] {
         guard case .array(let items) = value else { throw fail("expected an array, found \(kind)") }
         return items.enumerated().map { Node(value: $1, path: "\(path)[\($0)]") }
     }
 
-    func string() throws(ConfigError) -> String {
+    public func string() throws(ConfigError) -> String {
         guard case .string(let s) = value else { throw fail("expected a string, found \(kind)") }
         return s
     }
 
-    func double() throws(ConfigError) -> Double {
+    public func double() throws(ConfigError) -> Double {
         guard case .number(let n) = value, n.isFinite else { throw fail("expected a number, found \(kind)") }
         return n
     }
 
-    func int(minimum: Int = Int.min) throws(ConfigError) -> Int {
+    public func int(minimum: Int = Int.min) throws(ConfigError) -> Int {
         guard case .number(let n) = value, n == n.rounded(), Swift.abs(n) < 1e15 else {
             throw fail("expected an integer, found \(kind)")
         }
@@ -65,12 +75,12 @@ struct Node {
         return Int(n)
     }
 
-    func bool() throws(ConfigError) -> Bool {
+    public func bool() throws(ConfigError) -> Bool {
         guard case .bool(let b) = value else { throw fail("expected true or false, found \(kind)") }
         return b
     }
 
-    func ints() throws(ConfigError) -> [Int] {
+    public func ints() throws(ConfigError) -> [Int] {
         var out: [Int] = []
         for item in try array() { out.append(try item.int(minimum: 1)) }
         return out
@@ -78,7 +88,7 @@ struct Node {
 
     /// A name (`"relu"`) or an object with a `type` field (`{"type": "leakyRelu", "alpha": 0.1}`): the name and
     /// the other fields.
-    func tagged(_ what: String, allowed: [String: Set<String>]) throws(ConfigError) -> (String, [String: Node]) {
+    public func tagged(_ what: String, allowed: [String: Set<String>]) throws(ConfigError) -> (String, [String: Node]) {
         let name: String
         var fields: [String: Node] = [:]
         if case .string(let s) = value {
@@ -103,7 +113,7 @@ struct Node {
 }
 
 extension Dictionary where Key == String, Value == Node {
-    func required(_ key: String, in node: Node) throws(ConfigError) -> Node {
+    public func required(_ key: String, in node: Node) throws(ConfigError) -> Node {
         guard let v = self[key] else { throw node.fail("missing field '\(key)'") }
         return v
     }

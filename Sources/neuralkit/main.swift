@@ -1,14 +1,16 @@
 import ArgumentParser
 import Foundation
+import Hummingbird
 import NeuralKit
+import Playground
 
 @main
-struct NeuralKitCommand: ParsableCommand {
+struct NeuralKitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "neuralkit",
         abstract: "NeuralKit: train neural networks natively in Swift on Linux.",
         version: neuralKitVersion,
-        subcommands: [Train.self, Evaluate.self, Predict.self, Summary.self, Datasets.self, Tune.self, Examples.self]
+        subcommands: [Train.self, Evaluate.self, Predict.self, Summary.self, Datasets.self, Tune.self, PlaygroundCommand.self, Examples.self]
     )
 }
 
@@ -275,5 +277,25 @@ struct Examples: ParsableCommand {
     func run() {
         print("NeuralKit \(neuralKitVersion)")
         for example in SeedExamples.all { print(example()) }
+    }
+}
+
+struct PlaygroundCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "playground",
+                                                    abstract: "Serve the Playground page (a TensorFlow-Playground-style trainer) locally.")
+    @Option var port = 8080
+    @Option(help: "Address to bind; anything but loopback exposes the Playground to the network.") var host = "127.0.0.1"
+
+    func validate() throws {
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
+    }
+
+    func run() async throws {
+        let server = PlaygroundServer(host: host, port: port)
+        if !server.isLoopback {
+            FileHandle.standardError.write(Data("neuralkit: warning: binding to \(host) makes the Playground reachable from the network\n".utf8))
+        }
+        FileHandle.standardOutput.write(Data("NeuralKit Playground: http://\(host == "::1" ? "[::1]" : host):\(port)/\n".utf8))
+        try await server.makeApplication().runService()
     }
 }

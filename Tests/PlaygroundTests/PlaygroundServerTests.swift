@@ -1,0 +1,132 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NeuralKit
+import Playground
+import Testing
+
+func post(_ client: some TestClientProtocol, _ uri: String, _ body: String, host: String = "127.0.0.1:8080") async throws -> TestResponse {
+    try await client.execute(uri: uri, method: .post, headers: [.contentType: "application/json", .init("Host")!: host],
+                             body: ByteBuffer(string: body))
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+    var json: JSONValue? { try? JSONParser.parse(Array(body.readableBytesView)) }
+}
+
+@Suite struct PlaygroundServerTests {
+    let server = PlaygroundServer()
+
+    func app() -> some ApplicationProtocol { Application(router: server.makeRouter()) }
+
+    @Test func servesThePage() async throws {
+        try await app().test(.router) { client in
+            let page = try await client.execute(uri: "/", method: .get, headers: [.init("Host")!: "localhost:8080"])
+            #expect(page.status == .ok && page.text.contains("NeuralKit Playground"))
+            let js = try await client.execute(uri: "/app.js", method: .get, headers: [.init("Host")!: "127.0.0.1:8080"])
+            #expect(js.status == .ok && js.headers[.contentType]?.hasPrefix("text/javascript") == true)
+        }
+    }
+
+    @Test func rejectsForeignHostHeaders() async throws {
+        try await app().test(.router) { client in
+            let r = try await post(client, "/api/sessions", "{}", host: "evil.example:8080")
+            #expect(r.status == .misdirectedRequest)
+        }
+    }
+
+    @Test func aSessionTrainsXORBelowOneTenthTestLoss() async throws {
+        try await app().test(.router) { client in
+            let config = #"{"dataset": "xor", "hidden": [{"neurons": 8, "activation": "tanh"}, {"neurons": 8, "activation": "tanh"}], "optimizer": "adam", "learningRate": 0.03}"#
+            let created = try await post(client, "/api/sessions", config)
+            #expect(created.status == .created)
+            guard case .string(let id)? = created.json?["id"] else { Issue.record("no id: \(created.text)"); return }
+            var loss = 1.0
+            for _ in 0..<3 {
+                let r = try await post(client, "/api/sessions/\(id)/train", #"{"epochs": 50}"#)
+                #expect(r.status == .ok)
+                if case .number(let l)? = r.json?["testLoss"] { loss = l }
+            }
+            #expect(loss < 0.1)
+            let exportSpec = try await client.execute(uri: "/api/sessions/\(id)/export/model.json", method: .get, headers: [.init("Host")!: "127.0.0.1:8080"])
+            #expect(try ModelSpec(json: Array(exportSpec.body.readableBytesView)).input == [2])
+            let weights = try await client.execute(uri: "/api/sessions/\(id)/export/model.safetensors", method: .get, headers: [.init("Host")!: "127.0.0.1:8080"])
+            #expect(try Safetensors(bytes: Array(weights.body.readableBytesView), source: "export").entries.count == 6)
+            let edited = try await post(client, "/api/sessions/\(id)/weight", #"{"layer": 0, "row": 1, "column": 2, "value": 0.75}"#)
+            guard case .array(let layers)? = edited.json?["layers"], case .array(let rows)? = layers[0]["weights"],
+                  case .array(let row) = rows[1] else { Issue.record("no weights"); return }
+            #expect(row[2] == .number(0.75))
+        }
+    }
+
+    @Test func sessionsAreIsolated() async throws {
+        try await app().test(.router) { client in
+            let a = try await post(client, "/api/sessions", #"{"dataset": "circle"}"#)
+            let b = try await post(client, "/api/sessions", #"{"dataset": "circle"}"#)
+            guard case .string(let ida)? = a.json?["id"], case .string(let idb)? = b.json?["id"] else { Issue.record("ids"); return }
+            #expect(ida != idb)
+            let before = b.json?["state"]?["layers"]
+            _ = try await post(client, "/api/sessions/\(ida)/train", #"{"epochs": 5}"#)
+            let after = try await post(client, "/api/sessions/\(idb)/train", #"{"epochs": 0}"#)
+            #expect(after.status == .badRequest)   // 0 epochs is out of range…
+            let state = try await client.execute(uri: "/api/sessions/\(idb)/stream?epochs=1", method: .get, headers: [.init("Host")!: "127.0.0.1:8080"])
+            #expect(state.status == .ok && state.text.hasPrefix("data: {"))
+            #expect(before != nil)
+            let missing = try await post(client, "/api/sessions/nope/train", #"{"epochs": 1}"#)
+            #expect(missing.status == .notFound)
+        }
+    }
+
+    struct Bad: CustomTestStringConvertible, Sendable {
+        let body: String
+        let message: String
+        var testDescription: String { message }
+    }
+
+    static let badRequests: [Bad] = [
+        Bad(body: #"{"noise": 0.9}"#, message: "$.noise: must be between 0 and 0.5"),
+        Bad(body: #"{"trainRatio": 0.05}"#, message: "$.trainRatio"),
+        Bad(body: #"{"hidden": [{"neurons": 3, "activation": "swish"}]}"#, message: "$.hidden[0].activation: unknown activation 'swish'"),
+        Bad(body: #"{"hidden": [{"neurons": 12, "activation": "tanh"}]}"#, message: "$.hidden[0].neurons"),
+        Bad(body: #"{"learningRate": 50}"#, message: "$.learningRate"),
+        Bad(body: #"{"batchSize": 0}"#, message: "$.batchSize"),
+        Bad(body: #"{"optimizer": "lion"}"#, message: "$.optimizer: unknown optimizer"),
+        Bad(body: #"{"regularization": "l3"}"#, message: "$.regularization"),
+        Bad(body: #"{"features": ["x3"]}"#, message: "$.features[0]: unknown feature 'x3'"),
+        Bad(body: #"{"dataset": "moons"}"#, message: "$.dataset: unknown dataset 'moons'"),
+        Bad(body: #"{"color": "red"}"#, message: "$.color: unknown field"),
+        Bad(body: #"{"csv": "x1,x2,label\n1,2,0\n3,oops,1\n"}"#, message: "$.csv: row 2: expected a number"),
+        Bad(body: #"{"csv": "1,2\n"}"#, message: "$.csv: row 1: expected x1, x2 and a label"),
+        Bad(body: #"{"points": [[1, 2, 0]]}"#, message: "$.points: need 4 to 2000 points"),
+        Bad(body: "{not json", message: "$: invalid JSON"),
+    ]
+
+    @Test(arguments: badRequests)
+    func everyFieldIsValidatedWithA4xx(_ bad: Bad) async throws {
+        try await app().test(.router) { client in
+            let r = try await post(client, "/api/sessions", bad.body)
+            #expect(r.status == .badRequest)
+            guard case .string(let message)? = r.json?["error"] else { Issue.record("no error: \(r.text)"); return }
+            #expect(message.hasPrefix(bad.message), "\(message)")
+        }
+    }
+
+    @Test func oversizedUploadIsRefused() async throws {
+        try await app().test(.router) { client in
+            let csv = String(repeating: "1.0,2.0,1\\n", count: 60_000)
+            let r = try await post(client, "/api/sessions", #"{"csv": ""# + csv + #""}"#)
+            #expect(r.status == .contentTooLarge)
+        }
+    }
+
+    @Test func uploadedCSVTrains() async throws {
+        try await app().test(.router) { client in
+            var rows = ["x1,x2,label"]
+            for i in 0..<40 { rows.append("\(Double(i % 7) - 3),\(Double(i % 5) - 2),\(i % 7 > 3 ? 1 : 0)") }
+            let body = JSONValue.object([("csv", .string(rows.joined(separator: "\n")))]).compactText
+            let r = try await post(client, "/api/sessions", body)
+            #expect(r.status == .created, "\(r.text)")
+        }
+    }
+}
