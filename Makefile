@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PACKAGES := libopenblas-dev zlib1g-dev dataset-fashion-mnist
 SWIFT_FLAGS := -c release
 
-.PHONY: deps demo test build bench bench-peers clean
+.PHONY: deps demo test build bench bench-peers browser-test clean
 
 deps:
 	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -25,6 +25,13 @@ demo: build
 test: deps
 	swift build $(SWIFT_FLAGS) --build-tests
 	swift test $(SWIFT_FLAGS) --skip-build
+	$(MAKE) browser-test
+
+# The Playground in real headless Chromium (installs Debian's chromium if missing).
+browser-test:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+	swift build $(SWIFT_FLAGS) --product neuralkit
+	tools/browser-test.sh
 
 # Benchmarks: unset the workplace's OpenBLAS overrides for this command only, for us and the peers alike.
 # Each section runs in its own process.

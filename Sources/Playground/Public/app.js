@@ -107,6 +107,11 @@ function render(s) {
   });
   drawCurve(s.lossHistory);
   drawNetwork(s);
+  // For tests and assistive tools: how many pixels of the decision surface are painted.
+  const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+  let painted = 0;
+  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted++;
+  canvas.dataset.painted = painted;
 }
 
 function drawCurve(losses) {

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# make browser-test: the Playground in real headless Chromium. Starts `neuralkit playground` on a free loopback
+# port, opens the page with an XOR setup and ?play (the page presses Play), lets it run for up to 30 s, then checks
+# the displayed test loss is below 0.1 and that the decision-surface canvas is painted; saves a screenshot under .build/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BROWSER=$(command -v chromium || command -v chromium-browser || true)
+[ -n "$BROWSER" ] || { echo "browser-test: chromium is not installed" >&2; exit 1; }
+PORT=${PORT:-$((20000 + RANDOM % 20000))}
+.build/release/neuralkit playground --port "$PORT" > .build/playground-server.log 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do
+  (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break
+  sleep 0.1
+done
+CONFIG='%7B%22dataset%22%3A%22xor%22%2C%22hidden%22%3A%5B%7B%22neurons%22%3A8%2C%22activation%22%3A%22tanh%22%7D%2C%7B%22neurons%22%3A8%2C%22activation%22%3A%22tanh%22%7D%5D%2C%22optimizer%22%3A%22adam%22%2C%22learningRate%22%3A0.03%7D'
+URL="http://127.0.0.1:$PORT/?play#$CONFIG"
+FLAGS=(--headless --no-sandbox --disable-gpu --virtual-time-budget=30000)
+timeout 90 "$BROWSER" "${FLAGS[@]}" --dump-dom "$URL" 2>/dev/null > .build/playground-dom.html
+loss=$(grep -o 'id="testLoss">[0-9.]*' .build/playground-dom.html | sed 's/.*>//')
+epoch=$(grep -o 'id="epoch">[0-9]*' .build/playground-dom.html | sed 's/.*>//')
+painted=$(grep -o 'data-painted="[0-9]*"' .build/playground-dom.html | grep -o '[0-9]*' || echo 0)
+timeout 90 "$BROWSER" "${FLAGS[@]}" --window-size=1400,1000 --screenshot=.build/playground.png "$URL" >/dev/null 2>&1 || true
+echo "browser-test: epoch ${epoch:-?}, displayed test loss ${loss:-none}, painted surface pixels $painted; screenshot .build/playground.png"
+if [ -z "$loss" ] || ! awk -v l="$loss" 'BEGIN { exit !(l < 0.1) }'; then echo "browser-test: FAILED (test loss not below 0.1)" >&2; exit 1; fi
+if [ "$painted" -lt 1000 ]; then echo "browser-test: FAILED (decision surface is blank)" >&2; exit 1; fi
+echo "browser-test: 1 passed, 0 failed"
