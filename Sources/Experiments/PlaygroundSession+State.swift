@@ -25,7 +25,7 @@ extension PlaygroundSession {
         return .object([
             ("epoch", .number(Double(epoch))),
             ("trainLoss", .number(trainLoss)), ("testLoss", .number(testLoss)),
-            ("lossHistory", numbers(trainer.history["loss"])),
+            ("lossHistory", numbers(trainer.history["loss"])), ("testLossHistory", numbers(testLossHistory)),
             ("resolution", .number(Double(resolution))), ("surface", numbers(decisionSurface(resolution: resolution))),
             ("regression", .bool(isRegression)),
             ("train", points(train)), ("test", points(test)),

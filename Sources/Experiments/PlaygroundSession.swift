@@ -261,10 +261,20 @@ public final class PlaygroundSession {
         return Tensor.concatenating(columns, alongAxis: 1)
     }
 
+    /// The test loss after each `train(epochs:)` call (the page's second curve).
+    public private(set) var testLossHistory: [Double] = []
+
     /// Trains `epochs` passes over the training points.
     public func train(epochs: Int) throws {
         try trainer.fit(x: features(train.features), y: train.targets, batchSize: configuration.batchSize, epochs: epochs)
         epoch += epochs
+        testLossHistory.append(testLoss)
+    }
+
+    /// Loads weights exported by ``export()`` (same network shape), e.g. to continue from a saved model.
+    public func importWeights(_ bytes: [UInt8]) throws {
+        let state = try Safetensors(bytes: bytes, source: "upload").tensors()
+        do { try model.loadStateDict(state) } catch { throw ConfigError(path: "$.weights", error.description) }
     }
 
     public var trainLoss: Double { (try? trainer.evaluate(x: features(train.features), y: train.targets)["loss"]) ?? .nan }

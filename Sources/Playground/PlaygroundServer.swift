@@ -1,3 +1,4 @@
+import Datasets
 import Experiments
 import Foundation
 import HTTPTypes
@@ -13,6 +14,7 @@ import Persistence
 /// - `GET /api/sessions/{id}/stream?epochs=N` — server-sent events: a state per epoch, at most 10 per second
 /// - `POST /api/sessions/{id}/weight` — `{"layer", "row", "column", "value"}` → state
 /// - `GET /api/sessions/{id}/export/model.json` and `/export/model.safetensors` — the files `neuralkit` reads
+/// - `POST /api/sessions/{id}/import` — safetensors bytes exported before (same network) → state
 /// - `DELETE /api/sessions/{id}`
 public struct PlaygroundServer: Sendable {
     public struct Limits: Sendable {
@@ -123,6 +125,13 @@ public struct PlaygroundServer: Sendable {
                 return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
             } catch { return Self.failure(error) }
         }
+        router.post("api/sessions/:id/import") { request, context -> Response in
+            var request = request
+            do {
+                let bytes = try await Self.body(&request, limit: limits.bodyBytes)
+                return Self.json(.ok, try await store.importWeights(try context.parameters.require("id"), bytes))
+            } catch { return Self.failure(error) }
+        }
         router.delete("api/sessions/:id") { _, context -> Response in
             do {
                 await store.remove(try context.parameters.require("id"))
@@ -166,6 +175,7 @@ public struct PlaygroundServer: Sendable {
         switch error {
         case let e as ConfigError: return Self.error(.badRequest, e.description)
         case let e as BodyTooLarge: return Self.error(.contentTooLarge, "request body larger than \(e.limit) bytes")
+        case let e as DataError: return Self.error(.badRequest, e.description)
         case SessionStore.Failure.notFound: return Self.error(.notFound, "no such session (it may have expired)")
         case SessionStore.Failure.full: return Self.error(.tooManyRequests, "too many sessions")
         default: return Self.error(.badRequest, "\(error)")

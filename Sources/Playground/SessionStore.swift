@@ -47,6 +47,12 @@ actor SessionStore {
         return s.state().compactText
     }
 
+    func importWeights(_ id: String, _ bytes: [UInt8]) throws -> String {
+        let s = try session(id)
+        try s.importWeights(bytes)
+        return s.state().compactText
+    }
+
     func export(_ id: String) throws -> (spec: String, weights: [UInt8]) { try session(id).export() }
 
     func remove(_ id: String) { sessions[id] = nil; order.removeAll { $0 == id } }

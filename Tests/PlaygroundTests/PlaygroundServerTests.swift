@@ -57,6 +57,13 @@ extension TestResponse {
             guard case .array(let layers)? = edited.json?["layers"], case .array(let rows)? = layers[0]["weights"],
                   case .array(let row) = rows[1] else { Issue.record("no weights"); return }
             #expect(row[2] == .number(0.75))
+            // Import the exported weights back: the edit is undone.
+            let restored = try await client.execute(uri: "/api/sessions/\(id)/import", method: .post,
+                                                    headers: [.init("Host")!: "127.0.0.1:8080"], body: weights.body)
+            #expect(restored.status == .ok)
+            let garbage = try await client.execute(uri: "/api/sessions/\(id)/import", method: .post,
+                                                   headers: [.init("Host")!: "127.0.0.1:8080"], body: ByteBuffer(string: "not safetensors"))
+            #expect(garbage.status == .badRequest)
         }
     }
 

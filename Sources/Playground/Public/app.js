@@ -105,7 +105,7 @@ function render(s) {
     ctx.strokeStyle = i >= s.train.length ? "black" : "white";
     ctx.beginPath(); ctx.arc(px(p[0]), py(p[1]), 3, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
   });
-  drawCurve(s.lossHistory);
+  drawCurve(s.lossHistory, s.testLossHistory);
   drawNetwork(s);
   // For tests and assistive tools: how many pixels of the decision surface are painted.
   const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
@@ -114,17 +114,20 @@ function render(s) {
   canvas.dataset.painted = painted;
 }
 
-function drawCurve(losses) {
+// Training loss per epoch (dark) and test loss per step (orange), on one scale from 0.
+function drawCurve(train, test) {
   const c = $("curve"), ctx = c.getContext("2d");
   ctx.clearRect(0, 0, c.width, c.height);
-  if (losses.length < 2) return;
-  const max = Math.max(...losses), min = Math.min(...losses);
-  ctx.strokeStyle = "#183d5d"; ctx.beginPath();
-  losses.forEach((l, i) => {
-    const x = (i / (losses.length - 1)) * c.width, y = c.height - ((l - min) / (max - min || 1)) * (c.height - 6) - 3;
-    i ? ctx.lineTo(x, y) : ctx.moveTo(x, y);
+  const max = Math.max(0.01, ...train.filter(isFinite), ...test.filter(isFinite));
+  [[train, "#183d5d"], [test, "#f59322"]].forEach(([series, colour]) => {
+    if (series.length < 2) return;
+    ctx.strokeStyle = colour; ctx.beginPath();
+    series.forEach((l, i) => {
+      const x = (i / (series.length - 1)) * c.width, y = c.height - (Math.min(l, max) / max) * (c.height - 6) - 3;
+      i ? ctx.lineTo(x, y) : ctx.moveTo(x, y);
+    });
+    ctx.stroke();
   });
-  ctx.stroke();
 }
 
 function drawNetwork(s) {
@@ -199,6 +202,12 @@ function setup() {
   $("addLayer").addEventListener("click", () => { if (state.hidden.length < 6) state.hidden.push({ neurons: 2, activation: "tanh" }); drawLayers(); reset(); });
   $("removeLayer").addEventListener("click", () => { state.hidden.pop(); drawLayers(); reset(); });
   $("csv").addEventListener("change", async () => { const f = $("csv").files[0]; if (f) { state.csv = await f.text(); reset(); } });
+  $("importWeights").addEventListener("change", async () => {
+    const f = $("importWeights").files[0];
+    if (!f || !session) return;
+    try { render(await api(`/api/sessions/${session}/import`, { method: "POST", body: await f.arrayBuffer() })); }
+    catch (e) { $("error").textContent = e.message; }
+  });
   $("clearCsv").addEventListener("click", () => { state.csv = null; $("csv").value = ""; reset(); });
   $("permalink").addEventListener("click", (e) => { e.preventDefault(); navigator.clipboard && navigator.clipboard.writeText(location.href); });
   drawLayers();
