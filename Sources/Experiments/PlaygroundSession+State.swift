@@ -36,12 +36,14 @@ extension PlaygroundSession {
         ])
     }
 
-    /// Each hidden layer's activations over an n×n grid: [layer][neuron] → n·n values.
+    /// Every neuron's value over an n×n grid of the input plane, [layer][neuron] → n·n values: the input features,
+    /// each hidden layer's activations, and the output (squashed as the decision surface is).
     func neuronHeatmaps(resolution n: Int) -> [[[Double]]] {
         var grid: [Double] = []
         for row in 0..<n { for col in 0..<n { grid += [-6 + 12 * (Double(col) + 0.5) / Double(n), 6 - 12 * (Double(row) + 0.5) / Double(n)] } }
         var x = features(Tensor(shape: [n * n, 2], values: grid))
-        var out: [[[Double]]] = []
+        let inputs = x.shape[1], iv = x.values
+        var out: [[[Double]]] = [(0..<inputs).map { j in (0..<(n * n)).map { iv[$0 * inputs + j] / 6 } }]
         withoutGradient {
             model.setTraining(false)
             for (i, layer) in model.layers.enumerated() {
@@ -54,6 +56,9 @@ extension PlaygroundSession {
                 }
             }
         }
+        // the output: probability for binary classification (mapped to [−1, 1] like tanh), raw otherwise
+        let width = x.shape[1], v = (width == 1 && !isRegression) ? x.sigmoid().values.map { 2 * $0 - 1 } : x.values
+        out.append((0..<width).map { j in (0..<(n * n)).map { v[$0 * width + j] } })
         return out
     }
 

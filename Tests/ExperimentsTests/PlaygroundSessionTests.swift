@@ -16,6 +16,11 @@ import NeuralKit
         #expect(surface.count == 400 && surface.allSatisfy { $0 >= 0 && $0 <= 1 })
         // XOR: top-left (x1 < 0, x2 > 0) is class 0, top-right class 1
         #expect(surface[20 * 2 + 2] < 0.5 && surface[20 * 2 + 17] > 0.5)
+        // a heatmap for every neuron: the 2 inputs, both hidden layers of 8, and the output
+        let state = session.state(resolution: 10, neuronResolution: 6)
+        guard case .array(let layers)? = state["neurons"] else { Issue.record("no neurons"); return }
+        let counts = layers.map { layer -> Int in if case .array(let ns) = layer { return ns.count }; return -1 }
+        #expect(counts == [2, 8, 8, 1])
     }
 
     @Test func sessionsAreIsolated() throws {

@@ -146,7 +146,7 @@ function drawNetwork(s) {
   svg.innerHTML = html;
   svg.querySelectorAll("canvas").forEach((cv) => {
     const i = +cv.dataset.i, j = +cv.dataset.j;
-    const maps = i === 0 ? null : s.neurons[i - 1];
+    const maps = s.neurons[i];
     if (maps && maps[j]) heatmap(cv, maps[j].map((v) => (v + 1) / 2), Math.round(Math.sqrt(maps[j].length)), false, 0);
     else { const ctx = cv.getContext("2d"); ctx.fillStyle = "#ddd"; ctx.fillRect(0, 0, 28, 28); }
   });
