@@ -50,6 +50,21 @@ public struct WindowGeometry: Sendable, Equatable {
         outputWidth = (paddedW - effectiveW) / stride.1 + 1
     }
 
+    /// Calls `body(tap, inputOffset)` for each kernel tap of output pixel (n, oy, ox) that falls inside the image:
+    /// `tap` = ky·kw + kx, `inputOffset` = the flat offset of that input pixel's first channel.
+    @inline(__always)
+    func forEachTap(n: Int, oy: Int, ox: Int, _ body: (Int, Int) -> Void) {
+        for ky in 0..<kernelHeight {
+            let iy = oy * strideY - padTop + ky * dilationY
+            guard iy >= 0 && iy < height else { continue }
+            for kx in 0..<kernelWidth {
+                let ix = ox * strideX - padLeft + kx * dilationX
+                guard ix >= 0 && ix < width else { continue }
+                body(ky * kernelWidth + kx, ((n * height + iy) * width + ix) * channels)
+            }
+        }
+    }
+
     /// Rows of the im2col matrix: one per output pixel.
     var patchCount: Int { batch * outputHeight * outputWidth }
     /// Columns of the im2col matrix: one per kernel tap and channel.
@@ -92,18 +107,10 @@ extension Kernels {
         Parallel.forItems(g.batch, workPerItem: perImage, minimumWork: 1 << 18) { images in
             for n in images {
                 for r in 0..<rowsPerImage {
-                    let oy = r / g.outputWidth, ox = r % g.outputWidth
                     let src = cols + (n * rowsPerImage + r) * g.patchSize
-                    for ky in 0..<g.kernelHeight {
-                        let iy = oy * g.strideY - g.padTop + ky * g.dilationY
-                        guard iy >= 0 && iy < g.height else { continue }
-                        for kx in 0..<g.kernelWidth {
-                            let ix = ox * g.strideX - g.padLeft + kx * g.dilationX
-                            guard ix >= 0 && ix < g.width else { continue }
-                            let s = src + (ky * g.kernelWidth + kx) * g.channels
-                            let d = dx + ((n * g.height + iy) * g.width + ix) * g.channels
-                            for c in 0..<g.channels { d[c] += s[c] }
-                        }
+                    g.forEachTap(n: n, oy: r / g.outputWidth, ox: r % g.outputWidth) { tap, offset in
+                        let s = src + tap * g.channels, d = dx + offset
+                        for c in 0..<g.channels { d[c] += s[c] }
                     }
                 }
             }
@@ -189,22 +196,14 @@ extension Kernels {
         Parallel.forItems(g.batch, workPerItem: perImage * g.patchSize * f, minimumWork: 1 << 18) { images in
             for n in images {
                 for r in 0..<perImage {
-                    let oy = r / g.outputWidth, ox = r % g.outputWidth
                     let out = y + (n * perImage + r) * f
                     for k in 0..<f { out[k] = 0 }
-                    for ky in 0..<g.kernelHeight {
-                        let iy = oy * g.strideY - g.padTop + ky * g.dilationY
-                        guard iy >= 0 && iy < g.height else { continue }
-                        for kx in 0..<g.kernelWidth {
-                            let ix = ox * g.strideX - g.padLeft + kx * g.dilationX
-                            guard ix >= 0 && ix < g.width else { continue }
-                            let src = x + ((n * g.height + iy) * g.width + ix) * g.channels
-                            let taps = w + (ky * g.kernelWidth + kx) * g.channels * f
-                            for c in 0..<g.channels {
-                                let v = src[c]
-                                let row = taps + c * f
-                                for k in 0..<f { out[k] += v * row[k] }
-                            }
+                    g.forEachTap(n: n, oy: r / g.outputWidth, ox: r % g.outputWidth) { tap, offset in
+                        let src = x + offset, taps = w + tap * g.channels * f
+                        for c in 0..<g.channels {
+                            let v = src[c]
+                            let row = taps + c * f
+                            for k in 0..<f { out[k] += v * row[k] }
                         }
                     }
                 }
