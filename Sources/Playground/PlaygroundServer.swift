@@ -177,7 +177,6 @@ public struct PlaygroundServer: Sendable {
         case let e as BodyTooLarge: return Self.error(.contentTooLarge, "request body larger than \(e.limit) bytes")
         case let e as DataError: return Self.error(.badRequest, e.description)
         case SessionStore.Failure.notFound: return Self.error(.notFound, "no such session (it may have expired)")
-        case SessionStore.Failure.full: return Self.error(.tooManyRequests, "too many sessions")
         default: return Self.error(.badRequest, "\(error)")
         }
     }

@@ -17,7 +17,6 @@ actor SessionStore {
 
     enum Failure: Error {
         case notFound
-        case full
     }
 
     /// Creates a session; the oldest is dropped when the store is full of sessions a tab abandoned.

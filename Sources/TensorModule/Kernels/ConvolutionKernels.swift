@@ -161,25 +161,42 @@ extension Kernels {
     }
 
     /// Average pooling over each window's valid pixels (padding is not counted, as in Keras).
-    static func avgPool<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ g: WindowGeometry,
-                                         backward dy: UnsafePointer<T>? = nil, into dx: UnsafeMutablePointer<T>? = nil) {
+    static func avgPool<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ g: WindowGeometry) {
+        forEachAverageWindow(g) { o, pixels, count in
+            for c in 0..<g.channels {
+                var s: T = 0
+                for i in pixels { s += x[i + c] }
+                y[o + c] = s / T(count)
+            }
+        }
+    }
+
+    /// The adjoint of ``avgPool``: each output's gradient shared equally by its window's pixels (`dx` starts at zero).
+    static func avgPoolBackward<T: TensorScalar>(_ dy: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, _ g: WindowGeometry) {
+        forEachAverageWindow(g) { o, pixels, count in
+            for c in 0..<g.channels {
+                let share = dy[o + c] / T(count)
+                for i in pixels { dx[i + c] += share }
+            }
+        }
+    }
+
+    /// Calls `body(outputOffset, inputPixelOffsets, count)` for every pooling window, with the window's pixels inside
+    /// the image (at least one counted, so an all-padding window divides by 1).
+    @inline(__always)
+    private static func forEachAverageWindow(_ g: WindowGeometry, _ body: (Int, [Int], Int) -> Void) {
+        var pixels: [Int] = []
         for n in 0..<g.batch {
             for oy in 0..<g.outputHeight {
                 for ox in 0..<g.outputWidth {
-                    let y0 = Swift.max(oy * g.strideY - g.padTop, 0), y1 = Swift.min(oy * g.strideY - g.padTop + g.kernelHeight, g.height)
-                    let x0 = Swift.max(ox * g.strideX - g.padLeft, 0), x1 = Swift.min(ox * g.strideX - g.padLeft + g.kernelWidth, g.width)
-                    let count = T(Swift.max((y1 - y0) * (x1 - x0), 1))
-                    let o = ((n * g.outputHeight + oy) * g.outputWidth + ox) * g.channels
-                    for c in 0..<g.channels {
-                        if let dy, let dx {
-                            let share = dy[o + c] / count
-                            for iy in y0..<y1 { for ix in x0..<x1 { dx[((n * g.height + iy) * g.width + ix) * g.channels + c] += share } }
-                        } else {
-                            var s: T = 0
-                            for iy in y0..<y1 { for ix in x0..<x1 { s += x[((n * g.height + iy) * g.width + ix) * g.channels + c] } }
-                            y[o + c] = s / count
+                    pixels.removeAll(keepingCapacity: true)
+                    let y0 = oy * g.strideY - g.padTop, x0 = ox * g.strideX - g.padLeft
+                    for iy in Swift.max(y0, 0)..<Swift.min(y0 + g.kernelHeight, g.height) {
+                        for ix in Swift.max(x0, 0)..<Swift.min(x0 + g.kernelWidth, g.width) {
+                            pixels.append(((n * g.height + iy) * g.width + ix) * g.channels)
                         }
                     }
+                    body(((n * g.outputHeight + oy) * g.outputWidth + ox) * g.channels, pixels, Swift.max(pixels.count, 1))
                 }
             }
         }

@@ -138,8 +138,8 @@ extension Tensor {
             let dx = Tensor.zeros(inputShape, dtype: grad.dtype)
             withExtendedLifetime(grad) {
                 switch grad.dtype {
-                case .float32: Kernels.avgPool(grad.pointer(Float.self), dx.pointer(Float.self), g, backward: grad.pointer(Float.self), into: dx.pointer(Float.self))
-                case .float64: Kernels.avgPool(grad.pointer(Double.self), dx.pointer(Double.self), g, backward: grad.pointer(Double.self), into: dx.pointer(Double.self))
+                case .float32: Kernels.avgPoolBackward(grad.pointer(Float.self), dx.pointer(Float.self), g)
+                case .float64: Kernels.avgPoolBackward(grad.pointer(Double.self), dx.pointer(Double.self), g)
                 }
             }
             return [dx]
