@@ -7,8 +7,15 @@ import Foundation
 // set errno, which otherwise forces a scalar call per element (measured 4.5× slower in the Adam update). We never
 // read errno. SwiftPM refuses unsafe flags in packages consumed by version from another package: such a consumer
 // builds with NEURALKIT_PORTABLE=1 (same results, slower square roots).
+// On x86-64 the kernels are compiled for Haswell-class CPUs (AVX2 + FMA, every x86 server and desktop since 2013):
+// the SSE2 baseline gives 4-wide loops and no fused multiply-add (conv1 forward measured 9.9 → 7.7 ms).
+#if arch(x86_64)
+let cpuFlags = ["-target-cpu", "haswell"]
+#else
+let cpuFlags: [String] = []
+#endif
 let kernelSettings: [SwiftSetting] = ProcessInfo.processInfo.environment["NEURALKIT_PORTABLE"] == nil
-    ? [.unsafeFlags(["-Xcc", "-fno-math-errno"])] : []
+    ? [.unsafeFlags(["-Xcc", "-fno-math-errno"] + cpuFlags)] : []
 
 let package = Package(
     name: "NeuralKit",

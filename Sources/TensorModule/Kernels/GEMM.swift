@@ -1,12 +1,56 @@
 import CBLAS
 
 /// Matrix products through OpenBLAS (`cblas_sgemm` / `cblas_dgemm`); transposes are passed as flags, never copied.
+///
+/// OpenBLAS runs single-threaded and NeuralKit splits large products over the two cores itself: with OpenBLAS's own
+/// threads, its idle worker spun in `sched_yield` on the second core after every product (≈ 25% of the CNN's samples)
+/// and slowed every loop NeuralKit split there.
 enum BLAS {
-    /// `c = alpha · op(a) · op(b) + beta · c`, row-major, op(a) m×k, op(b) k×n.
+    /// Products of at least this many multiply-adds (m·n·k) are split over both cores.
+    static let splitThreshold = 1 << 20
+
+    private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
+
+    /// `c = alpha · op(a) · op(b) + beta · c`, row-major, op(a) m×k, op(b) k×n; split in two halves of C's rows
+    /// (or columns, when C is wider than tall) when large.
     @inline(__always)
     static func gemm<T: TensorScalar>(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
                                       a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
                                       c: UnsafeMutablePointer<T>, ldc: Int, beta: T = 0) {
+        if m * n * k < splitThreshold || (m < 32 && n < 32) {
+            serialGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                       c: c, ldc: ldc, beta: beta)
+            return
+        }
+        let (pa, pb, pc) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c))
+        if m >= n {
+            // Rows of C come from rows of op(A): row r of op(A) starts at a + r·lda, or at a + r when transposed.
+            let half = (m / 2 + 7) & ~7
+            Parallel.both { i in
+                let (r0, rows) = i == 0 ? (0, half) : (half, m - half)
+                serialGemm(transposeA: transposeA, transposeB: transposeB, m: rows, n: n, k: k,
+                           a: pa.value + (transposeA ? r0 : r0 * lda), lda: lda, b: pb.value, ldb: ldb,
+                           c: pc.value + r0 * ldc, ldc: ldc, beta: beta)
+            }
+        } else {
+            // Columns of C come from columns of op(B): column j starts at b + j, or at b + j·ldb when transposed.
+            let half = (n / 2 + 15) & ~15
+            Parallel.both { i in
+                let (c0, cols) = i == 0 ? (0, half) : (half, n - half)
+                serialGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: cols, k: k,
+                           a: pa.value, lda: lda, b: pb.value + (transposeB ? c0 * ldb : c0), ldb: ldb,
+                           c: pc.value + c0, ldc: ldc, beta: beta)
+            }
+        }
+    }
+
+    /// One OpenBLAS call on the calling thread.
+    @inline(__always)
+    static func serialGemm<T: TensorScalar>(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                                            a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
+                                            c: UnsafeMutablePointer<T>, ldc: Int, beta: T = 0) {
+        _ = singleThreaded
+        if m == 0 || n == 0 { return }
         let ta = transposeA ? CblasTrans : CblasNoTrans
         let tb = transposeB ? CblasTrans : CblasNoTrans
         if T.self == Float.self {

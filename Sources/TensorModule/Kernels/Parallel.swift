@@ -1,12 +1,22 @@
-import Dispatch
+import Glibc
+import Synchronization
 
-/// Splits element loops over the two cores (public for kernels in other NeuralKit modules) when the work is large
-/// enough to pay for a second worker. Starting one costs 30–50 µs; worse, right after a GEMM OpenBLAS's own worker
-/// still spins on the second core, so a split loop waits for it: in the Fashion-MNIST MLP, splitting 200K-element
-/// loops made the Adam update 25% slower. Only loops of ≥ 1M elements are split.
+/// Splits loops and matrix products over the two cores (public for kernels in other NeuralKit modules).
+///
+/// All of NeuralKit's parallel work goes through one helper thread that spins for a while after each job, so handing
+/// it the next one costs about a microsecond instead of a thread wake-up (30–50 µs through Dispatch). OpenBLAS runs
+/// single-threaded: its own spinning workers used to occupy the second core exactly when NeuralKit wanted it.
+/// Calls from several threads at once, or from inside a split, run serially on the caller.
 public enum Parallel {
-    public static let minimumCount = 1 << 20
+    /// Element loops shorter than this run on one core.
+    public static let minimumCount = 1 << 16
 
+    /// Runs `body(0)` on the calling thread and `body(1)` on the helper thread, and returns when both have finished.
+    public static func both(_ body: (Int) -> Void) {
+        HelperThread.shared.run(body)
+    }
+
+    /// Calls `body(lo, hi)` on two halves of `0..<n` (split at a multiple of 16) when `n ≥ minimumCount`, else once.
     @inline(__always)
     public static func forChunks(_ n: Int, minimumCount: Int = Parallel.minimumCount, _ body: (Int, Int) -> Void) {
         if n < minimumCount {
@@ -14,19 +24,12 @@ public enum Parallel {
             return
         }
         let half = (n / 2) & ~15
-        withoutActuallyEscaping(body) { body in
-            // The two halves write disjoint ranges; the closure only lives for this call.
-            let work = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: 2) { i in
-                if i == 0 { work.value(0, half) } else { work.value(half, n) }
-            }
-        }
+        both { i in if i == 0 { body(0, half) } else { body(half, n) } }
     }
-}
 
-extension Parallel {
-    /// Splits `count` items (each costing about `workPerItem` element operations) into two halves run on both
-    /// cores when the total work reaches ``minimumCount``.
+    /// Splits `count` items (each costing about `workPerItem` element operations) into two halves when the total
+    /// work reaches `minimumWork`.
+    @inline(__always)
     public static func forItems(_ count: Int, workPerItem: Int, minimumWork: Int = Parallel.minimumCount,
                                 _ body: (Range<Int>) -> Void) {
         if count < 2 || count * workPerItem < minimumWork {
@@ -34,10 +37,98 @@ extension Parallel {
             return
         }
         let half = count / 2
-        withoutActuallyEscaping(body) { body in
-            let work = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: 2) { i in work.value(i == 0 ? 0..<half : half..<count) }
+        both { i in body(i == 0 ? 0..<half : half..<count) }
+    }
+}
+
+/// The second core's worker: waits for a job by spinning (up to ``spinLimit`` seconds), then sleeps on a condition.
+final class HelperThread: @unchecked Sendable {
+    static let shared = HelperThread()
+    /// How long the helper keeps polling for the next job before it sleeps.
+    static let spinLimit = 0.002
+
+    private let posted = Atomic<Int>(0)
+    private let finished = Atomic<Int>(0)
+    private let sleeping = Atomic<Bool>(false)
+    private let busy = Atomic<Bool>(false)
+    /// The posted job; written before `posted` is incremented, read by the helper after it sees the increment.
+    private nonisolated(unsafe) var job: ((Int) -> Void)?
+    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let available: Bool
+
+    private init() {
+        pthread_mutex_init(lock, nil)
+        pthread_cond_init(wake, nil)
+        var thread = pthread_t()
+        available = pthread_create(&thread, nil, { _ in
+            HelperThread.shared.loop()
+            return nil
+        }, nil) == 0
+        if available { pthread_detach(thread) }
+    }
+
+    func run(_ body: (Int) -> Void) {
+        guard available, !HelperThread.onHelper, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            body(0)
+            body(1)
+            return
         }
+        withoutActuallyEscaping(body) { body in
+            job = body
+            let generation = posted.add(1, ordering: .sequentiallyConsistent).newValue
+            if sleeping.load(ordering: .sequentiallyConsistent) {
+                pthread_mutex_lock(lock)
+                pthread_cond_signal(wake)
+                pthread_mutex_unlock(lock)
+            }
+            body(0)
+            while finished.load(ordering: .acquiring) != generation {}
+            job = nil
+        }
+        busy.store(false, ordering: .releasing)
+    }
+
+    private func loop() {
+        HelperThread.onHelper = true
+        var seen = 0
+        while true {
+            var polls = 0
+            var started = 0.0
+            while posted.load(ordering: .acquiring) == seen {
+                polls += 1
+                if polls & 1023 != 0 { continue }
+                let now = HelperThread.seconds()
+                if started == 0 { started = now; continue }
+                if now - started < HelperThread.spinLimit { continue }
+                pthread_mutex_lock(lock)
+                sleeping.store(true, ordering: .sequentiallyConsistent)
+                while posted.load(ordering: .sequentiallyConsistent) == seen { pthread_cond_wait(wake, lock) }
+                sleeping.store(false, ordering: .sequentiallyConsistent)
+                pthread_mutex_unlock(lock)
+            }
+            seen += 1
+            job?(1)
+            finished.store(seen, ordering: .releasing)
+        }
+    }
+
+    /// Marks the helper thread, so a split nested inside a job runs serially instead of waiting on itself.
+    private static let onHelperKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    private static var onHelper: Bool {
+        get { pthread_getspecific(onHelperKey) != nil }
+        set { pthread_setspecific(onHelperKey, newValue ? UnsafeRawPointer(bitPattern: 1) : nil) }
+    }
+
+    private static func seconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
     }
 }
 
