@@ -26,7 +26,7 @@ public enum DType: String, Sendable, CaseIterable, Codable {
 /// A floating-point type a ``Tensor`` can hold: `Float` or `Double`.
 ///
 /// The math functions are spelled out here so kernels written once, generically, specialise to direct libm calls.
-public protocol TensorScalar: BinaryFloatingPoint, Sendable, CustomStringConvertible {
+public protocol TensorScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable, CustomStringConvertible {
     static var dtype: DType { get }
     static func exp(_ x: Self) -> Self
     static func expm1(_ x: Self) -> Self

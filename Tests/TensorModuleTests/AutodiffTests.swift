@@ -22,6 +22,21 @@ import Glibc
         #expect(b1.grad?.scalar == 4)
     }
 
+    /// `backward(gradient:)` of a non-scalar result gives the vector-Jacobian product: the same gradients as
+    /// back-propagating Σ(y ⊙ g) with g held constant.
+    @Test func backwardWithAnUpstreamGradientIsTheVectorJacobianProduct() {
+        var x = Tensor(shape: [2, 3], values: [0.5, -1, 2, 3, -0.25, 1], dtype: .float64)
+        x.requiresGradient = true
+        let g = Tensor(shape: [2, 3], values: [1, 10, -2, 0.5, 4, -3], dtype: .float64)
+        (x * x).tanh().backward(gradient: g)
+        let viaSum = gradient(at: x) { x in ((x * x).tanh() * g).sum() }
+        #expect(x.grad?.shape == [2, 3])
+        expectClose(x.grad!, viaSum.values, absolute: 1e-12)
+        // Closed form for one entry: d tanh(x²)/dx = 2x (1 − tanh²(x²)), times g.
+        let x0 = 0.5, t0 = Glibc.tanh(x0 * x0)
+        #expect(Swift.abs(x.grad!.values[0] - 2 * x0 * (1 - t0 * t0)) < 1e-12)
+    }
+
     /// The same network with sigmoid: each gradient equals the chain rule written out by hand.
     @Test func lectureSigmoidNetworkMatchesChainRule() {
         let (w1v, w2v, b1v, b2v, x, y) = (5.0, -1.0, 0.0, 1.0, 3.0, -12.0)

@@ -40,6 +40,9 @@ func naiveConv(_ x: Tensor, _ k: Tensor, stride: (Int, Int), dilation: (Int, Int
         // more than 27 taps: im2col + GEMM
         Row(input: [2, 7, 6, 8], kernel: [3, 3, 8, 4], stride: (1, 1), dilation: (1, 1), padding: .valid, pad: (0, 0), out: (5, 4)),
         Row(input: [1, 9, 8, 5], kernel: [3, 3, 5, 3], stride: (2, 1), dilation: (2, 2), padding: .same, pad: (2, 2), out: (5, 8)),
+        // many filters (vector loops) and many images (both cores; im2col in blocks of images)
+        Row(input: [5, 9, 8, 1], kernel: [3, 3, 1, 45], stride: (1, 1), dilation: (1, 1), padding: .same, pad: (1, 1), out: (9, 8)),
+        Row(input: [6, 26, 25, 3], kernel: [3, 3, 3, 37], stride: (1, 1), dilation: (1, 1), padding: .valid, pad: (0, 0), out: (24, 23)),
     ]
 
     @Test(arguments: rows)
@@ -48,6 +51,23 @@ func naiveConv(_ x: Tensor, _ k: Tensor, stride: (Int, Int), dilation: (Int, Int
         let y = x.conv2d(k, strides: r.stride, padding: r.padding, dilation: r.dilation)
         #expect(y.shape == [r.input[0], r.out.0, r.out.1, r.kernel[3]])
         expectClose(y, naiveConv(x, k, stride: r.stride, dilation: r.dilation, pad: r.pad, out: r.out), absolute: 1e-4)
+    }
+
+    /// The bias is added to every output pixel's filters.
+    @Test func biasIsAddedPerFilter() {
+        let x = randomTensor([2, 6, 5, 3], seed: 4, dtype: .float32), k = randomTensor([3, 3, 3, 40], seed: 5, dtype: .float32)
+        let b = randomTensor([40], seed: 6, dtype: .float32)
+        expectClose(x.conv2d(k, bias: b), (x.conv2d(k) + b).values, absolute: 1e-5)
+    }
+
+    /// `applyingReLU` equals relu applied afterwards, on both the direct and the im2col path.
+    @Test(arguments: [[3, 3, 1, 40], [3, 3, 4, 24]])
+    func fusedReLUEqualsReLUAfterwards(_ kernel: [Int]) {
+        let x = randomTensor([3, 7, 6, kernel[2]], seed: 7, dtype: .float32), k = randomTensor(kernel, seed: 8, dtype: .float32)
+        let b = randomTensor([kernel[3]], seed: 9, dtype: .float32)
+        let fused = x.conv2d(k, bias: b, applyingReLU: true)
+        #expect(fused.values.contains(0) && fused.values.contains { $0 > 0 })
+        expectClose(fused, x.conv2d(k, bias: b).relu().values, absolute: 1e-5)
     }
 
     /// The review lecture: a 32×32×3 image through 6 filters of 5×5×3 (valid, stride 1) gives 28×28×6.

@@ -126,7 +126,7 @@ let opTable: [OpCase] =
             $0[0].matmul($0[1], transposingSelf: true, transposingOther: true)
         },
         // Convolutions: stride 1 and 2, valid and same padding, dilation 2, non-square kernels and images,
-        // batch > 1, channels > 1 (input, kernel; the bias is an ordinary broadcast add).
+        // batch > 1, channels > 1 (input, kernel and, in the last rows, bias).
         OpCase(name: "conv2d", shapes: [[2, 5, 6, 3], [3, 2, 3, 4]]) { $0[0].conv2d($0[1]) },
         OpCase(name: "conv2d", shapes: [[2, 6, 5, 2], [3, 3, 2, 3]]) { $0[0].conv2d($0[1], strides: (2, 2), padding: .same) },
         OpCase(name: "conv2d", shapes: [[1, 7, 7, 2], [3, 3, 2, 2]]) { $0[0].conv2d($0[1], dilation: (2, 2)) },
@@ -137,6 +137,15 @@ let opTable: [OpCase] =
         // More than 27 taps: the im2col + GEMM path (the rows above take the direct path).
         OpCase(name: "conv2d", shapes: [[2, 5, 5, 4], [3, 3, 4, 3]]) { $0[0].conv2d($0[1]) },
         OpCase(name: "conv2d", shapes: [[1, 7, 6, 4], [3, 3, 4, 2]]) { $0[0].conv2d($0[1], strides: (2, 1), padding: .same, dilation: (2, 2)) },
+        // With a bias; 45 filters take the 32-wide, 8-wide and scalar filter loops of the direct path, on both cores.
+        OpCase(name: "conv2d", shapes: [[3, 8, 8, 2], [3, 3, 2, 45], [45]]) { $0[0].conv2d($0[1], bias: $0[2]) },
+        // im2col blocks of one 18×18-pixel image each: the second half of the batch runs two blocks.
+        OpCase(name: "conv2d", shapes: [[3, 20, 20, 4], [3, 3, 4, 3], [3]]) { $0[0].conv2d($0[1], bias: $0[2]) },
+        // ReLU fused into both paths (the gradient masked inside the convolution's backward pass).
+        OpCase(name: "conv2d", shapes: [[2, 6, 5, 2], [3, 3, 2, 40], [40]]) {
+            $0[0].conv2d($0[1], bias: $0[2], padding: .same, applyingReLU: true)
+        },
+        OpCase(name: "conv2d", shapes: [[3, 20, 20, 4], [3, 3, 4, 3], [3]]) { $0[0].conv2d($0[1], bias: $0[2], applyingReLU: true) },
         OpCase(name: "maxPool2d", shapes: [[2, 4, 6, 3]]) { $0[0].maxPool2d() },
         OpCase(name: "maxPool2d", shapes: [[1, 5, 5, 2]]) { $0[0].maxPool2d(poolSize: (3, 2), strides: (2, 1), padding: .same) },
         OpCase(name: "avgPool2d", shapes: [[2, 4, 6, 3]]) { $0[0].avgPool2d() },

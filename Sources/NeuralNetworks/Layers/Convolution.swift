@@ -34,8 +34,11 @@ public final class Conv2D: Module {
     public var kernelSize: (Int, Int) { (kernel.value.shape[0], kernel.value.shape[1]) }
 
     public override func callAsFunction(_ input: Tensor) -> Tensor {
-        let z = input.conv2d(kernel.value, strides: strides, padding: padding, dilation: dilation)
-        return activation(bias.map { z + $0.value } ?? z)
+        // ReLU is fused into the convolution (one pass over the output, forward and backward); others follow it.
+        let fuse = activation == .relu
+        let z = input.conv2d(kernel.value, bias: bias?.value, strides: strides, padding: padding, dilation: dilation,
+                             applyingReLU: fuse)
+        return fuse ? z : activation(z)
     }
 
     public override func outputShape(for inputShape: [Int]) throws(ModuleError) -> [Int] {

@@ -76,12 +76,26 @@ extension Tensor {
     /// f.backward()
     /// x.grad!  // [6.0, 2.0]
     /// ```
-    public func backward() {
-        precondition(count == 1, "backward: needs a one-element result, got shape \(shape); reduce it first (e.g. sum())")
+    ///
+    /// With `gradient` (PyTorch's `tensor.backward(gradient)`), any result back-propagates: the leaves receive the
+    /// vector-Jacobian product `gradientᵀ · ∂self/∂leaf`; `gradient` must have this tensor's shape.
+    ///
+    /// ```swift
+    /// var w = Tensor([1, 2]); w.requiresGradient = true
+    /// (w * w).backward(gradient: Tensor([1, 10]))
+    /// w.grad!  // [2.0, 40.0]
+    /// ```
+    public func backward(gradient: Tensor? = nil) {
+        if let gradient {
+            precondition(gradient.shape == shape && gradient.dtype == dtype,
+                         "backward: gradient of shape \(gradient.shape) (\(gradient.dtype)) for a result of shape \(shape) (\(dtype))")
+        } else {
+            precondition(count == 1, "backward: needs a one-element result, got shape \(shape); reduce it first (e.g. sum()) or pass gradient:")
+        }
         guard let root = node else {
             preconditionFailure("backward: this tensor does not require a gradient (no input was marked requiresGradient)")
         }
-        Backpropagation.run(from: root, seed: Tensor.ones(shape, dtype: dtype)) { node, g in
+        Backpropagation.run(from: root, seed: gradient ?? Tensor.ones(shape, dtype: dtype)) { node, g in
             node.grad = node.grad.map { $0 + g } ?? g
         }
     }

@@ -1,202 +1,130 @@
-/// Padding of a 2-D convolution or pooling window.
-public enum Padding: Sendable, Equatable, Codable {
-    /// No padding: windows stay inside the image.
-    case valid
-    /// Zero padding so that output size = ⌈input / stride⌉ (TensorFlow's rule; any odd pixel goes to bottom/right).
-    case same
-    /// Explicit rows/columns of zeros on each side.
-    case explicit(top: Int, bottom: Int, left: Int, right: Int)
-}
-
-/// The sizes of one 2-D sliding-window op over an NHWC batch, with its validation.
-public struct WindowGeometry: Sendable, Equatable {
-    public let batch, height, width, channels: Int
-    public let kernelHeight, kernelWidth: Int
-    public let strideY, strideX, dilationY, dilationX: Int
-    public let padTop, padLeft: Int
-    public let outputHeight, outputWidth: Int
-
-    /// Validates `input` [N, H, W, C] against a `kernel` window and computes the output size.
-    public init(input: [Int], kernel: (Int, Int), stride: (Int, Int), dilation: (Int, Int) = (1, 1), padding: Padding,
-                op: String) throws(ShapeError) {
-        guard input.count == 4 else { throw ShapeError(op: op, "expects an NHWC input of rank 4, got shape \(input)") }
-        guard kernel.0 > 0, kernel.1 > 0, stride.0 > 0, stride.1 > 0, dilation.0 > 0, dilation.1 > 0 else {
-            throw ShapeError(op: op, "window \(kernel), stride \(stride) and dilation \(dilation) must be positive")
-        }
-        (batch, height, width, channels) = (input[0], input[1], input[2], input[3])
-        (kernelHeight, kernelWidth) = kernel
-        (strideY, strideX) = stride
-        (dilationY, dilationX) = dilation
-        let effectiveH = (kernel.0 - 1) * dilation.0 + 1, effectiveW = (kernel.1 - 1) * dilation.1 + 1
-        let (top, bottom, left, right): (Int, Int, Int, Int)
-        switch padding {
-        case .valid: (top, bottom, left, right) = (0, 0, 0, 0)
-        case .same:
-            let oh = (height + stride.0 - 1) / stride.0, ow = (width + stride.1 - 1) / stride.1
-            let ph = Swift.max((oh - 1) * stride.0 + effectiveH - height, 0)
-            let pw = Swift.max((ow - 1) * stride.1 + effectiveW - width, 0)
-            (top, bottom, left, right) = (ph / 2, ph - ph / 2, pw / 2, pw - pw / 2)
-        case let .explicit(t, b, l, r):
-            guard t >= 0, b >= 0, l >= 0, r >= 0 else { throw ShapeError(op: op, "padding must be ≥ 0, got \(padding)") }
-            (top, bottom, left, right) = (t, b, l, r)
-        }
-        padTop = top
-        padLeft = left
-        let paddedH = height + top + bottom, paddedW = width + left + right
-        guard paddedH >= effectiveH, paddedW >= effectiveW else {
-            throw ShapeError(op: op, "window \(effectiveH)×\(effectiveW) does not fit input \(height)×\(width) with padding \(padding)")
-        }
-        outputHeight = (paddedH - effectiveH) / stride.0 + 1
-        outputWidth = (paddedW - effectiveW) / stride.1 + 1
-    }
-
-    /// Calls `body(tap, inputOffset)` for each kernel tap of output pixel (n, oy, ox) that falls inside the image:
-    /// `tap` = ky·kw + kx, `inputOffset` = the flat offset of that input pixel's first channel.
-    @inline(__always)
-    func forEachTap(n: Int, oy: Int, ox: Int, _ body: (Int, Int) -> Void) {
-        for ky in 0..<kernelHeight {
-            let iy = oy * strideY - padTop + ky * dilationY
-            guard iy >= 0 && iy < height else { continue }
-            for kx in 0..<kernelWidth {
-                let ix = ox * strideX - padLeft + kx * dilationX
-                guard ix >= 0 && ix < width else { continue }
-                body(ky * kernelWidth + kx, ((n * height + iy) * width + ix) * channels)
-            }
-        }
-    }
-
-    /// Rows of the im2col matrix: one per output pixel.
-    var patchCount: Int { batch * outputHeight * outputWidth }
-    /// Columns of the im2col matrix: one per kernel tap and channel.
-    var patchSize: Int { kernelHeight * kernelWidth * channels }
-}
+// Convolution kernels over NHWC images, kernels [kh, kw, C, F] seen as a [kh·kw·C, F] matrix.
+// Windows of more than 27 taps are lowered to im2col + GEMM one block of images at a time, so each block's patch
+// matrix (≤ 512 rows) stays in the core's L2 cache and is rebuilt in the backward pass instead of kept in memory;
+// the two halves of the batch run on the two cores, each with single-threaded GEMMs. Smaller windows (a grayscale
+// first layer: 9 taps) are convolved directly, with the filter loop in vector registers.
 
 extension Kernels {
-    /// Unfolds NHWC `x` into patches: row (n, oy, ox) holds the window's pixels in (ky, kx, c) order, zeros where
-    /// the window hangs over the padding. Rows are split over both cores when there are many.
-    static func im2col<T: TensorScalar>(_ x: UnsafePointer<T>, _ cols: UnsafeMutablePointer<T>, _ g: WindowGeometry) {
-        let rowsPerImage = g.outputHeight * g.outputWidth
-        Parallel.forItems(g.patchCount, workPerItem: g.patchSize, minimumWork: 1 << 18) { rows in
-            for row in rows {
-                let n = row / rowsPerImage, oy = (row % rowsPerImage) / g.outputWidth, ox = row % g.outputWidth
-                let dst = cols + row * g.patchSize
-                for ky in 0..<g.kernelHeight {
-                    let iy = oy * g.strideY - g.padTop + ky * g.dilationY
-                    for kx in 0..<g.kernelWidth {
-                        let ix = ox * g.strideX - g.padLeft + kx * g.dilationX
-                        let d = dst + (ky * g.kernelWidth + kx) * g.channels
-                        // Plain loops: with few channels (1 in a grayscale first layer) a memcpy call per tap costs
-                        // more than the copy.
-                        if iy >= 0 && iy < g.height && ix >= 0 && ix < g.width {
-                            let s = x + ((n * g.height + iy) * g.width + ix) * g.channels
-                            for c in 0..<g.channels { d[c] = s[c] }
-                        } else {
-                            for c in 0..<g.channels { d[c] = 0 }
-                        }
+    /// Windows with at most this many taps (kh·kw·C) are convolved directly instead of through im2col + GEMM.
+    static let directConvolutionMaximumTaps = 27
+    /// Output pixels per im2col block: 512 × 288 taps × 4 bytes ≈ 0.6 MB.
+    static let im2colBlockRows = 512
+
+    /// `y` [N·OH·OW, F] = conv(x, w) + bias, or relu of that when `relu` (applied while the block is in cache).
+    static func convForward<T: TensorScalar>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, _ bias: UnsafePointer<T>?,
+                                             _ y: UnsafeMutablePointer<T>, _ g: WindowGeometry, filters f: Int, relu: Bool) {
+        let perImage = g.outputHeight * g.outputWidth, p = g.patchSize
+        if p <= directConvolutionMaximumTaps {
+            directConv(x, w, bias, y, g, filters: f, relu: relu)
+            return
+        }
+        let block = Swift.max(1, im2colBlockRows / Swift.max(perImage, 1))
+        Parallel.forItems(g.batch, workPerItem: perImage * p * f, minimumWork: 1 << 16) { images in
+            let cols = UnsafeMutablePointer<T>.allocate(capacity: block * perImage * p)
+            defer { cols.deallocate() }
+            for start in stride(from: images.lowerBound, to: images.upperBound, by: block) {
+                let r0 = start * perImage, rows = (Swift.min(start + block, images.upperBound) - start) * perImage
+                im2col(x, cols, g, rows: r0..<r0 + rows)
+                let out = y + r0 * f
+                if let bias { for r in 0..<rows { (out + r * f).update(from: bias, count: f) } }
+                BLAS.serialGemm(transposeA: false, transposeB: false, m: rows, n: f, k: p, a: cols, lda: p, b: w, ldb: f,
+                                c: out, ldc: f, beta: bias == nil ? 0 : 1)
+                if relu { rectify(out, rows * f) }
+            }
+        }
+    }
+
+    /// The gradients of ``convForward`` for output gradient `dy`: `dx` (which must start at zero), `dw` and `db`,
+    /// each computed only when its pointer is given. With `reluOutput` (the forward output of a fused ReLU), `dy` is
+    /// first zeroed where that output is not positive, block by block. Each half of the batch sums its own `dw` and
+    /// `db`; the two halves are added at the end.
+    static func convBackward<T: TensorScalar>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, _ dy: UnsafePointer<T>,
+                                              reluOutput: UnsafePointer<T>?,
+                                              dx: UnsafeMutablePointer<T>?, dw: UnsafeMutablePointer<T>?,
+                                              db: UnsafeMutablePointer<T>?, _ g: WindowGeometry, filters f: Int) {
+        let perImage = g.outputHeight * g.outputWidth, p = g.patchSize
+        let block = Swift.max(1, im2colBlockRows / Swift.max(perImage, 1))
+        let partSize = p * f + f
+        let partials = UnsafeMutablePointer<T>.allocate(capacity: 2 * partSize)
+        partials.initialize(repeating: 0, count: 2 * partSize)
+        defer { partials.deallocate() }
+        Parallel.forParts(g.batch, workPerItem: 2 * perImage * p * f, minimumWork: 1 << 16) { part, images in
+            let dwPart = partials + part * partSize, dbPart = dwPart + p * f
+            let cols = UnsafeMutablePointer<T>.allocate(capacity: block * perImage * p)
+            let masked = UnsafeMutablePointer<T>.allocate(capacity: reluOutput == nil ? 0 : block * perImage * f)
+            defer { cols.deallocate(); masked.deallocate() }
+            for start in stride(from: images.lowerBound, to: images.upperBound, by: block) {
+                let end = Swift.min(start + block, images.upperBound)
+                let r0 = start * perImage, rows = (end - start) * perImage
+                var gBlock = dy + r0 * f
+                if let reluOutput {
+                    let out = reluOutput + r0 * f
+                    maskByPositive(gBlock, out, masked, rows * f)
+                    gBlock = UnsafePointer(masked)
+                }
+                if dw != nil {
+                    if p <= directConvolutionMaximumTaps {
+                        directWeightGradient(x, gBlock, dwPart, g, filters: f, images: start..<end)
+                    } else {
+                        im2col(x, cols, g, rows: r0..<r0 + rows)
+                        BLAS.serialGemm(transposeA: true, transposeB: false, m: p, n: f, k: rows, a: cols, lda: p,
+                                        b: gBlock, ldb: f, c: dwPart, ldc: f, beta: 1)
+                    }
+                }
+                if let dx {
+                    BLAS.serialGemm(transposeA: false, transposeB: true, m: rows, n: p, k: f, a: gBlock, lda: f, b: w,
+                                    ldb: f, c: cols, ldc: p)
+                    col2im(cols, dx, g, images: start..<end)
+                }
+                if db != nil {
+                    for r in 0..<rows {
+                        let row = gBlock + r * f
+                        for k in 0..<f { dbPart[k] += row[k] }
+                    }
+                }
+            }
+        }
+        let second = partials + partSize
+        if let dw { for i in 0..<p * f { dw[i] = partials[i] + second[i] } }
+        if let db { for k in 0..<f { db[k] = partials[p * f + k] + second[p * f + k] } }
+    }
+
+    /// Unfolds the output pixels `rows` (flat indices over N·OH·OW) into patch rows of `cols`, each holding its
+    /// window's pixels in (ky, kx, c) order, zeros where the window hangs over the padding.
+    static func im2col<T: TensorScalar>(_ x: UnsafePointer<T>, _ cols: UnsafeMutablePointer<T>, _ g: WindowGeometry,
+                                        rows: Range<Int>) {
+        let perImage = g.outputHeight * g.outputWidth, c = g.channels
+        for row in rows {
+            let n = row / perImage, oy = (row % perImage) / g.outputWidth, ox = row % g.outputWidth
+            let dst = cols + (row - rows.lowerBound) * g.patchSize
+            for ky in 0..<g.kernelHeight {
+                let iy = oy * g.strideY - g.padTop + ky * g.dilationY
+                for kx in 0..<g.kernelWidth {
+                    let ix = ox * g.strideX - g.padLeft + kx * g.dilationX
+                    let d = dst + (ky * g.kernelWidth + kx) * c
+                    // Plain loops: with few channels a memcpy call per tap costs more than the copy.
+                    if iy >= 0 && iy < g.height && ix >= 0 && ix < g.width {
+                        let s = x + ((n * g.height + iy) * g.width + ix) * c
+                        for k in 0..<c { d[k] = s[k] }
+                    } else {
+                        for k in 0..<c { d[k] = 0 }
                     }
                 }
             }
         }
     }
 
-    /// The adjoint of im2col: adds each patch entry back onto the pixel it came from (`dx` must start at zero).
-    /// Split by image over both cores, so no two threads add to the same pixel.
-    static func col2im<T: TensorScalar>(_ cols: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, _ g: WindowGeometry) {
-        let rowsPerImage = g.outputHeight * g.outputWidth
-        let perImage = rowsPerImage * g.patchSize
-        Parallel.forItems(g.batch, workPerItem: perImage, minimumWork: 1 << 18) { images in
-            for n in images {
-                for r in 0..<rowsPerImage {
-                    let src = cols + (n * rowsPerImage + r) * g.patchSize
-                    g.forEachTap(n: n, oy: r / g.outputWidth, ox: r % g.outputWidth) { tap, offset in
-                        let s = src + tap * g.channels, d = dx + offset
-                        for c in 0..<g.channels { d[c] += s[c] }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Max pooling: the maximum over each window's valid pixels and, in `argmax`, the flat input index it came from
-    /// (NaN wins). Channels are the inner loop, so each window position is one contiguous pass; images are split
-    /// over both cores.
-    static func maxPool<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ argmax: UnsafeMutablePointer<Int>,
-                                         _ g: WindowGeometry) {
-        let c = g.channels
-        Parallel.forItems(g.batch, workPerItem: g.outputHeight * g.outputWidth * c * g.kernelHeight * g.kernelWidth,
-                          minimumWork: 1 << 18) { images in
-            for n in images {
-                for oy in 0..<g.outputHeight {
-                    for ox in 0..<g.outputWidth {
-                        let o = ((n * g.outputHeight + oy) * g.outputWidth + ox) * c
-                        let best = y + o, at = argmax + o
-                        var first = true
-                        for ky in 0..<g.kernelHeight {
-                            let iy = oy * g.strideY - g.padTop + ky
-                            guard iy >= 0 && iy < g.height else { continue }
-                            for kx in 0..<g.kernelWidth {
-                                let ix = ox * g.strideX - g.padLeft + kx
-                                guard ix >= 0 && ix < g.width else { continue }
-                                let base = ((n * g.height + iy) * g.width + ix) * c
-                                let p = x + base
-                                if first {
-                                    for k in 0..<c { best[k] = p[k]; at[k] = base + k }
-                                    first = false
-                                } else {
-                                    // `v != v` is NaN: a NaN replaces a number; a NaN already kept stays.
-                                    for k in 0..<c {
-                                        let v = p[k]
-                                        let take = v > best[k] || v != v
-                                        best[k] = take ? v : best[k]
-                                        at[k] = take ? base + k : at[k]
-                                    }
-                                }
-                            }
-                        }
-                        if first { for k in 0..<c { best[k] = -T.infinity; at[k] = -1 } }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Average pooling over each window's valid pixels (padding is not counted, as in Keras).
-    static func avgPool<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ g: WindowGeometry) {
-        forEachAverageWindow(g) { o, pixels, count in
-            for c in 0..<g.channels {
-                var s: T = 0
-                for i in pixels { s += x[i + c] }
-                y[o + c] = s / T(count)
-            }
-        }
-    }
-
-    /// The adjoint of ``avgPool``: each output's gradient shared equally by its window's pixels (`dx` starts at zero).
-    static func avgPoolBackward<T: TensorScalar>(_ dy: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, _ g: WindowGeometry) {
-        forEachAverageWindow(g) { o, pixels, count in
-            for c in 0..<g.channels {
-                let share = dy[o + c] / T(count)
-                for i in pixels { dx[i + c] += share }
-            }
-        }
-    }
-
-    /// Calls `body(outputOffset, inputPixelOffsets, count)` for every pooling window, with the window's pixels inside
-    /// the image (at least one counted, so an all-padding window divides by 1).
-    @inline(__always)
-    private static func forEachAverageWindow(_ g: WindowGeometry, _ body: (Int, [Int], Int) -> Void) {
-        var pixels: [Int] = []
-        for n in 0..<g.batch {
-            for oy in 0..<g.outputHeight {
-                for ox in 0..<g.outputWidth {
-                    pixels.removeAll(keepingCapacity: true)
-                    let y0 = oy * g.strideY - g.padTop, x0 = ox * g.strideX - g.padLeft
-                    for iy in Swift.max(y0, 0)..<Swift.min(y0 + g.kernelHeight, g.height) {
-                        for ix in Swift.max(x0, 0)..<Swift.min(x0 + g.kernelWidth, g.width) {
-                            pixels.append(((n * g.height + iy) * g.width + ix) * g.channels)
-                        }
-                    }
-                    body(((n * g.outputHeight + oy) * g.outputWidth + ox) * g.channels, pixels, Swift.max(pixels.count, 1))
+    /// The adjoint of ``im2col`` for whole `images`: adds each patch entry of `cols` (rows of those images only)
+    /// back onto the pixel it came from.
+    static func col2im<T: TensorScalar>(_ cols: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, _ g: WindowGeometry,
+                                        images: Range<Int>) {
+        let perImage = g.outputHeight * g.outputWidth, c = g.channels
+        for n in images {
+            for r in 0..<perImage {
+                let src = cols + ((n - images.lowerBound) * perImage + r) * g.patchSize
+                g.forEachTap(n: n, oy: r / g.outputWidth, ox: r % g.outputWidth) { tap, offset in
+                    let s = src + tap * c, d = dx + offset
+                    for k in 0..<c { d[k] += s[k] }
                 }
             }
         }
@@ -204,25 +132,147 @@ extension Kernels {
 }
 
 extension Kernels {
-    /// Direct convolution for small windows (kh·kw·C taps, e.g. a grayscale first layer): each output pixel's
-    /// `filters` values accumulate tap by tap, the filter loop contiguous and vectorised. Avoids materialising
-    /// im2col rows of a few values and a GEMM with a tiny inner dimension. Split by image over both cores.
-    static func directConv<T: TensorScalar>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>,
-                                            _ g: WindowGeometry, filters f: Int) {
+    /// max(v, 0) in place (NaN stays NaN), as the relu op. Float goes 16 at a time: the plain loop compiled to a
+    /// branch per element (a conditional store), which made the conv1 forward pass 5× slower.
+    @inline(__always)
+    static func rectify<T: TensorScalar>(_ v: UnsafeMutablePointer<T>, _ count: Int) {
+        var i = 0
+        if T.self == Float.self {
+            let f = v.floats
+            while i + 16 <= count {
+                let x: SIMD16<Float> = (f + i).loadVector()
+                (f + i).storeVector(x.replacing(with: 0, where: x .< 0))
+                i += 16
+            }
+        }
+        for j in i..<count where v[j] < 0 { v[j] = 0 }
+    }
+
+    /// `masked` = `gradient` where `output` > 0, else 0: the relu pullback on the forward output.
+    @inline(__always)
+    static func maskByPositive<T: TensorScalar>(_ gradient: UnsafePointer<T>, _ output: UnsafePointer<T>,
+                                                _ masked: UnsafeMutablePointer<T>, _ count: Int) {
+        var i = 0
+        if T.self == Float.self {
+            let (g, y, m) = (gradient.floats, output.floats, masked.floats)
+            while i + 16 <= count {
+                let gv: SIMD16<Float> = (g + i).loadVector(), yv: SIMD16<Float> = (y + i).loadVector()
+                (m + i).storeVector(SIMD16<Float>().replacing(with: gv, where: yv .> 0))
+                i += 16
+            }
+        }
+        for j in i..<count { masked[j] = output[j] > 0 ? gradient[j] : 0 }
+    }
+
+    /// Direct convolution for small windows: each output pixel's filters accumulate over its window's values in
+    /// vector registers, 32 (then 8) filters at a time. Interior windows read their values through a table of
+    /// offsets; windows over the padding walk their taps with bounds checks. Split by image over both cores.
+    static func directConv<T: TensorScalar>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, _ bias: UnsafePointer<T>?,
+                                            _ y: UnsafeMutablePointer<T>, _ g: WindowGeometry, filters f: Int, relu: Bool) {
         let perImage = g.outputHeight * g.outputWidth
-        Parallel.forItems(g.batch, workPerItem: perImage * g.patchSize * f, minimumWork: 1 << 18) { images in
+        let offsets = g.patchOffsets()
+        offsets.withUnsafeBufferPointer { offsets in
+            let offsets = offsets.baseAddress!
+            Parallel.forItems(g.batch, workPerItem: perImage * g.patchSize * f, minimumWork: 1 << 16) { images in
+                for n in images {
+                    for r in 0..<perImage {
+                        let out = y + (n * perImage + r) * f, oy = r / g.outputWidth, ox = r % g.outputWidth
+                        let window = Window(g: g, n: n, oy: oy, ox: ox, offsets: offsets)
+                        var k = 0
+                        while k + 32 <= f { directPixel(SIMD16<T>.self, x, w, bias, out, window, f, k); k += 32 }
+                        while k + 8 <= f { directPixel(SIMD4<T>.self, x, w, bias, out, window, f, k); k += 8 }
+                        while k < f {
+                            var s: T = bias?[k] ?? 0
+                            window.forEachValue { p, i in s += x[i] * w[p * f + k] }
+                            out[k] = s
+                            k += 1
+                        }
+                        if relu { rectify(out, f) }
+                    }
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func directPixel<V: SIMD>(_: V.Type, _ x: UnsafePointer<V.Scalar>, _ w: UnsafePointer<V.Scalar>,
+                                             _ bias: UnsafePointer<V.Scalar>?, _ out: UnsafeMutablePointer<V.Scalar>,
+                                             _ window: Window, _ f: Int, _ k: Int) where V.Scalar: TensorScalar {
+        // Two accumulators of V.scalarCount filters each: independent FMA chains. (SIMD16 is the widest type Swift
+        // compiles to vector instructions here; SIMD32 fell back to scalar code.)
+        let width = V.scalarCount
+        var acc0: V = bias.map { ($0 + k).loadVector() } ?? V()
+        var acc1: V = bias.map { ($0 + (k &+ width)).loadVector() } ?? V()
+        window.forEachValue { p, i in
+            let v = V(repeating: x[i]), row = w + (p &* f &+ k)
+            acc0 = acc0.addingProduct(v, row.loadVector())
+            acc1 = acc1.addingProduct(v, (row + width).loadVector())
+        }
+        (out + k).storeVector(acc0)
+        (out + k + width).storeVector(acc1)
+    }
+
+    /// dw [kh·kw·C, F] += the weight gradient of a small-window convolution over `images`: for each output pixel,
+    /// its gradient row (in vector registers) times each of its window's input values. `dy` holds the gradient rows
+    /// of `images` only, from the first image's first pixel.
+    static func directWeightGradient<T: TensorScalar>(_ x: UnsafePointer<T>, _ dy: UnsafePointer<T>,
+                                                      _ dw: UnsafeMutablePointer<T>, _ g: WindowGeometry, filters f: Int,
+                                                      images: Range<Int>) {
+        let perImage = g.outputHeight * g.outputWidth
+        let offsets = g.patchOffsets()
+        offsets.withUnsafeBufferPointer { offsets in
+            let offsets = offsets.baseAddress!
             for n in images {
                 for r in 0..<perImage {
-                    let out = y + (n * perImage + r) * f
-                    for k in 0..<f { out[k] = 0 }
-                    g.forEachTap(n: n, oy: r / g.outputWidth, ox: r % g.outputWidth) { tap, offset in
-                        let src = x + offset, taps = w + tap * g.channels * f
-                        for c in 0..<g.channels {
-                            let v = src[c]
-                            let row = taps + c * f
-                            for k in 0..<f { out[k] += v * row[k] }
-                        }
+                    let row = dy + ((n - images.lowerBound) * perImage + r) * f
+                    let window = Window(g: g, n: n, oy: r / g.outputWidth, ox: r % g.outputWidth, offsets: offsets)
+                    var k = 0
+                    while k + 32 <= f { weightPixel(SIMD16<T>.self, x, row, dw, window, f, k); k += 32 }
+                    while k + 8 <= f { weightPixel(SIMD4<T>.self, x, row, dw, window, f, k); k += 8 }
+                    while k < f {
+                        let gk = row[k]
+                        window.forEachValue { p, i in dw[p * f + k] += x[i] * gk }
+                        k += 1
                     }
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func weightPixel<V: SIMD>(_: V.Type, _ x: UnsafePointer<V.Scalar>, _ row: UnsafePointer<V.Scalar>,
+                                             _ dw: UnsafeMutablePointer<V.Scalar>, _ window: Window, _ f: Int, _ k: Int)
+    where V.Scalar: TensorScalar {
+        let width = V.scalarCount
+        let g0: V = (row + k).loadVector(), g1: V = (row + k + width).loadVector()
+        window.forEachValue { p, i in
+            let d = dw + (p &* f &+ k), v = V(repeating: x[i])
+            d.storeVector(d.loadVector(V.self).addingProduct(v, g0))
+            (d + width).storeVector((d + width).loadVector(V.self).addingProduct(v, g1))
+        }
+    }
+
+    /// One output pixel's window: visits its values as (patch index p, flat input index).
+    struct Window {
+        let g: WindowGeometry
+        let n: Int, oy: Int, ox: Int
+        let offsets: UnsafePointer<Int>
+        let interior: Bool
+
+        @inline(__always)
+        init(g: WindowGeometry, n: Int, oy: Int, ox: Int, offsets: UnsafePointer<Int>) {
+            (self.g, self.n, self.oy, self.ox, self.offsets) = (g, n, oy, ox, offsets)
+            interior = g.isInterior(oy: oy, ox: ox)
+        }
+
+        @inline(__always)
+        func forEachValue(_ body: (Int, Int) -> Void) {
+            if interior {
+                let origin = g.windowOrigin(n: n, oy: oy, ox: ox)
+                for p in 0..<g.patchSize { body(p, origin &+ offsets[p]) }
+            } else {
+                g.forEachTap(n: n, oy: oy, ox: ox) { tap, offset in
+                    for c in 0..<g.channels { body(tap &* g.channels &+ c, offset &+ c) }
                 }
             }
         }

@@ -32,12 +32,20 @@ public enum Parallel {
     @inline(__always)
     public static func forItems(_ count: Int, workPerItem: Int, minimumWork: Int = Parallel.minimumCount,
                                 _ body: (Range<Int>) -> Void) {
+        forParts(count, workPerItem: workPerItem, minimumWork: minimumWork) { _, items in body(items) }
+    }
+
+    /// Like ``forItems(_:workPerItem:minimumWork:_:)``, also passing the part's number (0 or 1), for per-thread
+    /// accumulators.
+    @inline(__always)
+    public static func forParts(_ count: Int, workPerItem: Int, minimumWork: Int = Parallel.minimumCount,
+                                _ body: (_ part: Int, _ items: Range<Int>) -> Void) {
         if count < 2 || count * workPerItem < minimumWork {
-            body(0..<count)
+            body(0, 0..<count)
             return
         }
         let half = count / 2
-        both { i in body(i == 0 ? 0..<half : half..<count) }
+        both { i in body(i, i == 0 ? 0..<half : half..<count) }
     }
 }
 

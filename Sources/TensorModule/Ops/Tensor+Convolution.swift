@@ -1,17 +1,19 @@
-// 2-D convolution and pooling over NHWC images (batch, height, width, channels), lowered to im2col + one GEMM per
-// batch so the matrix products stay large. Kernels are [kernelHeight, kernelWidth, inChannels, outChannels].
+// 2-D convolution and pooling over NHWC images (batch, height, width, channels). Kernels are
+// [kernelHeight, kernelWidth, inChannels, outChannels]; Kernels/ConvolutionKernels.swift says how they are computed.
 
 extension Tensor {
     /// 2-D cross-correlation (what deep-learning libraries call convolution) of NHWC `self` with `kernel`
-    /// [kh, kw, inChannels, outChannels]: output [N, OH, OW, outChannels].
+    /// [kh, kw, inChannels, outChannels], plus an optional `bias` [outChannels]: output [N, OH, OW, outChannels].
+    /// `applyingReLU` returns relu(conv + bias) in the same pass, and masks the gradient inside the convolution's own
+    /// backward pass (what `Conv2D(activation: .relu)` uses: the activation never takes a separate trip through memory).
     ///
     /// ```swift
     /// let image = Tensor.zeros([1, 32, 32, 3])
     /// let kernel = Tensor.zeros([5, 5, 3, 6])
-    /// image.conv2d(kernel).shape   // [1, 28, 28, 6]
+    /// image.conv2d(kernel, bias: Tensor.zeros([6])).shape   // [1, 28, 28, 6]
     /// ```
-    public func conv2d(_ kernel: Tensor, strides: (Int, Int) = (1, 1), padding: Padding = .valid,
-                       dilation: (Int, Int) = (1, 1)) -> Tensor {
+    public func conv2d(_ kernel: Tensor, bias: Tensor? = nil, strides: (Int, Int) = (1, 1), padding: Padding = .valid,
+                       dilation: (Int, Int) = (1, 1), applyingReLU relu: Bool = false) -> Tensor {
         let g = validate { () throws(ShapeError) -> WindowGeometry in
             try Shapes.checkSameDType(dtype, kernel.dtype, op: "conv2d")
             guard kernel.rank == 4 else { throw ShapeError(op: "conv2d", "kernel must be [kh, kw, in, out], got \(kernel.shape)") }
@@ -20,69 +22,45 @@ extension Tensor {
             guard kernel.shape[2] == g.channels else {
                 throw ShapeError(op: "conv2d", "input has \(g.channels) channels, kernel expects \(kernel.shape[2]) (shapes \(shape) and \(kernel.shape))")
             }
+            if let bias {
+                try Shapes.checkSameDType(dtype, bias.dtype, op: "conv2d")
+                guard bias.shape == [kernel.shape[3]] else {
+                    throw ShapeError(op: "conv2d", "bias must be [\(kernel.shape[3])], got \(bias.shape) (kernel \(kernel.shape))")
+                }
+            }
             return g
         }
         let filters = kernel.shape[3]
-        if g.patchSize <= Tensor.directConvolutionMaximumTaps {
-            return directConv2d(kernel, g)
-        }
-        let cols = im2col(g)
-        let weights = kernel.withShape([g.patchSize, filters])
-        let out = cols.matmul(weights).withShape([g.batch, g.outputHeight, g.outputWidth, filters])
-        let x = self, needX = requiresGradient, needK = kernel.requiresGradient, inputShape = shape, kernelShape = kernel.shape
-        return out.recorded("conv2d", inputs: [x, kernel]) { grad in
-            let g2 = grad.withShape([g.patchCount, filters])
-            let dx = needX ? g2.matmul(weights, transposingOther: true).col2im(g, inputShape: inputShape) : nil
-            let dk = needK ? cols.matmul(g2, transposingSelf: true).withShape(kernelShape) : nil
-            return [dx, dk]
-        }
-    }
-
-    /// Windows with at most this many taps (kh·kw·C) are convolved directly instead of through im2col + GEMM:
-    /// on the cnn preset's first layer (3×3×1, 32 filters, batch 128) the forward pass went from 11.5 to 4.1 ms.
-    static let directConvolutionMaximumTaps = 27
-
-    private func directConv2d(_ kernel: Tensor, _ g: WindowGeometry) -> Tensor {
-        let filters = kernel.shape[3]
         let out = Tensor(uninitialized: [g.batch, g.outputHeight, g.outputWidth, filters], dtype: dtype)
-        withExtendedLifetime((self, kernel)) {
+        withExtendedLifetime((self, kernel, bias)) {
             switch dtype {
-            case .float32: Kernels.directConv(pointer(Float.self), kernel.pointer(Float.self), out.pointer(Float.self), g, filters: filters)
-            case .float64: Kernels.directConv(pointer(Double.self), kernel.pointer(Double.self), out.pointer(Double.self), g, filters: filters)
+            case .float32: Kernels.convForward(pointer(Float.self), kernel.pointer(Float.self), bias?.pointer(Float.self),
+                                               out.pointer(Float.self), g, filters: filters, relu: relu)
+            case .float64: Kernels.convForward(pointer(Double.self), kernel.pointer(Double.self), bias?.pointer(Double.self),
+                                               out.pointer(Double.self), g, filters: filters, relu: relu)
             }
         }
-        let x = self, needX = requiresGradient, needK = kernel.requiresGradient, inputShape = shape, kernelShape = kernel.shape
-        return out.recorded("conv2d", inputs: [x, kernel]) { grad in
-            // Backward through im2col + GEMM: a K = N·OH·OW reduction suits BLAS (measured faster than a direct loop).
-            let g2 = grad.withShape([g.patchCount, filters])
-            let dk = needK ? x.im2col(g).matmul(g2, transposingSelf: true).withShape(kernelShape) : nil
-            let dx = needX ? g2.matmul(kernel.withShape([g.patchSize, filters]), transposingOther: true).col2im(g, inputShape: inputShape) : nil
-            return [dx, dk]
-        }
-    }
-
-    /// Patches [N·OH·OW, kh·kw·C] (forward only).
-    func im2col(_ g: WindowGeometry) -> Tensor {
-        let cols = Tensor(uninitialized: [g.patchCount, g.patchSize], dtype: dtype)
-        withExtendedLifetime(self) {
-            switch dtype {
-            case .float32: Kernels.im2col(pointer(Float.self), cols.pointer(Float.self), g)
-            case .float64: Kernels.im2col(pointer(Double.self), cols.pointer(Double.self), g)
+        let x = self, needX = requiresGradient, needK = kernel.requiresGradient, needB = bias?.requiresGradient ?? false
+        return out.recorded(relu ? "conv2d+relu" : "conv2d", inputs: [x, kernel] + (bias.map { [$0] } ?? [])) { grad in
+            let dx = needX ? Tensor.zeros(x.shape, dtype: x.dtype) : nil
+            let dk = needK ? Tensor(uninitialized: kernel.shape, dtype: x.dtype) : nil
+            let db = needB ? Tensor(uninitialized: [filters], dtype: x.dtype) : nil
+            withExtendedLifetime((x, kernel, grad, out, dx, dk, db)) {
+                switch x.dtype {
+                case .float32:
+                    Kernels.convBackward(x.pointer(Float.self), kernel.pointer(Float.self), grad.pointer(Float.self),
+                                         reluOutput: relu ? UnsafePointer(out.pointer(Float.self)) : nil,
+                                         dx: dx?.pointer(Float.self), dw: dk?.pointer(Float.self), db: db?.pointer(Float.self),
+                                         g, filters: filters)
+                case .float64:
+                    Kernels.convBackward(x.pointer(Double.self), kernel.pointer(Double.self), grad.pointer(Double.self),
+                                         reluOutput: relu ? UnsafePointer(out.pointer(Double.self)) : nil,
+                                         dx: dx?.pointer(Double.self), dw: dk?.pointer(Double.self), db: db?.pointer(Double.self),
+                                         g, filters: filters)
+                }
             }
+            return bias == nil ? [dx, dk] : [dx, dk, db]
         }
-        return cols
-    }
-
-    /// Patches folded back onto an image of `inputShape`, overlaps summed (forward only).
-    func col2im(_ g: WindowGeometry, inputShape: [Int]) -> Tensor {
-        let dx = Tensor.zeros(inputShape, dtype: dtype)
-        withExtendedLifetime(self) {
-            switch dtype {
-            case .float32: Kernels.col2im(pointer(Float.self), dx.pointer(Float.self), g)
-            case .float64: Kernels.col2im(pointer(Double.self), dx.pointer(Double.self), g)
-            }
-        }
-        return dx
     }
 
     /// The maximum of each `poolSize` window of NHWC `self` (stride defaults to the pool size).
@@ -95,30 +73,25 @@ extension Tensor {
             try WindowGeometry(input: shape, kernel: poolSize, stride: strides ?? poolSize, padding: padding, op: "maxPool2d")
         }
         let out = Tensor(uninitialized: [g.batch, g.outputHeight, g.outputWidth, g.channels], dtype: dtype)
-        var argmax = [Int](repeating: 0, count: out.count)
         withExtendedLifetime(self) {
-            argmax.withUnsafeMutableBufferPointer { a in
-                switch dtype {
-                case .float32: Kernels.maxPool(pointer(Float.self), out.pointer(Float.self), a.baseAddress!, g)
-                case .float64: Kernels.maxPool(pointer(Double.self), out.pointer(Double.self), a.baseAddress!, g)
-                }
+            switch dtype {
+            case .float32: Kernels.maxPool(pointer(Float.self), out.pointer(Float.self), g)
+            case .float64: Kernels.maxPool(pointer(Double.self), out.pointer(Double.self), g)
             }
         }
-        let inputShape = shape
-        return out.recorded("maxPool2d", inputs: [self]) { grad in
-            let dx = Tensor.zeros(inputShape, dtype: grad.dtype)
-            withExtendedLifetime(grad) {
-                switch grad.dtype {
-                case .float32: Tensor.scatter(grad.pointer(Float.self), dx.pointer(Float.self), argmax)
-                case .float64: Tensor.scatter(grad.pointer(Double.self), dx.pointer(Double.self), argmax)
+        let x = self
+        return out.recorded("maxPool2d", inputs: [x]) { grad in
+            let dx = g.poolWindowsTileTheImage ? Tensor(uninitialized: x.shape, dtype: x.dtype) : Tensor.zeros(x.shape, dtype: x.dtype)
+            withExtendedLifetime((x, out, grad)) {
+                switch x.dtype {
+                case .float32: Kernels.maxPoolBackward(x.pointer(Float.self), out.pointer(Float.self), grad.pointer(Float.self),
+                                                       dx.pointer(Float.self), g)
+                case .float64: Kernels.maxPoolBackward(x.pointer(Double.self), out.pointer(Double.self), grad.pointer(Double.self),
+                                                       dx.pointer(Double.self), g)
                 }
             }
             return [dx]
         }
-    }
-
-    private static func scatter<T: TensorScalar>(_ g: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, _ index: [Int]) {
-        for (o, i) in index.enumerated() where i >= 0 { dx[i] += g[o] }
     }
 
     /// The mean of each `poolSize` window of NHWC `self` over its pixels inside the image.

@@ -1,0 +1,116 @@
+/// Padding of a 2-D convolution or pooling window.
+public enum Padding: Sendable, Equatable, Codable {
+    /// No padding: windows stay inside the image.
+    case valid
+    /// Zero padding so that output size = ⌈input / stride⌉ (TensorFlow's rule; any odd pixel goes to bottom/right).
+    case same
+    /// Explicit rows/columns of zeros on each side.
+    case explicit(top: Int, bottom: Int, left: Int, right: Int)
+}
+
+/// The sizes of one 2-D sliding-window op over an NHWC batch, with its validation.
+public struct WindowGeometry: Sendable, Equatable {
+    public let batch, height, width, channels: Int
+    public let kernelHeight, kernelWidth: Int
+    public let strideY, strideX, dilationY, dilationX: Int
+    public let padTop, padLeft: Int
+    public let outputHeight, outputWidth: Int
+
+    /// Validates `input` [N, H, W, C] against a `kernel` window and computes the output size.
+    public init(input: [Int], kernel: (Int, Int), stride: (Int, Int), dilation: (Int, Int) = (1, 1), padding: Padding,
+                op: String) throws(ShapeError) {
+        guard input.count == 4 else { throw ShapeError(op: op, "expects an NHWC input of rank 4, got shape \(input)") }
+        guard kernel.0 > 0, kernel.1 > 0, stride.0 > 0, stride.1 > 0, dilation.0 > 0, dilation.1 > 0 else {
+            throw ShapeError(op: op, "window \(kernel), stride \(stride) and dilation \(dilation) must be positive")
+        }
+        (batch, height, width, channels) = (input[0], input[1], input[2], input[3])
+        (kernelHeight, kernelWidth) = kernel
+        (strideY, strideX) = stride
+        (dilationY, dilationX) = dilation
+        let effectiveH = (kernel.0 - 1) * dilation.0 + 1, effectiveW = (kernel.1 - 1) * dilation.1 + 1
+        let (top, bottom, left, right): (Int, Int, Int, Int)
+        switch padding {
+        case .valid: (top, bottom, left, right) = (0, 0, 0, 0)
+        case .same:
+            let oh = (height + stride.0 - 1) / stride.0, ow = (width + stride.1 - 1) / stride.1
+            let ph = Swift.max((oh - 1) * stride.0 + effectiveH - height, 0)
+            let pw = Swift.max((ow - 1) * stride.1 + effectiveW - width, 0)
+            (top, bottom, left, right) = (ph / 2, ph - ph / 2, pw / 2, pw - pw / 2)
+        case let .explicit(t, b, l, r):
+            guard t >= 0, b >= 0, l >= 0, r >= 0 else { throw ShapeError(op: op, "padding must be ≥ 0, got \(padding)") }
+            (top, bottom, left, right) = (t, b, l, r)
+        }
+        padTop = top
+        padLeft = left
+        let paddedH = height + top + bottom, paddedW = width + left + right
+        guard paddedH >= effectiveH, paddedW >= effectiveW else {
+            throw ShapeError(op: op, "window \(effectiveH)×\(effectiveW) does not fit input \(height)×\(width) with padding \(padding)")
+        }
+        outputHeight = (paddedH - effectiveH) / stride.0 + 1
+        outputWidth = (paddedW - effectiveW) / stride.1 + 1
+    }
+
+    /// Calls `body(tap, inputOffset)` for each kernel tap of output pixel (n, oy, ox) that falls inside the image:
+    /// `tap` = ky·kw + kx, `inputOffset` = the flat offset of that input pixel's first channel.
+    @inline(__always)
+    func forEachTap(n: Int, oy: Int, ox: Int, _ body: (Int, Int) -> Void) {
+        for ky in 0..<kernelHeight {
+            let iy = oy * strideY - padTop + ky * dilationY
+            guard iy >= 0 && iy < height else { continue }
+            for kx in 0..<kernelWidth {
+                let ix = ox * strideX - padLeft + kx * dilationX
+                guard ix >= 0 && ix < width else { continue }
+                body(ky * kernelWidth + kx, ((n * height + iy) * width + ix) * channels)
+            }
+        }
+    }
+
+    /// Calls `body(inputOffset)` for each pixel of pooling window (n, oy, ox) inside the image (no dilation), in
+    /// row-major order.
+    @inline(__always)
+    func forEachPoolPixel(n: Int, oy: Int, ox: Int, _ body: (Int) -> Void) {
+        let y0 = oy * strideY - padTop, x0 = ox * strideX - padLeft
+        for iy in Swift.max(y0, 0)..<Swift.min(y0 + kernelHeight, height) {
+            for ix in Swift.max(x0, 0)..<Swift.min(x0 + kernelWidth, width) {
+                body(((n * height + iy) * width + ix) * channels)
+            }
+        }
+    }
+
+    /// True when every tap of output pixel (oy, ox)'s window falls inside the image.
+    @inline(__always)
+    func isInterior(oy: Int, ox: Int) -> Bool {
+        let iy = oy &* strideY &- padTop, ix = ox &* strideX &- padLeft
+        return iy >= 0 && ix >= 0 && iy &+ (kernelHeight &- 1) &* dilationY < height && ix &+ (kernelWidth &- 1) &* dilationX < width
+    }
+
+    /// The flat offset of the top-left tap of output pixel (n, oy, ox)'s window (valid for interior windows).
+    @inline(__always)
+    func windowOrigin(n: Int, oy: Int, ox: Int) -> Int {
+        ((n &* height &+ oy &* strideY &- padTop) &* width &+ ox &* strideX &- padLeft) &* channels
+    }
+
+    /// The offsets, from ``windowOrigin(n:oy:ox:)``, of a window's kh·kw·C values in (ky, kx, c) order: an interior
+    /// window's patch is `x[origin + offsets[p]]` for p in 0..<patchSize.
+    func patchOffsets() -> [Int] {
+        var offsets: [Int] = []
+        offsets.reserveCapacity(patchSize)
+        for ky in 0..<kernelHeight {
+            for kx in 0..<kernelWidth {
+                for c in 0..<channels { offsets.append((ky * dilationY * width + kx * dilationX) * channels + c) }
+            }
+        }
+        return offsets
+    }
+
+    /// True when pooling windows cover every pixel exactly once (no padding, stride = window, sizes divisible).
+    var poolWindowsTileTheImage: Bool {
+        padTop == 0 && padLeft == 0 && strideY == kernelHeight && strideX == kernelWidth && dilationY == 1 && dilationX == 1
+            && outputHeight * kernelHeight == height && outputWidth * kernelWidth == width
+    }
+
+    /// Rows of the im2col matrix: one per output pixel.
+    var patchCount: Int { batch * outputHeight * outputWidth }
+    /// Columns of the im2col matrix: one per kernel tap and channel.
+    var patchSize: Int { kernelHeight * kernelWidth * channels }
+}
