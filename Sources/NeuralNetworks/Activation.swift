@@ -16,6 +16,17 @@ public enum Activation: Sendable, Equatable, Codable {
     /// Softmax along the last axis.
     case softmax
 
+    /// The same activation as a fused op's (``Tensor/dense(_:bias:activation:)``, ``Tensor/conv2d(_:bias:strides:padding:dilation:activation:)``), if it is one.
+    public var fused: FusedActivation? {
+        switch self {
+        case .identity: return .identity
+        case .relu: return .relu
+        case .tanh: return .tanh
+        case .sigmoid: return .sigmoid
+        default: return nil
+        }
+    }
+
     public func callAsFunction(_ x: Tensor) -> Tensor {
         switch self {
         case .identity: return x

@@ -1,4 +1,4 @@
-import Synchronization
+import Glibc
 import TensorModule
 
 /// How a layer fills a new weight tensor. The variance-scaling ones use the weight's fan-in and fan-out
@@ -67,21 +67,41 @@ public enum Initializer: Sendable, Equatable, Codable {
 }
 
 /// The seeds layers draw when none is given: set once for a reproducible model, like `torch.manual_seed`.
+/// The sequence belongs to the calling thread (each thread starts at seed 0), so models built on other threads at the
+/// same time, such as tests running in parallel, cannot shift it.
 ///
 /// ```swift
 /// RandomSeeds.reset(to: 42)
 /// let model = Sequential([Dense(inputSize: 2, outputSize: 4), Dense(inputSize: 4, outputSize: 1)])  // same weights every run
 /// ```
 public enum RandomSeeds {
-    private static let generator = Mutex(RandomGenerator(seed: 0))
-
-    /// Restarts the sequence of default seeds.
-    public static func reset(to seed: UInt64) {
-        generator.withLock { $0 = RandomGenerator(seed: seed) }
+    /// This thread's generator, boxed in thread-local storage (released when the thread ends).
+    private final class Stream {
+        var generator = RandomGenerator(seed: 0)
     }
 
-    /// The next default seed.
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { if let box = $0 { Unmanaged<AnyObject>.fromOpaque(box).release() } }
+        return key
+    }()
+
+    private static var stream: Stream {
+        if let existing = pthread_getspecific(key) {
+            return Unmanaged<Stream>.fromOpaque(existing).takeUnretainedValue()
+        }
+        let created = Stream()
+        pthread_setspecific(key, Unmanaged.passRetained(created).toOpaque())
+        return created
+    }
+
+    /// Restarts this thread's sequence of default seeds.
+    public static func reset(to seed: UInt64) {
+        stream.generator = RandomGenerator(seed: seed)
+    }
+
+    /// The next default seed of this thread's sequence.
     public static func next() -> UInt64 {
-        generator.withLock { $0.next() }
+        stream.generator.next()
     }
 }

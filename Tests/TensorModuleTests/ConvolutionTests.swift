@@ -60,12 +60,12 @@ func naiveConv(_ x: Tensor, _ k: Tensor, stride: (Int, Int), dilation: (Int, Int
         expectClose(x.conv2d(k, bias: b), (x.conv2d(k) + b).values, absolute: 1e-5)
     }
 
-    /// `applyingReLU` equals relu applied afterwards, on both the direct and the im2col path.
+    /// A fused relu equals relu applied afterwards, on both the direct and the im2col path.
     @Test(arguments: [[3, 3, 1, 40], [3, 3, 4, 24]])
     func fusedReLUEqualsReLUAfterwards(_ kernel: [Int]) {
         let x = randomTensor([3, 7, 6, kernel[2]], seed: 7, dtype: .float32), k = randomTensor(kernel, seed: 8, dtype: .float32)
         let b = randomTensor([kernel[3]], seed: 9, dtype: .float32)
-        let fused = x.conv2d(k, bias: b, applyingReLU: true)
+        let fused = x.conv2d(k, bias: b, activation: .relu)
         #expect(fused.values.contains(0) && fused.values.contains { $0 > 0 })
         expectClose(fused, x.conv2d(k, bias: b).relu().values, absolute: 1e-5)
     }

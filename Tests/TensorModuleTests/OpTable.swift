@@ -141,11 +141,18 @@ let opTable: [OpCase] =
         OpCase(name: "conv2d", shapes: [[3, 8, 8, 2], [3, 3, 2, 45], [45]]) { $0[0].conv2d($0[1], bias: $0[2]) },
         // im2col blocks of one 18×18-pixel image each: the second half of the batch runs two blocks.
         OpCase(name: "conv2d", shapes: [[3, 20, 20, 4], [3, 3, 4, 3], [3]]) { $0[0].conv2d($0[1], bias: $0[2]) },
-        // ReLU fused into both paths (the gradient masked inside the convolution's backward pass).
+        // Fused activations on both paths (the derivative applied inside the convolution's backward pass).
         OpCase(name: "conv2d", shapes: [[2, 6, 5, 2], [3, 3, 2, 40], [40]]) {
-            $0[0].conv2d($0[1], bias: $0[2], padding: .same, applyingReLU: true)
+            $0[0].conv2d($0[1], bias: $0[2], padding: .same, activation: .relu)
         },
-        OpCase(name: "conv2d", shapes: [[3, 20, 20, 4], [3, 3, 4, 3], [3]]) { $0[0].conv2d($0[1], bias: $0[2], applyingReLU: true) },
+        OpCase(name: "conv2d", shapes: [[3, 20, 20, 4], [3, 3, 4, 3], [3]]) { $0[0].conv2d($0[1], bias: $0[2], activation: .relu) },
+        OpCase(name: "conv2d", shapes: [[2, 5, 5, 1], [2, 2, 1, 3], [3]]) { $0[0].conv2d($0[1], bias: $0[2], activation: .tanh) },
+        OpCase(name: "conv2d", shapes: [[1, 5, 5, 4], [3, 3, 4, 2]]) { $0[0].conv2d($0[1], activation: .sigmoid) },
+        // dense: 2-D and 3-D inputs, each fused activation, with and without bias.
+        OpCase(name: "dense", shapes: [[4, 3], [3, 5], [5]]) { $0[0].dense($0[1], bias: $0[2]) },
+        OpCase(name: "dense", shapes: [[4, 3], [3, 5], [5]]) { $0[0].dense($0[1], bias: $0[2], activation: .relu) },
+        OpCase(name: "dense", shapes: [[2, 3, 4], [4, 2], [2]]) { $0[0].dense($0[1], bias: $0[2], activation: .tanh) },
+        OpCase(name: "dense", shapes: [[5, 2], [2, 3]]) { $0[0].dense($0[1], activation: .sigmoid) },
         OpCase(name: "maxPool2d", shapes: [[2, 4, 6, 3]]) { $0[0].maxPool2d() },
         OpCase(name: "maxPool2d", shapes: [[1, 5, 5, 2]]) { $0[0].maxPool2d(poolSize: (3, 2), strides: (2, 1), padding: .same) },
         OpCase(name: "avgPool2d", shapes: [[2, 4, 6, 3]]) { $0[0].avgPool2d() },

@@ -34,11 +34,12 @@ public final class Conv2D: Module {
     public var kernelSize: (Int, Int) { (kernel.value.shape[0], kernel.value.shape[1]) }
 
     public override func callAsFunction(_ input: Tensor) -> Tensor {
-        // ReLU is fused into the convolution (one pass over the output, forward and backward); others follow it.
-        let fuse = activation == .relu
+        // identity, relu, tanh and sigmoid are fused into the convolution (one pass over the output, forward and
+        // backward); the others follow it as their own op.
+        let fused = activation.fused
         let z = input.conv2d(kernel.value, bias: bias?.value, strides: strides, padding: padding, dilation: dilation,
-                             applyingReLU: fuse)
-        return fuse ? z : activation(z)
+                             activation: fused ?? .identity)
+        return fused == nil ? activation(z) : z
     }
 
     public override func outputShape(for inputShape: [Int]) throws(ModuleError) -> [Int] {

@@ -25,8 +25,10 @@ public final class Dense: Module {
     public var outputSize: Int { weight.value.shape[1] }
 
     public override func callAsFunction(_ input: Tensor) -> Tensor {
-        let z = input.matmul(weight.value)
-        return activation(bias.map { z + $0.value } ?? z)
+        // One op for matmul, bias and (identity, relu, tanh, sigmoid) activation; others follow as their own op.
+        let fused = activation.fused
+        let z = input.dense(weight.value, bias: bias?.value, activation: fused ?? .identity)
+        return fused == nil ? activation(z) : z
     }
 
     public override func outputShape(for inputShape: [Int]) throws(ModuleError) -> [Int] {

@@ -10,12 +10,13 @@ extension Kernels {
     /// Output pixels per im2col block: 512 × 288 taps × 4 bytes ≈ 0.6 MB.
     static let im2colBlockRows = 512
 
-    /// `y` [N·OH·OW, F] = conv(x, w) + bias, or relu of that when `relu` (applied while the block is in cache).
+    /// `y` [N·OH·OW, F] = activation(conv(x, w) + bias), the activation applied while the block is in cache.
     static func convForward<T: TensorScalar>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, _ bias: UnsafePointer<T>?,
-                                             _ y: UnsafeMutablePointer<T>, _ g: WindowGeometry, filters f: Int, relu: Bool) {
+                                             _ y: UnsafeMutablePointer<T>, _ g: WindowGeometry, filters f: Int,
+                                             activation: FusedActivation) {
         let perImage = g.outputHeight * g.outputWidth, p = g.patchSize
         if p <= directConvolutionMaximumTaps {
-            directConv(x, w, bias, y, g, filters: f, relu: relu)
+            directConv(x, w, bias, y, g, filters: f, activation: activation)
             return
         }
         let block = Swift.max(1, im2colBlockRows / Swift.max(perImage, 1))
@@ -29,17 +30,17 @@ extension Kernels {
                 if let bias { for r in 0..<rows { (out + r * f).update(from: bias, count: f) } }
                 BLAS.serialGemm(transposeA: false, transposeB: false, m: rows, n: f, k: p, a: cols, lda: p, b: w, ldb: f,
                                 c: out, ldc: f, beta: bias == nil ? 0 : 1)
-                if relu { rectify(out, rows * f) }
+                activate(out, rows * f, activation)
             }
         }
     }
 
     /// The gradients of ``convForward`` for output gradient `dy`: `dx` (which must start at zero), `dw` and `db`,
-    /// each computed only when its pointer is given. With `reluOutput` (the forward output of a fused ReLU), `dy` is
-    /// first zeroed where that output is not positive, block by block. Each half of the batch sums its own `dw` and
-    /// `db`; the two halves are added at the end.
+    /// each computed only when its pointer is given. With a fused activation, `dy` is first multiplied, block by
+    /// block, by the activation's derivative taken from the forward `output`. Each half of the batch sums its own
+    /// `dw` and `db`; the two halves are added at the end.
     static func convBackward<T: TensorScalar>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, _ dy: UnsafePointer<T>,
-                                              reluOutput: UnsafePointer<T>?,
+                                              output: UnsafePointer<T>, activation: FusedActivation,
                                               dx: UnsafeMutablePointer<T>?, dw: UnsafeMutablePointer<T>?,
                                               db: UnsafeMutablePointer<T>?, _ g: WindowGeometry, filters f: Int) {
         let perImage = g.outputHeight * g.outputWidth, p = g.patchSize
@@ -51,15 +52,14 @@ extension Kernels {
         Parallel.forParts(g.batch, workPerItem: 2 * perImage * p * f, minimumWork: 1 << 16) { part, images in
             let dwPart = partials + part * partSize, dbPart = dwPart + p * f
             let cols = UnsafeMutablePointer<T>.allocate(capacity: block * perImage * p)
-            let masked = UnsafeMutablePointer<T>.allocate(capacity: reluOutput == nil ? 0 : block * perImage * f)
+            let masked = UnsafeMutablePointer<T>.allocate(capacity: activation == .identity ? 0 : block * perImage * f)
             defer { cols.deallocate(); masked.deallocate() }
             for start in stride(from: images.lowerBound, to: images.upperBound, by: block) {
                 let end = Swift.min(start + block, images.upperBound)
                 let r0 = start * perImage, rows = (end - start) * perImage
                 var gBlock = dy + r0 * f
-                if let reluOutput {
-                    let out = reluOutput + r0 * f
-                    maskByPositive(gBlock, out, masked, rows * f)
+                if activation != .identity {
+                    activationGradient(gBlock, output + r0 * f, masked, rows * f, activation)
                     gBlock = UnsafePointer(masked)
                 }
                 if dw != nil {
@@ -76,12 +76,7 @@ extension Kernels {
                                     ldb: f, c: cols, ldc: p)
                     col2im(cols, dx, g, images: start..<end)
                 }
-                if db != nil {
-                    for r in 0..<rows {
-                        let row = gBlock + r * f
-                        for k in 0..<f { dbPart[k] += row[k] }
-                    }
-                }
+                if db != nil { addColumnSums(gBlock, rows: rows, columns: f, into: dbPart) }
             }
         }
         let second = partials + partSize
@@ -132,43 +127,12 @@ extension Kernels {
 }
 
 extension Kernels {
-    /// max(v, 0) in place (NaN stays NaN), as the relu op. Float goes 16 at a time: the plain loop compiled to a
-    /// branch per element (a conditional store), which made the conv1 forward pass 5× slower.
-    @inline(__always)
-    static func rectify<T: TensorScalar>(_ v: UnsafeMutablePointer<T>, _ count: Int) {
-        var i = 0
-        if T.self == Float.self {
-            let f = v.floats
-            while i + 16 <= count {
-                let x: SIMD16<Float> = (f + i).loadVector()
-                (f + i).storeVector(x.replacing(with: 0, where: x .< 0))
-                i += 16
-            }
-        }
-        for j in i..<count where v[j] < 0 { v[j] = 0 }
-    }
-
-    /// `masked` = `gradient` where `output` > 0, else 0: the relu pullback on the forward output.
-    @inline(__always)
-    static func maskByPositive<T: TensorScalar>(_ gradient: UnsafePointer<T>, _ output: UnsafePointer<T>,
-                                                _ masked: UnsafeMutablePointer<T>, _ count: Int) {
-        var i = 0
-        if T.self == Float.self {
-            let (g, y, m) = (gradient.floats, output.floats, masked.floats)
-            while i + 16 <= count {
-                let gv: SIMD16<Float> = (g + i).loadVector(), yv: SIMD16<Float> = (y + i).loadVector()
-                (m + i).storeVector(SIMD16<Float>().replacing(with: gv, where: yv .> 0))
-                i += 16
-            }
-        }
-        for j in i..<count { masked[j] = output[j] > 0 ? gradient[j] : 0 }
-    }
-
     /// Direct convolution for small windows: each output pixel's filters accumulate over its window's values in
     /// vector registers, 32 (then 8) filters at a time. Interior windows read their values through a table of
     /// offsets; windows over the padding walk their taps with bounds checks. Split by image over both cores.
     static func directConv<T: TensorScalar>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, _ bias: UnsafePointer<T>?,
-                                            _ y: UnsafeMutablePointer<T>, _ g: WindowGeometry, filters f: Int, relu: Bool) {
+                                            _ y: UnsafeMutablePointer<T>, _ g: WindowGeometry, filters f: Int,
+                                            activation: FusedActivation) {
         let perImage = g.outputHeight * g.outputWidth
         let offsets = g.patchOffsets()
         offsets.withUnsafeBufferPointer { offsets in
@@ -187,7 +151,7 @@ extension Kernels {
                             out[k] = s
                             k += 1
                         }
-                        if relu { rectify(out, f) }
+                        activate(out, f, activation)
                     }
                 }
             }

@@ -4,16 +4,16 @@
 extension Tensor {
     /// 2-D cross-correlation (what deep-learning libraries call convolution) of NHWC `self` with `kernel`
     /// [kh, kw, inChannels, outChannels], plus an optional `bias` [outChannels]: output [N, OH, OW, outChannels].
-    /// `applyingReLU` returns relu(conv + bias) in the same pass, and masks the gradient inside the convolution's own
-    /// backward pass (what `Conv2D(activation: .relu)` uses: the activation never takes a separate trip through memory).
+    /// `activation` is applied in the same pass, and its derivative inside the convolution's own backward pass (what
+    /// `Conv2D(activation: .relu)` uses: the activation never takes a separate trip through memory).
     ///
     /// ```swift
     /// let image = Tensor.zeros([1, 32, 32, 3])
     /// let kernel = Tensor.zeros([5, 5, 3, 6])
-    /// image.conv2d(kernel, bias: Tensor.zeros([6])).shape   // [1, 28, 28, 6]
+    /// image.conv2d(kernel, bias: Tensor.zeros([6]), activation: .relu).shape   // [1, 28, 28, 6]
     /// ```
     public func conv2d(_ kernel: Tensor, bias: Tensor? = nil, strides: (Int, Int) = (1, 1), padding: Padding = .valid,
-                       dilation: (Int, Int) = (1, 1), applyingReLU relu: Bool = false) -> Tensor {
+                       dilation: (Int, Int) = (1, 1), activation: FusedActivation = .identity) -> Tensor {
         let g = validate { () throws(ShapeError) -> WindowGeometry in
             try Shapes.checkSameDType(dtype, kernel.dtype, op: "conv2d")
             guard kernel.rank == 4 else { throw ShapeError(op: "conv2d", "kernel must be [kh, kw, in, out], got \(kernel.shape)") }
@@ -35,13 +35,13 @@ extension Tensor {
         withExtendedLifetime((self, kernel, bias)) {
             switch dtype {
             case .float32: Kernels.convForward(pointer(Float.self), kernel.pointer(Float.self), bias?.pointer(Float.self),
-                                               out.pointer(Float.self), g, filters: filters, relu: relu)
+                                               out.pointer(Float.self), g, filters: filters, activation: activation)
             case .float64: Kernels.convForward(pointer(Double.self), kernel.pointer(Double.self), bias?.pointer(Double.self),
-                                               out.pointer(Double.self), g, filters: filters, relu: relu)
+                                               out.pointer(Double.self), g, filters: filters, activation: activation)
             }
         }
         let x = self, needX = requiresGradient, needK = kernel.requiresGradient, needB = bias?.requiresGradient ?? false
-        return out.recorded(relu ? "conv2d+relu" : "conv2d", inputs: [x, kernel] + (bias.map { [$0] } ?? [])) { grad in
+        return out.recorded("conv2d", inputs: [x, kernel] + (bias.map { [$0] } ?? [])) { grad in
             let dx = needX ? Tensor.zeros(x.shape, dtype: x.dtype) : nil
             let dk = needK ? Tensor(uninitialized: kernel.shape, dtype: x.dtype) : nil
             let db = needB ? Tensor(uninitialized: [filters], dtype: x.dtype) : nil
@@ -49,12 +49,12 @@ extension Tensor {
                 switch x.dtype {
                 case .float32:
                     Kernels.convBackward(x.pointer(Float.self), kernel.pointer(Float.self), grad.pointer(Float.self),
-                                         reluOutput: relu ? UnsafePointer(out.pointer(Float.self)) : nil,
+                                         output: out.pointer(Float.self), activation: activation,
                                          dx: dx?.pointer(Float.self), dw: dk?.pointer(Float.self), db: db?.pointer(Float.self),
                                          g, filters: filters)
                 case .float64:
                     Kernels.convBackward(x.pointer(Double.self), kernel.pointer(Double.self), grad.pointer(Double.self),
-                                         reluOutput: relu ? UnsafePointer(out.pointer(Double.self)) : nil,
+                                         output: out.pointer(Double.self), activation: activation,
                                          dx: dx?.pointer(Double.self), dw: dk?.pointer(Double.self), db: db?.pointer(Double.self),
                                          g, filters: filters)
                 }
