@@ -1,4 +1,5 @@
 import CBLAS
+import Glibc
 
 /// Matrix products through OpenBLAS (`cblas_sgemm` / `cblas_dgemm`); transposes are passed as flags, never copied.
 ///
@@ -9,7 +10,17 @@ enum BLAS {
     /// Products of at least this many multiply-adds (m·n·k) are split over both cores.
     static let splitThreshold = 1 << 20
 
-    private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
+    /// One OpenBLAS thread from the first product on. Lowering the count leaves OpenBLAS's worker threads alive and
+    /// polling with `sched_yield` (≈ 19% of the tiny benchmark's samples, and steps/s swung between 18k and 31k
+    /// depending on where the scheduler put them), so they are also shut down, through OpenBLAS's own
+    /// `blas_thread_shutdown_` (its fork handler; looked up at run time, as cblas.h does not declare it).
+    private static let singleThreaded: Void = {
+        openblas_set_num_threads(1)
+        if let shutdown = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_") {
+            typealias Shutdown = @convention(c) () -> Int32
+            _ = unsafeBitCast(shutdown, to: Shutdown.self)()
+        }
+    }()
 
     /// `c = alpha · op(a) · op(b) + beta · c`, row-major, op(a) m×k, op(b) k×n; split in two halves of C's rows
     /// (or columns, when C is wider than tall) when large.
