@@ -27,7 +27,7 @@ export BENCH_THREADS=2 TF_CPP_MIN_LOG_LEVEL=2 PYTHONUNBUFFERED=1
 for r in $(seq 1 "$RUNS"); do
   for task in $TASKS; do
     echo "== round $r: $task / neuralkit ($(date +%T))"
-    NEURALKIT_RESULTS="$OUT/${task}__neuralkit__run$r.json" "$ROOT/.build/release/Benchmarks" "$task" >/dev/null
+    NEURALKIT_SEED=$r NEURALKIT_RESULTS="$OUT/${task}__neuralkit__run$r.json" "$ROOT/.build/release/Benchmarks" "$task" >/dev/null
     for fw in $FRAMEWORKS; do
       echo "== round $r: $task / $fw ($(date +%T))"
       extra=""
