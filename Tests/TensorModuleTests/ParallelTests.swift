@@ -1,0 +1,51 @@
+import Dispatch
+import Testing
+import NeuralKit
+
+@Suite struct ParallelTests {
+    /// Splits requested from many threads at once, and splits nested inside a split, all run every part exactly
+    /// once (the helper thread takes one caller at a time; the others, and nested calls, run their parts in place).
+    @Test func everyPartRunsOnceFromManyThreadsAndNested() {
+        let callers = 8, n = 1 << 17
+        let totals = UnsafeMutablePointer<Int>.allocate(capacity: callers * 2)
+        totals.initialize(repeating: 0, count: callers * 2)
+        defer { totals.deallocate() }
+        let shared = UncheckedBox(totals)
+        DispatchQueue.concurrentPerform(iterations: callers) { caller in
+            for _ in 0..<20 {
+                Parallel.both { part in
+                    // Each part counts its elements through a nested split: parts write disjoint slots.
+                    Parallel.forChunks(n, minimumCount: 1) { lo, hi in shared.pointer[caller * 2 + part] += hi - lo }
+                }
+            }
+        }
+        for caller in 0..<callers {
+            #expect(totals[caller * 2] == 20 * n, "caller \(caller), part 0")
+            #expect(totals[caller * 2 + 1] == 20 * n, "caller \(caller), part 1")
+        }
+    }
+
+    /// forItems covers every item once, in two halves when the work is large and in one call when it is small.
+    @Test(arguments: [(count: 1000, work: 1000, parts: 2), (count: 1000, work: 1, parts: 1), (count: 1, work: 1 << 20, parts: 1)])
+    func forItemsCoversEveryItemOnce(_ row: (count: Int, work: Int, parts: Int)) {
+        let seen = UnsafeMutablePointer<Int>.allocate(capacity: row.count)
+        seen.initialize(repeating: 0, count: row.count)
+        defer { seen.deallocate() }
+        let box = UncheckedBox(seen)
+        let calls = UncheckedBox(UnsafeMutablePointer<Int>.allocate(capacity: 2))
+        calls.pointer.initialize(repeating: 0, count: 2)
+        defer { calls.pointer.deallocate() }
+        Parallel.forParts(row.count, workPerItem: row.work) { part, items in
+            calls.pointer[part] += 1
+            for i in items { box.pointer[i] += 1 }
+        }
+        #expect((0..<row.count).allSatisfy { seen[$0] == 1 })
+        #expect(calls.pointer[0] + calls.pointer[1] == row.parts)
+    }
+}
+
+/// A pointer handed to worker threads that write disjoint elements.
+private struct UncheckedBox: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Int>
+    init(_ pointer: UnsafeMutablePointer<Int>) { self.pointer = pointer }
+}
