@@ -3,6 +3,10 @@
 
 /// An activation a fused op (``Tensor/dense(_:bias:activation:)``, ``Tensor/conv2d(_:bias:strides:padding:dilation:activation:)``)
 /// applies to its output, with its derivative taken from that output.
+///
+/// ```swift
+/// let h = x.dense(w, bias: b, activation: .tanh)   // tanh(x·w + b), one op and one tape node
+/// ```
 public enum FusedActivation: Sendable, Equatable {
     case identity, relu, tanh, sigmoid
 }

@@ -1,5 +1,5 @@
 // A fully connected layer's whole computation as one op: activation(x · w + b). One output tensor and one tape
-// node instead of three (matmul, broadcast add, activation); the pullback is three GEMMs and a column sum.
+// node instead of three (matmul, broadcast add, activation); the pullback is two GEMMs and a column sum.
 
 extension Tensor {
     /// `activation(self · weight + bias)` for `self` [..., inputSize], `weight` [inputSize, outputSize] (Keras's
