@@ -168,7 +168,31 @@ if sections.contains("mlp") {
     }
 }
 
-// Where an MLP training step's time goes: forward, loss, backward, optimizer update (300 steps, batch 128).
+/// Median seconds of a training step's phases (forward, loss, backward, optimizer update) on one fixed random batch
+/// of 128 flat 784-pixel inputs, over `steps` steps after `warmUp`.
+func stepPhases(_ model: Sequential, warmUp: Int, steps: Int) -> [(phase: String, seconds: Double)] {
+    let optimizer = Optimizer(Adam(learningRate: 1e-3))
+    var rng = RandomGenerator(seed: 1)
+    let x = Tensor.randomUniform([128, 784], using: &rng)
+    let y = Tensor((0..<128).map { Double($0 % 10) })
+    let loss = Loss.softmaxCrossEntropy()
+    var phases: [[Double]] = [[], [], [], []]
+    for step in 0..<warmUp + steps {
+        let t0 = now()
+        let logits = model(x)
+        let t1 = now()
+        let l = loss(predictions: logits, targets: y)
+        let t2 = now()
+        l.backward()
+        let t3 = now()
+        optimizer.update(model.trainableParameters)
+        let t4 = now()
+        if step >= warmUp { for (i, d) in [t1 - t0, t2 - t1, t3 - t2, t4 - t3].enumerated() { phases[i].append(d) } }
+    }
+    return zip(["forward", "loss", "backward", "update"], phases).map { ($0, $1.sorted()[$1.count / 2]) }
+}
+
+// Where an MLP training step's time goes (batch 128): medians over 300 steps after 30 warm-up steps.
 if sections.contains("mlp-phases") {
     RandomSeeds.reset(to: 1)
     let model = Sequential([
@@ -176,54 +200,16 @@ if sections.contains("mlp-phases") {
         Dense(inputSize: 256, outputSize: 128, activation: .relu),
         Dense(inputSize: 128, outputSize: 10),
     ])
-    let optimizer = Optimizer(Adam(learningRate: 1e-3))
-    var rng = RandomGenerator(seed: 1)
-    let x = Tensor.randomUniform([128, 784], using: &rng)
-    let y = Tensor((0..<128).map { Double($0 % 10) })
-    let loss = Loss.softmaxCrossEntropy()
-    var phases = [0.0, 0.0, 0.0, 0.0]
-    for step in 0..<330 {
-        let t0 = now()
-        let logits = model(x)
-        let t1 = now()
-        let l = loss(predictions: logits, targets: y)
-        let t2 = now()
-        l.backward()
-        let t3 = now()
-        optimizer.update(model.trainableParameters)
-        let t4 = now()
-        if step >= 30 { for (i, d) in [t1 - t0, t2 - t1, t3 - t2, t4 - t3].enumerated() { phases[i] += d / 300 } }
-    }
-    for (name, t) in zip(["forward", "loss", "backward", "update"], phases) {
-        row("mlp step \(name) µs", String(format: "%.0f", t * 1e6), "", "")
+    for (phase, t) in stepPhases(model, warmUp: 30, steps: 300) {
+        row("mlp step \(phase) µs", String(format: "%.0f", t * 1e6), "", "")
     }
 }
 
-// Where a cnn-preset training step's time goes (batch 128, random images): forward, loss, backward, update;
-// medians over 40 steps after 5 warm-up steps.
+// Where a cnn-preset training step's time goes (batch 128, random images): medians over 40 steps after 5 warm-up.
 if sections.contains("cnn-phases") {
     RandomSeeds.reset(to: 1)
-    let model = cnnPreset()
-    let optimizer = Optimizer(Adam(learningRate: 1e-3))
-    var rng = RandomGenerator(seed: 1)
-    let x = Tensor.randomUniform([128, 784], using: &rng)
-    let y = Tensor((0..<128).map { Double($0 % 10) })
-    let loss = Loss.softmaxCrossEntropy()
-    var phases: [[Double]] = [[], [], [], []]
-    for step in 0..<45 {
-        let t0 = now()
-        let logits = model(x)
-        let t1 = now()
-        let l = loss(predictions: logits, targets: y)
-        let t2 = now()
-        l.backward()
-        let t3 = now()
-        optimizer.update(model.trainableParameters)
-        let t4 = now()
-        if step >= 5 { for (i, d) in [t1 - t0, t2 - t1, t3 - t2, t4 - t3].enumerated() { phases[i].append(d) } }
-    }
-    for (name, t) in zip(["forward", "loss", "backward", "update"], phases) {
-        row("cnn step \(name) ms", String(format: "%.2f", t.sorted()[t.count / 2] * 1e3), "", "")
+    for (phase, t) in stepPhases(cnnPreset(), warmUp: 5, steps: 40) {
+        row("cnn step \(phase) ms", String(format: "%.2f", t * 1e3), "", "")
     }
 }
 

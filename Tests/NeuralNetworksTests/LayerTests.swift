@@ -84,6 +84,21 @@ let layerTable: [LayerCase] = [
         #expect(result.checkedCount == expected)
     }
 
+    /// Dense and Conv2D give activation(z + bias) for every activation, whether fused into their op
+    /// (identity, relu, tanh, sigmoid: `Activation.fused`) or applied afterwards as its own op.
+    @Test(arguments: [Activation.identity, .relu, .tanh, .sigmoid, .leakyRelu(alpha: 0.1), .elu(alpha: 1), .softplus, .softmax])
+    func layersApplyTheirActivation(_ activation: Activation) {
+        #expect((activation.fused != nil) == [.identity, .relu, .tanh, .sigmoid].contains(activation))
+        let dense = Dense(inputSize: 3, outputSize: 4, activation: activation, seed: 11)
+        let x = randomTensor([5, 3], seed: 12, dtype: .float32)
+        let z = x.matmul(dense.weight.value) + dense.bias!.value
+        expectClose(dense(x), activation(z).values, absolute: 1e-5)
+        let conv = Conv2D(inputChannels: 2, filters: 3, kernelSize: (2, 2), activation: activation, seed: 13)
+        let image = randomTensor([2, 4, 3, 2], seed: 14, dtype: .float32)
+        let zc = image.conv2d(conv.kernel.value) + conv.bias!.value
+        expectClose(conv(image), activation(zc).values, absolute: 1e-5)
+    }
+
     @Test func shapeMismatchNamesTheLayer() {
         let model = Sequential([Dense(inputSize: 4, outputSize: 3), Dense(inputSize: 5, outputSize: 1)])
         #expect(throws: ModuleError.shapeMismatch(layer: "Dense(5→1)", expected: "[batch, 5]", found: [1, 3])) {

@@ -46,6 +46,7 @@ extension Kernels {
         let perImage = g.outputHeight * g.outputWidth, p = g.patchSize
         let block = Swift.max(1, im2colBlockRows / Swift.max(perImage, 1))
         let partSize = p * f + f
+        let direct = p <= directConvolutionMaximumTaps, offsets = direct ? g.patchOffsets() : []
         let partials = UnsafeMutablePointer<T>.allocate(capacity: 2 * partSize)
         partials.initialize(repeating: 0, count: 2 * partSize)
         defer { partials.deallocate() }
@@ -63,8 +64,8 @@ extension Kernels {
                     gBlock = UnsafePointer(masked)
                 }
                 if dw != nil {
-                    if p <= directConvolutionMaximumTaps {
-                        directWeightGradient(x, gBlock, dwPart, g, filters: f, images: start..<end)
+                    if direct {
+                        directWeightGradient(x, gBlock, dwPart, g, filters: f, images: start..<end, offsets: offsets)
                     } else {
                         im2col(x, cols, g, rows: r0..<r0 + rows)
                         BLAS.serialGemm(transposeA: true, transposeB: false, m: p, n: f, k: rows, a: cols, lda: p,
@@ -178,12 +179,11 @@ extension Kernels {
 
     /// dw [kh·kw·C, F] += the weight gradient of a small-window convolution over `images`: for each output pixel,
     /// its gradient row (in vector registers) times each of its window's input values. `dy` holds the gradient rows
-    /// of `images` only, from the first image's first pixel.
+    /// of `images` only, from the first image's first pixel; `offsets` is `g.patchOffsets()`, computed once per pass.
     static func directWeightGradient<T: TensorScalar>(_ x: UnsafePointer<T>, _ dy: UnsafePointer<T>,
                                                       _ dw: UnsafeMutablePointer<T>, _ g: WindowGeometry, filters f: Int,
-                                                      images: Range<Int>) {
+                                                      images: Range<Int>, offsets: [Int]) {
         let perImage = g.outputHeight * g.outputWidth
-        let offsets = g.patchOffsets()
         offsets.withUnsafeBufferPointer { offsets in
             let offsets = offsets.baseAddress!
             for n in images {

@@ -22,7 +22,7 @@ enum BLAS {
         }
     }()
 
-    /// `c = alpha · op(a) · op(b) + beta · c`, row-major, op(a) m×k, op(b) k×n; split in two halves of C's rows
+    /// `c = op(a) · op(b) + beta · c`, row-major, op(a) m×k, op(b) k×n; split in two halves of C's rows
     /// (or columns, when C is wider than tall) when large.
     @inline(__always)
     static func gemm<T: TensorScalar>(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,

@@ -19,7 +19,7 @@ extension Kernels {
                         }
                         for k in k..<c {
                             var b = -T.infinity
-                            g.forEachPoolPixel(n: n, oy: oy, ox: ox) { base in
+                            g.forEachTap(n: n, oy: oy, ox: ox) { _, base in
                                 let v = x[base + k]
                                 if v > b || (v != v && b == b) { b = v }
                             }
@@ -35,7 +35,7 @@ extension Kernels {
     private static func maxOfWindow(_ x: UnsafePointer<Float>, _ best: UnsafeMutablePointer<Float>, _ g: WindowGeometry,
                                     _ n: Int, _ oy: Int, _ ox: Int, _ k: Int) {
         var b = SIMD16<Float>(repeating: -.infinity)
-        g.forEachPoolPixel(n: n, oy: oy, ox: ox) { base in
+        g.forEachTap(n: n, oy: oy, ox: ox) { _, base in
             let v: SIMD16<Float> = (x + base + k).loadVector()
             b.replace(with: v, where: (v .> b) .| ((v .!= v) .& (b .== b)))
         }
@@ -65,7 +65,7 @@ extension Kernels {
                         for k in k..<c {
                             let b = y[o + k]
                             var pending = dy[o + k]
-                            g.forEachPoolPixel(n: n, oy: oy, ox: ox) { base in
+                            g.forEachTap(n: n, oy: oy, ox: ox) { _, base in
                                 let v = x[base + k]
                                 let hit = v == b || (v != v && b != b)
                                 let share: T = hit ? pending : 0
@@ -85,7 +85,7 @@ extension Kernels {
                                  _ k: Int, _ assign: Bool) {
         let b: SIMD16<Float> = (best + k).loadVector(), bIsNaN = b .!= b
         var pending: SIMD16<Float> = (dy + k).loadVector()
-        g.forEachPoolPixel(n: n, oy: oy, ox: ox) { base in
+        g.forEachTap(n: n, oy: oy, ox: ox) { _, base in
             let v: SIMD16<Float> = (x + base + k).loadVector()
             let hit = (v .== b) .| ((v .!= v) .& bIsNaN)
             let share = SIMD16<Float>().replacing(with: pending, where: hit)
@@ -125,7 +125,7 @@ extension Kernels {
             for oy in 0..<g.outputHeight {
                 for ox in 0..<g.outputWidth {
                     pixels.removeAll(keepingCapacity: true)
-                    g.forEachPoolPixel(n: n, oy: oy, ox: ox) { pixels.append($0) }
+                    g.forEachTap(n: n, oy: oy, ox: ox) { _, base in pixels.append(base) }
                     body(((n * g.outputHeight + oy) * g.outputWidth + ox) * g.channels, pixels, Swift.max(pixels.count, 1))
                 }
             }

@@ -50,8 +50,9 @@ public struct WindowGeometry: Sendable, Equatable {
         outputWidth = (paddedW - effectiveW) / stride.1 + 1
     }
 
-    /// Calls `body(tap, inputOffset)` for each kernel tap of output pixel (n, oy, ox) that falls inside the image:
-    /// `tap` = ky·kw + kx, `inputOffset` = the flat offset of that input pixel's first channel.
+    /// Calls `body(tap, inputOffset)` for each tap of output pixel (n, oy, ox)'s window (a convolution kernel's or a
+    /// pooling window's) that falls inside the image, in row-major order: `tap` = ky·kw + kx, `inputOffset` = the
+    /// flat offset of that input pixel's first channel.
     @inline(__always)
     func forEachTap(n: Int, oy: Int, ox: Int, _ body: (Int, Int) -> Void) {
         for ky in 0..<kernelHeight {
@@ -61,18 +62,6 @@ public struct WindowGeometry: Sendable, Equatable {
                 let ix = ox * strideX - padLeft + kx * dilationX
                 guard ix >= 0 && ix < width else { continue }
                 body(ky * kernelWidth + kx, ((n * height + iy) * width + ix) * channels)
-            }
-        }
-    }
-
-    /// Calls `body(inputOffset)` for each pixel of pooling window (n, oy, ox) inside the image (no dilation), in
-    /// row-major order.
-    @inline(__always)
-    func forEachPoolPixel(n: Int, oy: Int, ox: Int, _ body: (Int) -> Void) {
-        let y0 = oy * strideY - padTop, x0 = ox * strideX - padLeft
-        for iy in Swift.max(y0, 0)..<Swift.min(y0 + kernelHeight, height) {
-            for ix in Swift.max(x0, 0)..<Swift.min(x0 + kernelWidth, width) {
-                body(((n * height + iy) * width + ix) * channels)
             }
         }
     }
