@@ -40,7 +40,7 @@ let package = Package(
         // Optimizer rules, the optimizer that applies them by parameter name, learning-rate schedules.
         .target(name: "Optimizers", dependencies: ["TensorModule", "NeuralNetworks"], swiftSettings: kernelSettings),
         // fit/evaluate/predict, callbacks, metrics, History, progress bar, ensembles.
-        .target(name: "Training", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers"]),
+        .target(name: "Training", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Datasets"]),
         // Data: gzip, readers, datasets.
         .target(name: "Datasets", dependencies: ["TensorModule", "CZlib"], resources: [.copy("Resources")]),
         // safetensors, model configuration JSON, crash-safe checkpoints.

@@ -145,7 +145,7 @@ func peakRSSMiB() -> Double {
 // batch 128, inputs /255, shuffled each epoch; 5 epochs, figure = median seconds of epochs 2–4, accuracy after 5.
 if sections.contains("mlp") {
     do {
-        let data = try IDXDataset.fashionMNIST()
+        let data = try IDXDataset.fashionMNISTImages()
         RandomSeeds.reset(to: workloadSeed)
         let model = Sequential([
             Dense(inputSize: 784, outputSize: 256, activation: .relu),
@@ -154,9 +154,9 @@ if sections.contains("mlp") {
         ])
         let trainer = Trainer(model: model, loss: .softmaxCrossEntropy(), optimizer: Optimizer(Adam(learningRate: 1e-3)),
                               metrics: [.accuracy], seed: workloadSeed)
-        let history = try trainer.fit(x: data.train.x, y: data.train.y, batchSize: 128, epochs: 5)
+        let history = try trainer.fit(data.train, batchSize: 128, epochs: 5)
         let timed = Array(history["seconds"][1...3]).sorted()
-        let accuracy = try trainer.evaluate(x: data.test.x, y: data.test.y)["accuracy"] ?? .nan
+        let accuracy = try trainer.evaluate(data.test)["accuracy"] ?? .nan
         row("mlp s/epoch (median ep 2–4)", String(format: "%.3f", timed[1]),
             "", "epochs " + history["seconds"].map { String(format: "%.2f", $0) }.joined(separator: " "))
         row("mlp test accuracy after 5 epochs", String(format: "%.4f", accuracy), "", "")
@@ -240,13 +240,13 @@ if sections.contains("conv") {
 // accuracy after 2 epochs (all 60,000 training images, no validation split, as the peers).
 if sections.contains("cnn") {
     do {
-        let data = try IDXDataset.fashionMNIST()
+        let data = try IDXDataset.fashionMNISTImages()
         RandomSeeds.reset(to: workloadSeed)
         let model = cnnPreset()
         let trainer = Trainer(model: model, loss: .softmaxCrossEntropy(), optimizer: Optimizer(Adam(learningRate: 1e-3)),
                               metrics: [.accuracy], seed: workloadSeed)
-        let history = try trainer.fit(x: data.train.x, y: data.train.y, batchSize: 128, epochs: 2)
-        let accuracy = try trainer.evaluate(x: data.test.x, y: data.test.y)["accuracy"] ?? .nan
+        let history = try trainer.fit(data.train, batchSize: 128, epochs: 2)
+        let accuracy = try trainer.evaluate(data.test)["accuracy"] ?? .nan
         row("cnn s/epoch (epoch 2)", String(format: "%.2f", history["seconds"][1]), "",
             "epochs " + history["seconds"].map { String(format: "%.2f", $0) }.joined(separator: " "))
         row("cnn test accuracy after 2 epochs", String(format: "%.4f", accuracy), "", "")

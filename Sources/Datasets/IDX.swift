@@ -131,6 +131,25 @@ public enum IDXDataset {
     /// Images come back as [N, rows·cols…] (flattened) scaled by `scale`, labels as numbers [N].
     public static func load(images: String, labels: String, classCount: Int = 10, scale: Double = 1.0 / 255,
                             flatten: Bool = true) throws(DataError) -> (x: Tensor, y: Tensor) {
+        let (imageFile, labelValues) = try read(images: images, labels: labels, classCount: classCount)
+        var x = imageFile.tensor(scale: scale)
+        if flatten { x = x.reshaped(to: [imageFile.shape[0], -1]) }
+        return (x, Tensor(labelValues.map(Double.init)))
+    }
+
+    /// Like ``load(images:labels:classCount:scale:flatten:)`` for 8-bit images, kept as bytes and scaled per batch.
+    public static func byteImages(images: String, labels: String, classCount: Int = 10, scale: Float = 1.0 / 255,
+                                  flatten: Bool = true) throws(DataError) -> ByteImages {
+        let (imageFile, labelValues) = try read(images: images, labels: labels, classCount: classCount)
+        guard imageFile.elementType == .uint8 else {
+            throw DataError(file: images, location: "offset 2", "expected 8-bit images (type 0x08), found \(imageFile.elementType)")
+        }
+        let example = Array(imageFile.shape.dropFirst())
+        return ByteImages(pixels: imageFile.payload, exampleShape: flatten ? [example.reduce(1, *)] : example,
+                          labels: labelValues, scale: scale)
+    }
+
+    private static func read(images: String, labels: String, classCount: Int) throws(DataError) -> (IDXFile, [Int]) {
         let imageFile = try IDXFile(contentsOf: images)
         let labelFile = try IDXFile(contentsOf: labels)
         guard imageFile.shape.count >= 2 else {
@@ -140,16 +159,26 @@ public enum IDXDataset {
         guard labelValues.count == imageFile.shape[0] else {
             throw DataError(file: labels, "\(labelValues.count) labels for \(imageFile.shape[0]) images in \(images)")
         }
-        var x = imageFile.tensor(scale: scale)
-        if flatten { x = x.reshaped(to: [imageFile.shape[0], -1]) }
-        return (x, Tensor(labelValues.map(Double.init)))
+        return (imageFile, labelValues)
     }
 
     /// Fashion-MNIST from Debian's `dataset-fashion-mnist` (or `directory`): train and test splits.
-    public static func fashionMNIST(directory: String = "/usr/share/datasets/fashion-mnist")
+    public static func fashionMNIST(directory: String = defaultFashionMNISTDirectory)
         throws(DataError) -> (train: (x: Tensor, y: Tensor), test: (x: Tensor, y: Tensor)) {
         let train = try load(images: directory + "/train-images-idx3-ubyte.gz", labels: directory + "/train-labels-idx1-ubyte.gz")
         let test = try load(images: directory + "/t10k-images-idx3-ubyte.gz", labels: directory + "/t10k-labels-idx1-ubyte.gz")
         return (train, test)
     }
+
+    /// Fashion-MNIST's train and test splits as ``ByteImages`` (flattened to 784 values, scaled by 1/255 per batch):
+    /// a quarter of ``fashionMNIST(directory:)``'s memory.
+    public static func fashionMNISTImages(directory: String = defaultFashionMNISTDirectory)
+        throws(DataError) -> (train: ByteImages, test: ByteImages) {
+        let train = try byteImages(images: directory + "/train-images-idx3-ubyte.gz", labels: directory + "/train-labels-idx1-ubyte.gz")
+        let test = try byteImages(images: directory + "/t10k-images-idx3-ubyte.gz", labels: directory + "/t10k-labels-idx1-ubyte.gz")
+        return (train, test)
+    }
+
+    /// Where Debian's `dataset-fashion-mnist` puts its IDX files.
+    public static let defaultFashionMNISTDirectory = "/usr/share/datasets/fashion-mnist"
 }

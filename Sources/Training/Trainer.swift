@@ -1,3 +1,4 @@
+import Datasets
 import Glibc
 import NeuralNetworks
 import Optimizers
@@ -108,26 +109,43 @@ public final class Trainer {
     public func fit(x: Tensor, y: Tensor, batchSize: Int = 32, epochs: Int = 1, validationSplit: Double = 0,
                     validationData: (x: Tensor, y: Tensor)? = nil, shuffle: Bool = true, callbacks: [Callback] = [],
                     verbose: Bool = false) throws -> History {
+        try checkPair(x, y, "training data")
+        if let v = validationData { try checkPair(v.x, v.y, "validation data") }
+        return try fit(TensorPairs(x: x, y: y), batchSize: batchSize, epochs: epochs, validationSplit: validationSplit,
+                       validationData: validationData.map { TensorPairs(x: $0.x, y: $0.y) }, shuffle: shuffle,
+                       callbacks: callbacks, verbose: verbose)
+    }
+
+    /// Trains on the batches drawn from `data` (e.g. ``ByteImages``, kept compact and scaled per batch); otherwise
+    /// as ``fit(x:y:batchSize:epochs:validationSplit:validationData:shuffle:callbacks:verbose:)``.
+    ///
+    /// ```swift
+    /// let (train, test) = try IDXDataset.fashionMNISTImages()
+    /// try trainer.fit(train, batchSize: 128, epochs: 5, validationData: test)
+    /// ```
+    @discardableResult
+    public func fit(_ data: some BatchSource, batchSize: Int = 32, epochs: Int = 1, validationSplit: Double = 0,
+                    validationData: (any BatchSource)? = nil, shuffle: Bool = true, callbacks: [Callback] = [],
+                    verbose: Bool = false) throws -> History {
         guard batchSize > 0 else { throw TrainingError.invalidArgument("fit: batchSize must be positive, got \(batchSize)") }
         guard epochs >= 0 else { throw TrainingError.invalidArgument("fit: epochs must be ≥ 0, got \(epochs)") }
         guard (0..<1).contains(validationSplit) else {
             throw TrainingError.invalidArgument("fit: validationSplit must be in [0, 1), got \(validationSplit)")
         }
-        try checkPair(x, y, "training data")
-        var (trainX, trainY) = (x, y)
+        guard data.count > 0 else { throw TrainingError.invalidArgument("training data: no examples") }
+        if let v = validationData, v.count == 0 { throw TrainingError.invalidArgument("validation data: no examples") }
+        var train: any BatchSource = data
         var validation = validationData
-        if let v = validation { try checkPair(v.x, v.y, "validation data") }
         if validation == nil && validationSplit > 0 {
-            let n = x.shape[0]
+            let n = data.count
             let held = Int((Double(n) * validationSplit).rounded())
             guard held > 0 && held < n else {
                 throw TrainingError.invalidArgument("fit: validationSplit \(validationSplit) of \(n) examples leaves an empty split")
             }
-            trainX = x.slice(alongAxis: 0, 0..<(n - held))
-            trainY = y.slice(alongAxis: 0, 0..<(n - held))
-            validation = (x.slice(alongAxis: 0, (n - held)..<n), y.slice(alongAxis: 0, (n - held)..<n))
+            train = data.rows(0..<(n - held))
+            validation = data.rows((n - held)..<n)
         }
-        do { try model.checkInput(shape: [1] + x.shape.dropFirst()) } catch { throw TrainingError.shapeMismatch(error) }
+        do { try model.checkInput(shape: [1] + data.exampleShape) } catch { throw TrainingError.shapeMismatch(error) }
 
         // Reflection over the model is not free: find the parameters once per fit.
         namedParameters = model.namedParameters
@@ -135,7 +153,7 @@ public final class Trainer {
         let all = (verbose ? [ProgressBar()] : []) + callbacks
         var thisRun = History()
         stopTraining = false
-        let n = trainX.shape[0]
+        let n = train.count
         let steps = (n + batchSize - 1) / batchSize
         try all.forEach { try $0.onTrainBegin(self, logs: ["epochs": Double(epochs), "steps": Double(steps)]) }
         for _ in 0..<epochs where !stopTraining {
@@ -154,8 +172,8 @@ public final class Trainer {
             for b in (resumed?.batchesCompleted ?? 0)..<steps where !stopTraining {
                 try all.forEach { try $0.onBatchBegin(self, batch: b, logs: [:]) }
                 let idx = Array(order[(b * batchSize)..<Swift.min((b + 1) * batchSize, n)])
-                var xb = trainX.gathering(rows: idx)
-                let yb = trainY.gathering(rows: idx)
+                let (drawn, yb) = train.batch(idx)
+                var xb = drawn
                 if let augmentation { xb = withoutGradient { augmentation(xb) } }
                 let (lossValue, penalty, predictions) = trainStep(xb, yb)
                 let count = idx.count
@@ -176,7 +194,7 @@ public final class Trainer {
             var logs = sums.mapValues { $0 / Double(Swift.max(seen, 1)) }
             if hasRegularizer { logs["regularization"] = penaltySum / Double(Swift.max(seen, 1)) }
             if let v = validation {
-                for (k, value) in try evaluate(x: v.x, y: v.y, batchSize: Swift.max(batchSize, 256)) { logs["val_" + k] = value }
+                for (k, value) in try evaluate(v, batchSize: Swift.max(batchSize, 256)) { logs["val_" + k] = value }
             }
             logs["lr"] = lr
             logs["seconds"] = Trainer.now() - start
@@ -210,7 +228,24 @@ public final class Trainer {
     public func evaluate(x: Tensor, y: Tensor, batchSize: Int = 256) throws -> Logs {
         try checkPair(x, y, "evaluation data")
         do { try model.checkInput(shape: [1] + x.shape.dropFirst()) } catch { throw TrainingError.shapeMismatch(error) }
-        let predictions = model.predict(x, batchSize: batchSize)
+        return logs(predictions: model.predict(x, batchSize: batchSize), targets: y)
+    }
+
+    /// The loss and metrics over every example of `data`, drawn in batches, in inference mode, without gradients.
+    public func evaluate(_ data: any BatchSource, batchSize: Int = 256) throws -> Logs {
+        guard batchSize > 0 else { throw TrainingError.invalidArgument("evaluate: batchSize must be positive, got \(batchSize)") }
+        guard data.count > 0 else { throw TrainingError.invalidArgument("evaluation data: no examples") }
+        do { try model.checkInput(shape: [1] + data.exampleShape) } catch { throw TrainingError.shapeMismatch(error) }
+        var predictions: [Tensor] = [], targets: [Tensor] = []
+        for start in stride(from: 0, to: data.count, by: batchSize) {
+            let (x, y) = data.batch(Array(start..<Swift.min(start + batchSize, data.count)))
+            predictions.append(model.predict(x, batchSize: batchSize))
+            targets.append(y)
+        }
+        return logs(predictions: Tensor.concatenating(predictions), targets: Tensor.concatenating(targets))
+    }
+
+    private func logs(predictions: Tensor, targets y: Tensor) -> Logs {
         var logs: Logs = ["loss": withoutGradient { loss(predictions: predictions, targets: y).scalar }]
         for m in metrics {
             let (s, c) = m.total(predictions: predictions, targets: y, fromLogits: lossTakesLogits)

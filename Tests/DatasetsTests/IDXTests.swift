@@ -67,6 +67,30 @@ func temporaryFile(_ bytes: [UInt8], suffix: String = ".idx") throws -> String {
         #expect(range?.description.contains("label 10.0 is outside 0..<10") == true)
     }
 
+    @Test func byteImagesMatchTheFloatLoaderAndScalePerBatch() throws {
+        let pixels: [UInt8] = [0, 51, 102, 255, 10, 20, 30, 40, 200, 100, 50, 25]
+        let images = try temporaryFile(idx(dims: [3, 2, 2], payload: pixels))
+        let labels = try temporaryFile(idx(dims: [3], payload: [2, 0, 1]))
+        let floats = try temporaryFile(idx(type: 0x0D, dims: [1, 1], payload: [0x3F, 0xC0, 0, 0]))
+        let oneLabel = try temporaryFile(idx(dims: [1], payload: [0]))
+        defer { for p in [images, labels, floats, oneLabel] { try? FileManager.default.removeItem(atPath: p) } }
+        let bytes = try IDXDataset.byteImages(images: images, labels: labels)
+        let tensors = try IDXDataset.load(images: images, labels: labels)
+        #expect(bytes.count == 3 && bytes.exampleShape == [4])
+        #expect(bytes.tensors.x.scalars(as: Float.self) == tensors.x.scalars(as: Float.self))
+        #expect(bytes.tensors.y.values == tensors.y.values)
+        // A batch takes the rows in the order asked, labels alongside.
+        let (x, y) = bytes.batch([2, 0])
+        #expect(x.shape == [2, 4] && y.values == [1, 2])
+        #expect(x.scalars(as: Float.self) == [200, 100, 50, 25, 0, 51, 102, 255].map { Float($0) * (1 / 255 as Float) })
+        let square = try IDXDataset.byteImages(images: images, labels: labels, scale: 1, flatten: false)
+        #expect(square.exampleShape == [2, 2] && square.batch([1]).x.values == [10, 20, 30, 40])
+        // A row range renumbers from 0.
+        #expect(bytes.rows(1..<3).batch([0]).y.values == [0])
+        let wrongType = #expect(throws: DataError.self) { try IDXDataset.byteImages(images: floats, labels: oneLabel) }
+        #expect(wrongType?.description.contains("expected 8-bit images (type 0x08), found float32") == true)
+    }
+
     @Test func truncatedGzipIsReported() throws {
         let plain = try temporaryFile(idx(dims: [1000], payload: [UInt8](repeating: 7, count: 1000)), suffix: ".idx")
         defer { try? FileManager.default.removeItem(atPath: plain) }
@@ -92,5 +116,9 @@ func temporaryFile(_ bytes: [UInt8], suffix: String = ".idx") throws -> String {
         #expect(data.train.y.shape == [60_000] && data.test.y.shape == [10_000])
         #expect(data.train.y.min().scalar == 0 && data.train.y.max().scalar == 9)
         #expect(data.train.x.max().scalar == 1 && data.train.x.min().scalar == 0)
+        let images = try IDXDataset.fashionMNISTImages()
+        #expect(images.train.count == 60_000 && images.test.count == 10_000 && images.train.exampleShape == [784])
+        let firstAndLast = [0, 59_999]
+        #expect(images.train.batch(firstAndLast).x.scalars(as: Float.self) == data.train.x.gathering(rows: firstAndLast).scalars(as: Float.self))
     }
 }

@@ -29,6 +29,28 @@ func regressionData(_ n: Int, seed: UInt64) -> (Tensor, Tensor) {
         return Trainer(model: model, loss: .meanSquaredError(), optimizer: Optimizer(rule), metrics: [.meanAbsoluteError])
     }
 
+    /// Training from a BatchSource (bytes scaled per batch) follows exactly the same path as from the same values
+    /// held as tensors: same shuffles, losses, validation split and evaluation.
+    @Test func fitFromAByteSourceEqualsFitFromTensors() throws {
+        var rng = RandomGenerator(seed: 4)
+        let pixels = (0..<40 * 6).map { _ in UInt8(rng.next() % 256) }
+        let labels = (0..<40).map { Int(pixels[6 * $0]) % 3 }
+        let source = ByteImages(pixels: pixels, exampleShape: [6], labels: labels)
+        let (x, y) = source.tensors
+        func classifier() -> Trainer {
+            RandomSeeds.reset(to: 5)
+            let model = Sequential([Dense(inputSize: 6, outputSize: 5, activation: .relu), Dense(inputSize: 5, outputSize: 3)])
+            return Trainer(model: model, loss: .softmaxCrossEntropy(), optimizer: Optimizer(Adam(learningRate: 0.01)),
+                           metrics: [.accuracy], seed: 9)
+        }
+        let fromTensors = classifier(), fromBytes = classifier()
+        let a = try fromTensors.fit(x: x, y: y, batchSize: 8, epochs: 3, validationSplit: 0.25)
+        let b = try fromBytes.fit(source, batchSize: 8, epochs: 3, validationSplit: 0.25)
+        for key in ["loss", "accuracy", "val_loss", "val_accuracy"] { #expect(a[key] == b[key], "\(key)") }
+        #expect(try fromTensors.evaluate(x: x, y: y, batchSize: 7) == fromBytes.evaluate(source, batchSize: 7))
+        #expect(throws: TrainingError.self) { try fromBytes.fit(source.rows(0..<0), epochs: 1) }
+    }
+
     @Test func callbacksRunInKerasOrder() throws {
         let (x, y) = regressionData(5, seed: 1)
         let r = Recorder()
