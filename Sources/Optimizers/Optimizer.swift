@@ -55,20 +55,22 @@ public final class Optimizer {
     public func update(_ parameters: [(name: String, parameter: Parameter)]) {
         let lr = currentLearningRate
         step += 1
+        let fusedRule = rule as? any FusedOptimizerRule
         withoutGradient {
             var grads = parameters.map { $0.parameter.gradient }
             if let clipping { grads = clip(grads, clipping) }
             for ((name, p), g) in zip(parameters, grads) {
                 guard let g, p.requiresGradient else { continue }
-                var state = slots.removeValue(forKey: name)
-                    ?? (0..<rule.stateCount).map { _ in Tensor.zeros(p.value.shape, dtype: p.value.dtype) }
-                if weightDecay > 0 { p.assign(p.value * (1 - lr * weightDecay)) }
-                if let fused = rule as? any FusedOptimizerRule {
-                    Optimizer.applyFused(fused, p, g, &state, step, lr)
-                } else {
-                    p.assign(rule.update(p.value, gradient: g, state: &state, step: step, learningRate: lr))
+                if slots[name] == nil {
+                    slots[name] = (0..<rule.stateCount).map { _ in Tensor.zeros(p.value.shape, dtype: p.value.dtype) }
                 }
-                slots[name] = state
+                if weightDecay > 0 { p.assign(p.value * (1 - lr * weightDecay)) }
+                // The state is updated in place in the dictionary (no copy, no re-insertion).
+                if let fused = fusedRule {
+                    Optimizer.applyFused(fused, p, g, &slots[name]!, step, lr)
+                } else {
+                    p.assign(rule.update(p.value, gradient: g, state: &slots[name]!, step: step, learningRate: lr))
+                }
             }
         }
     }

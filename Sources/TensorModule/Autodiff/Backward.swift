@@ -139,7 +139,7 @@ public func valueWithGradient(at points: [Tensor], in body: ([Tensor]) -> Tensor
         leaf.requiresGradient = true
         return leaf
     }
-    let value = GradientMode.$isRecording.withValue(true) { body(leaves) }
+    let value = GradientMode.with(recording: true) { body(leaves) }
     return (value.detached, gradients(of: value, withRespectTo: leaves))
 }
 

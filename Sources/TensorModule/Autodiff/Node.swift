@@ -1,3 +1,5 @@
+import Glibc
+
 /// One entry of the autodiff tape: the op that made a tensor, the nodes of its inputs, and its pullback.
 ///
 /// A pullback captures input and output *values* (tensors without nodes), never the node that owns it, so the
@@ -33,11 +35,28 @@ final class Node {
 }
 
 /// Whether ops record themselves on the tape. Off inside ``withoutGradient(_:)`` and while a backward pass runs.
+/// The mode belongs to the calling thread, as PyTorch's `no_grad` does (a thread-specific flag: reading a task-local
+/// value cost more than a small op).
 public enum GradientMode {
-    @TaskLocal static var isRecording = true
+    /// Non-nil on a thread while recording is switched off.
+    private static let offKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    static var isRecording: Bool { pthread_getspecific(offKey) == nil }
 
     /// True unless the caller is inside ``withoutGradient(_:)`` (or a backward pass).
     public static var isEnabled: Bool { isRecording }
+
+    /// Runs `body` with recording on or off on this thread, then restores the previous mode.
+    static func with<R>(recording: Bool, _ body: () throws -> R) rethrows -> R {
+        let previous = pthread_getspecific(offKey)
+        pthread_setspecific(offKey, recording ? nil : UnsafeRawPointer(bitPattern: 1))
+        defer { pthread_setspecific(offKey, previous) }
+        return try body()
+    }
 }
 
 /// Runs `body` without recording anything on the autodiff tape: the tensors it makes have no gradient history.
@@ -47,7 +66,7 @@ public enum GradientMode {
 /// let prediction = withoutGradient { model(x) }
 /// ```
 public func withoutGradient<R>(_ body: () throws -> R) rethrows -> R {
-    try GradientMode.$isRecording.withValue(false, operation: body)
+    try GradientMode.with(recording: false, body)
 }
 
 extension Tensor {

@@ -17,8 +17,10 @@ extension Kernels {
         switch activation {
         case .identity: return
         case .relu: rectify(v, count)
-        case .tanh: for i in 0..<count { v[i] = T.tanh(v[i]) }
-        case .sigmoid: for i in 0..<count { v[i] = sigmoid(v[i]) }
+        case .tanh:
+            if T.self == Float.self { mapFloats(v.floats, v.floats, count, tanh) } else { for i in 0..<count { v[i] = T.tanh(v[i]) } }
+        case .sigmoid:
+            if T.self == Float.self { mapFloats(v.floats, v.floats, count, sigmoid) } else { for i in 0..<count { v[i] = sigmoid(v[i]) } }
         }
     }
 

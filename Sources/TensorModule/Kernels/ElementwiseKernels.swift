@@ -46,6 +46,15 @@ enum Kernels {
     }
 
     static func unaryLoop<T: TensorScalar>(_ op: UnaryOp, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
+        if T.self == Float.self {
+            let (xf, yf) = (UnsafePointer(x.floats), y.floats)
+            switch op {
+            case .exp: return mapFloats(xf, yf, n, exp)
+            case .tanh: return mapFloats(xf, yf, n, tanh)
+            case .sigmoid: return mapFloats(xf, yf, n, sigmoid)
+            default: break
+            }
+        }
         switch op {
         case .negate: map(x, y, n) { -$0 }
         case .exp: map(x, y, n) { T.exp($0) }

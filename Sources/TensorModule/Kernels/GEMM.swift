@@ -62,6 +62,11 @@ enum BLAS {
                                             c: UnsafeMutablePointer<T>, ldc: Int, beta: T = 0) {
         _ = singleThreaded
         if m == 0 || n == 0 { return }
+        if m * n * k <= 4096 {
+            smallGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                      c: c, ldc: ldc, beta: beta)
+            return
+        }
         let ta = transposeA ? CblasTrans : CblasNoTrans
         let tb = transposeB ? CblasTrans : CblasNoTrans
         if T.self == Float.self {
@@ -74,6 +79,26 @@ enum BLAS {
                         UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), Int32(lda),
                         UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), Int32(ldb), Double(beta),
                         UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), Int32(ldc))
+        }
+    }
+
+    /// Plain loops for products of at most 4096 multiply-adds (the Playground's 10 × 8 · 8 × 8): OpenBLAS's call
+    /// overhead (argument checks, packing) cost more than the arithmetic there.
+    static func smallGemm<T: TensorScalar>(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                                           a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
+                                           c: UnsafeMutablePointer<T>, ldc: Int, beta: T) {
+        for i in 0..<m {
+            let row = c + i * ldc
+            if beta == 0 { row.update(repeating: 0, count: n) } else { for j in 0..<n { row[j] *= beta } }
+            for p in 0..<k {
+                let aip = transposeA ? a[p * lda + i] : a[i * lda + p]
+                if transposeB {
+                    for j in 0..<n { row[j] += aip * b[j * ldb + p] }
+                } else {
+                    let bp = b + p * ldb
+                    for j in 0..<n { row[j] += aip * bp[j] }
+                }
+            }
         }
     }
 }

@@ -32,8 +32,17 @@ extension Tensor {
     /// Arithmetic mean along `axes` (nil: all).
     public func mean(alongAxes axes: [Int]? = nil, keepingDimensions: Bool = false) -> Tensor {
         let ax = axesFor(axes, "mean")
-        let n = ax.reduce(1) { $0 * shape[$1] }
-        return sum(alongAxes: ax, keepingDimensions: keepingDimensions) / Double(n)
+        let n = Double(ax.reduce(1) { $0 * shape[$1] })
+        let inputShape = shape
+        let kept = Tensor.keptShape(shape, axes: ax)
+        // One op: the sum divided by n in place.
+        var total = reducing(.sum, axes: ax, keepingDimensions: keepingDimensions)
+        total.makeUnique()
+        switch dtype {
+        case .float32: let p = total.pointer(Float.self), d = Float(n); for i in 0..<total.count { p[i] /= d }
+        case .float64: let p = total.pointer(Double.self); for i in 0..<total.count { p[i] /= n }
+        }
+        return total.recorded("mean", inputs: [self]) { g in [g.withShape(kept).broadcastCopy(to: inputShape) / n] }
     }
 
     /// Population variance (divides by n, like NumPy's default) along `axes` (nil: all).
