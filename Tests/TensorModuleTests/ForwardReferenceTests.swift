@@ -118,7 +118,8 @@ import Glibc
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
     func matmulMatchesTripleLoop(_ transposes: (Bool, Bool)) {
         let (ta, tb) = transposes
-        for (m, k, n) in [(1, 1, 1), (3, 4, 5), (17, 33, 9), (64, 128, 32)] {
+        // Up to 4096 multiply-adds (16³) run in plain loops (8 columns at a time, then the rest), larger ones in OpenBLAS.
+        for (m, k, n) in [(1, 1, 1), (3, 4, 5), (10, 8, 8), (16, 16, 16), (5, 7, 19), (17, 33, 9), (64, 128, 32)] {
             let a = randomTensor(ta ? [k, m] : [m, k], seed: 1, dtype: .float32)
             let b = randomTensor(tb ? [n, k] : [k, n], seed: 2, dtype: .float32)
             let c = a.matmul(b, transposingSelf: ta, transposingOther: tb)

@@ -10,7 +10,10 @@ enum Backpropagation {
     static func topologicalOrder(from root: Node) -> [Node] {
         let pass = passCounter.add(1, ordering: .relaxed).newValue
         var order: [Node] = []
-        var stack: [(Node, Int)] = [(root, 0)]
+        var stack: [(Node, Int)] = []
+        order.reserveCapacity(64)
+        stack.reserveCapacity(64)
+        stack.append((root, 0))
         root.visit = pass
         while let (node, next) = stack.popLast() {
             if next < node.inputs.count {

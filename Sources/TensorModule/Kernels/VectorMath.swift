@@ -8,7 +8,8 @@ extension Kernels {
     /// underflows to 0 below −103.9, keeps NaN.
     @inline(__always)
     static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        let clamped = x.clamped(lowerBound: SIMD16(repeating: -103.9), upperBound: SIMD16(repeating: 88.8))
+        // Compare-and-select (SIMD's `clamped` compiles to a scalar loop per lane).
+        let clamped = x.replacing(with: -103.9, where: x .< -103.9).replacing(with: 88.8, where: x .> 88.8)
         // Rounds x·log2(e) to an integer: adding 1.5·2²³ leaves the integer in the low mantissa bits.
         let shifter: Float = 12_582_912
         let k = clamped * Float(1.4426950408889634) + shifter

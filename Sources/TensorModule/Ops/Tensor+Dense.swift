@@ -25,7 +25,9 @@ extension Tensor {
         }
         let (k, n) = (weight.shape[0], weight.shape[1])
         let rows = k == 0 ? 0 : count / k
-        let out = Tensor(uninitialized: Array(shape.dropLast()) + [n], dtype: dtype)
+        var outShape = shape
+        outShape[rank - 1] = n
+        let out = Tensor(uninitialized: outShape, dtype: dtype)
         withExtendedLifetime((self, weight, bias)) {
             switch dtype {
             case .float32: Tensor.denseForward(pointer(Float.self), weight.pointer(Float.self), bias?.pointer(Float.self),
@@ -35,7 +37,7 @@ extension Tensor {
             }
         }
         let x = self, needX = requiresGradient, needW = weight.requiresGradient, needB = bias?.requiresGradient ?? false
-        return out.recorded("dense", inputs: [x, weight] + (bias.map { [$0] } ?? [])) { grad in
+        return out.recorded("dense", inputs: bias.map { [x, weight, $0] } ?? [x, weight]) { grad in
             let dz = activation == .identity ? grad : Tensor(uninitialized: out.shape, dtype: out.dtype)
             let dx = needX ? Tensor(uninitialized: x.shape, dtype: x.dtype) : nil
             let dw = needW ? Tensor(uninitialized: weight.shape, dtype: x.dtype) : nil
