@@ -70,9 +70,7 @@ public struct Loss: Sendable, Equatable, Codable {
         case .binaryCrossEntropyWithLogits: elementwise = Loss.bceWithLogits(predictions, targets)
         case .softmaxCrossEntropy:
             precondition(predictions.rank == 2, "softmaxCrossEntropy: logits must be [batch, classes], got \(predictions.shape)")
-            let labels = targets.values.map { Int($0) }
-            let oneHot = Tensor.oneHot(labels, classCount: predictions.shape[1], dtype: predictions.dtype)
-            elementwise = -(predictions.logSoftmax() * oneHot).sum(alongAxes: [1], keepingDimensions: true)
+            elementwise = predictions.softmaxCrossEntropy(labels: targets.values.map { Int($0) })
         case .softmaxCrossEntropyWithProbabilities:
             elementwise = -(predictions.logSoftmax() * targets).sum(alongAxes: [-1], keepingDimensions: true)
         case .huber(let delta):

@@ -79,5 +79,12 @@ import Glibc
             Loss.binaryCrossEntropyWithLogits()(predictions: $0, targets: Tensor(rows: [[1]], dtype: .float64))
         }
         #expect(g.values == [-0.5])
+        // Both gradients, Float32, at several logits: σ(x) − y and −x, over N = 3 (the mean).
+        let (_, grads) = valueWithGradient(at: [Tensor(rows: [[2], [-1], [0.5]]), Tensor(rows: [[1], [0], [0.25]])]) {
+            Loss.binaryCrossEntropyWithLogits()(predictions: $0[0], targets: $0[1])
+        }
+        let expected = [(Self.sigmoid(2) - 1) / 3, Self.sigmoid(-1) / 3, (Self.sigmoid(0.5) - 0.25) / 3]
+        #expect(zip(grads[0].values, expected).allSatisfy { Swift.abs($0 - $1) < 1e-6 }, "\(grads[0].values)")
+        #expect(zip(grads[1].values, [-2.0 / 3, 1.0 / 3, -0.5 / 3]).allSatisfy { Swift.abs($0 - $1) < 1e-6 }, "\(grads[1].values)")
     }
 }
