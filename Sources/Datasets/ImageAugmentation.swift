@@ -100,3 +100,26 @@ public final class ImageAugmentation: @unchecked Sendable {
         return out
     }
 }
+
+extension ImageAugmentation {
+    /// Every image of `batch` shifted by whole pixels and/or mirrored left–right, the same way (no randomness): one
+    /// view for test-time augmentation. A flat batch [N, H·W·C] is read with `imageShape` and given back flat.
+    ///
+    /// ```swift
+    /// let mirrored = ImageAugmentation.view(of: x, imageShape: [28, 28, 1], flip: true)
+    /// ```
+    public static func view(of batch: Tensor, imageShape: [Int], shift: (x: Int, y: Int) = (0, 0), flip: Bool = false) -> Tensor {
+        precondition(imageShape.count == 3 && batch.count == batch.shape[0] * imageShape.reduce(1, *),
+                     "ImageAugmentation.view: batch \(batch.shape) does not hold images of shape \(imageShape)")
+        let (h, w, c) = (imageShape[0], imageShape[1], imageShape[2])
+        let size = h * w * c
+        let src = batch.values
+        var dst = [Double](repeating: 0, count: src.count)
+        for i in 0..<batch.shape[0] {
+            let warped = warp(Array(src[(i * size)..<((i + 1) * size)]), height: h, width: w, channels: c,
+                              shift: (Double(shift.x), Double(shift.y)), flip: flip)
+            dst.replaceSubrange((i * size)..<((i + 1) * size), with: warped)
+        }
+        return Tensor(shape: batch.shape, values: dst, dtype: batch.dtype)
+    }
+}

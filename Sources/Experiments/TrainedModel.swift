@@ -36,6 +36,27 @@ public struct TrainedModel {
         model.predict(scaler?.apply(features) ?? features)
     }
 
+    /// Accuracy and cross-entropy of the class probabilities averaged over `views` of the features (softmax per
+    /// view; include the identity to keep the original), for a classifier: test-time augmentation.
+    ///
+    /// ```swift
+    /// let logs = trained.evaluate(x: test.features, labels: test.targets,
+    ///                             testTimeAugmentation: [{ $0 }, { ImageAugmentation.view(of: $0, imageShape: [28, 28, 1], flip: true) }])
+    /// ```
+    public func evaluate(x: Tensor, labels: Tensor, testTimeAugmentation views: [(Tensor) -> Tensor]) -> Logs {
+        let scaled = scaler?.apply(x) ?? x
+        let probabilities = model.predict(scaled, testTimeAugmentation: views) { $0.softmax() }
+        let classes = probabilities.shape.last ?? 1
+        let p = probabilities.values, y = labels.values.map { Int($0) }
+        var correct = 0, loss = 0.0
+        for (i, label) in y.enumerated() {
+            let row = p[(i * classes)..<((i + 1) * classes)]
+            if row.indices.max(by: { row[$0] < row[$1] }) == i * classes + label { correct += 1 }
+            loss -= Foundation.log(Swift.max(row[i * classes + label], 1e-12))
+        }
+        return ["accuracy": Double(correct) / Double(max(y.count, 1)), "loss": loss / Double(max(y.count, 1))]
+    }
+
     /// A trainer around the loaded model, for `evaluate`.
     public func trainer() -> Trainer {
         Trainer(model: model, loss: spec.loss, optimizer: Optimizer(spec.optimizer), metrics: spec.metrics)

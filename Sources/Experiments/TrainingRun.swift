@@ -243,6 +243,33 @@ public enum TrainingRun {
         return out
     }
 
+    /// Parses `--tta`: comma-separated `flip` (the mirrored images) and `translate=PIXELS` (the four shifts by that
+    /// many pixels), views added to the original images for test-time augmentation.
+    public static func testTimeViews(_ text: String, exampleShape: [Int]) throws -> [(Tensor) -> Tensor] {
+        let image: [Int]
+        do { image = try imageShape(exampleShape) } catch {
+            throw DataError(file: "--tta", "needs image examples; these have shape \(exampleShape)")
+        }
+        var views: [(Tensor) -> Tensor] = [{ $0 }]
+        for item in text.split(separator: ",") {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            switch parts[0] {
+            case "flip" where parts.count == 1:
+                views.append { ImageAugmentation.view(of: $0, imageShape: image, flip: true) }
+            case "translate":
+                guard parts.count == 2, let d = Int(parts[1]), d > 0, d < Swift.min(image[0], image[1]) else {
+                    throw DataError(file: "--tta", "'\(item)' needs a pixel count from 1 to \(Swift.min(image[0], image[1]) - 1)")
+                }
+                for shift in [(d, 0), (-d, 0), (0, d), (0, -d)] {
+                    views.append { ImageAugmentation.view(of: $0, imageShape: image, shift: shift) }
+                }
+            default:
+                throw DataError(file: "--tta", "unknown view '\(item)' (flip, translate=PIXELS)")
+            }
+        }
+        return views
+    }
+
     /// [H, W, C] as it is; a flat square [H·W] as [H, W, 1].
     static func imageShape(_ shape: [Int]) throws -> [Int] {
         if shape.count == 3 { return shape }

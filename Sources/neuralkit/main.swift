@@ -120,6 +120,8 @@ struct Evaluate: ParsableCommand {
     @Option(name: .customLong("model-dir"), help: "A `neuralkit train` output directory.") var modelDirectory: String
     @OptionGroup var data: DataOptions
     @Option var seed: UInt64 = 0
+    @Option(name: .customLong("tta"), help: "Test-time augmentation for image classifiers: also report the accuracy of the probabilities averaged over the original and these views, e.g. flip,translate=1.")
+    var testTimeAugmentation: String?
 
     func run() throws {
         try reportingErrors {
@@ -128,9 +130,17 @@ struct Evaluate: ParsableCommand {
             if let source = try data.source() { c.data = source }
             c.seed = seed
             let (_, test, _) = try TrainingRun.loadData(c, standardize: false)
+            let views = try testTimeAugmentation.map { try TrainingRun.testTimeViews($0, exampleShape: test.exampleShape) }
+            if views != nil, !test.isClassification || trained.spec.loss.kind != .softmaxCrossEntropy {
+                throw DataError(file: "--tta", "needs a classifier trained with softmax cross-entropy")
+            }
             let features = trained.scaler?.apply(test.features) ?? test.features
             let results = try trained.trainer().evaluate(x: features, y: test.targets)
             for k in results.keys.sorted() { print("\(k): \(ProgressBar.fourDigits(results[k]!))") }
+            if let views {
+                let tta = trained.evaluate(x: test.features, labels: test.targets, testTimeAugmentation: views)
+                for k in tta.keys.sorted() { print("tta_\(k) (\(views.count) views): \(ProgressBar.fourDigits(tta[k]!))") }
+            }
         }
     }
 }

@@ -35,6 +35,14 @@ import NeuralKit
         #expect(corner == [2, 1, 4, 3])
     }
 
+    @Test func testTimeViewsShiftAndMirrorEveryImageAlike() {
+        let batch = Tensor(shape: [2, 25], values: litPixel() + litPixel().reversed())
+        let shifted = ImageAugmentation.view(of: batch, imageShape: [5, 5, 1], shift: (x: 1, y: 0)).values
+        #expect(shifted.indices.filter { shifted[$0] == 1 } == [1 * 5 + 3, 25 + 3 * 5 + 3])
+        let mirrored = ImageAugmentation.view(of: batch, imageShape: [5, 5, 1], flip: true).values
+        #expect(mirrored.indices.filter { mirrored[$0] == 1 } == [1 * 5 + 2, 25 + 3 * 5 + 2])
+    }
+
     @Test func sameSeedSameAugmentedBatch() {
         var rng = RandomGenerator(seed: 1)
         let batch = Tensor.randomUniform([4, 8, 8, 2], using: &rng)

@@ -33,8 +33,21 @@ import _TestSupport
         #expect(try String(contentsOfFile: out + "/history.csv", encoding: .utf8).split(separator: "\n").count == 16)
 
         let evaluate = try CommandLineTool.run(["evaluate", "--model-dir", out, "--dataset", "digits"])
+        let (_, test0, _) = try TrainingRun.loadData({ var c = RunConfiguration(); c.data = .builtin("digits"); return c }(), standardize: false)
         #expect(evaluate.status == 0)
         #expect(evaluate.stdout.contains("accuracy: "))
+        // Test-time augmentation: the original plus a mirror and four one-pixel shifts of the 8×8 digits.
+        let tta = try CommandLineTool.run(["evaluate", "--model-dir", out, "--dataset", "digits", "--tta", "flip,translate=1"])
+        #expect(tta.status == 0, "\(tta.stderr)")
+        #expect(tta.stdout.contains("tta_accuracy (6 views): "))
+        let badView = try CommandLineTool.run(["evaluate", "--model-dir", out, "--dataset", "digits", "--tta", "spin"])
+        #expect(badView.status != 0 && badView.stderr.contains("--tta: unknown view 'spin' (flip, translate=PIXELS)"), "\(badView.stderr)")
+        // With the identity as the only view, the averaged probabilities give the plain evaluation's accuracy.
+        let trained = try TrainedModel(directory: out)
+        let plain = try trained.trainer().evaluate(x: trained.scaler?.apply(test0.features) ?? test0.features, y: test0.targets)
+        let identity = trained.evaluate(x: test0.features, labels: test0.targets, testTimeAugmentation: [{ $0 }])
+        #expect(identity["accuracy"] == plain["accuracy"])
+        #expect(Swift.abs(identity["loss"]! - plain["loss"]!) < 1e-4)
 
         // Predict the first test rows as a CSV.
         let (_, test) = try BuiltinDatasets.trainTest("digits")
