@@ -6,7 +6,8 @@ import Synchronization
 /// All of NeuralKit's parallel work goes through one helper thread that spins for a while after each job, so handing
 /// it the next one costs about a microsecond instead of a thread wake-up (30–50 µs through Dispatch). OpenBLAS runs
 /// single-threaded: its own spinning workers used to occupy the second core exactly when NeuralKit wanted it.
-/// Calls from several threads at once, or from inside a split, run serially on the caller.
+/// Calls from several threads at once, or from inside a split, run serially on the caller; so does a helper's half
+/// that has not started by the time the caller finished its own (the same part, so the same result).
 public enum Parallel {
     /// Element loops shorter than this run on one core.
     public static let minimumCount = 1 << 16
@@ -57,6 +58,8 @@ final class HelperThread: @unchecked Sendable {
 
     private let posted = Atomic<Int>(0)
     private let finished = Atomic<Int>(0)
+    /// The last generation whose part 1 was taken, by the helper or by the caller.
+    private let claimed = Atomic<Int>(0)
     private let sleeping = Atomic<Bool>(false)
     private let busy = Atomic<Bool>(false)
     /// The posted job; written before `posted` is incremented, read by the helper after it sees the increment.
@@ -91,7 +94,14 @@ final class HelperThread: @unchecked Sendable {
                 pthread_mutex_unlock(lock)
             }
             body(0)
-            while finished.load(ordering: .acquiring) != generation {}
+            // If the helper has not started part 1 yet (asleep, or its core taken by another process), the caller
+            // runs it itself instead of waiting for a core: under CPU contention a split degrades to a serial
+            // loop, not to a wait of a scheduler time slice. Part 1 is the same work whoever runs it.
+            if claimed.compareExchange(expected: generation - 1, desired: generation, ordering: .acquiringAndReleasing).exchanged {
+                body(1)
+            } else {
+                while finished.load(ordering: .acquiring) != generation {}
+            }
             job = nil
         }
         busy.store(false, ordering: .releasing)
@@ -116,8 +126,11 @@ final class HelperThread: @unchecked Sendable {
                 pthread_mutex_unlock(lock)
             }
             seen += 1
-            job?(1)
-            finished.store(seen, ordering: .releasing)
+            // `job` is only read after winning part 1: a caller that took it back may already have cleared it.
+            if claimed.compareExchange(expected: seen - 1, desired: seen, ordering: .acquiringAndReleasing).exchanged {
+                job?(1)
+                finished.store(seen, ordering: .releasing)
+            }
         }
     }
 
