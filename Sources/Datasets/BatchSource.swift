@@ -30,6 +30,10 @@ extension BatchSource {
 }
 
 /// A contiguous run of another source's examples.
+///
+/// ```swift
+/// let validation = images.rows(54_000..<60_000)   // examples 54,000…59,999, numbered 0…5,999
+/// ```
 public struct RowRange<Base: BatchSource>: BatchSource {
     public let base: Base
     public let range: Range<Int>
@@ -43,6 +47,11 @@ public struct RowRange<Base: BatchSource>: BatchSource {
 }
 
 /// Inputs and targets held as two tensors with the same first dimension.
+///
+/// ```swift
+/// let pairs = TensorPairs(x: Tensor(rows: [[0, 1], [1, 0]]), y: Tensor([1, 0]))
+/// let (x, y) = pairs.batch([1])   // [[1, 0]], [0]
+/// ```
 public struct TensorPairs: BatchSource, Sendable {
     public let x: Tensor
     public let y: Tensor
