@@ -44,17 +44,14 @@ public struct TrainedModel {
     ///                             testTimeAugmentation: [{ $0 }, { ImageAugmentation.view(of: $0, imageShape: [28, 28, 1], flip: true) }])
     /// ```
     public func evaluate(x: Tensor, labels: Tensor, testTimeAugmentation views: [(Tensor) -> Tensor]) -> Logs {
-        let scaled = scaler?.apply(x) ?? x
-        let probabilities = model.predict(scaled, testTimeAugmentation: views) { $0.softmax() }
-        let classes = probabilities.shape.last ?? 1
-        let p = probabilities.values, y = labels.values.map { Int($0) }
-        var correct = 0, loss = 0.0
-        for (i, label) in y.enumerated() {
-            let row = p[(i * classes)..<((i + 1) * classes)]
-            if row.indices.max(by: { row[$0] < row[$1] }) == i * classes + label { correct += 1 }
-            loss -= Foundation.log(Swift.max(row[i * classes + label], 1e-12))
-        }
-        return ["accuracy": Double(correct) / Double(max(y.count, 1)), "loss": loss / Double(max(y.count, 1))]
+        // Each view sees the raw features; the training scaler follows it.
+        let scaledViews = views.map { view in { (raw: Tensor) in scaler?.apply(view(raw)) ?? view(raw) } }
+        let probabilities = model.predict(x, testTimeAugmentation: scaledViews) { $0.softmax() }
+        // softmax(log p̄) = p̄, so the cross-entropy of the averaged probabilities is the usual loss on their logs.
+        let logits = withoutGradient { probabilities.clamped(lowerBound: 1e-12, upperBound: 1).log() }
+        let (hits, count) = Metric.accuracy.total(predictions: probabilities, targets: labels, fromLogits: false)
+        return ["accuracy": hits / Double(Swift.max(count, 1)),
+                "loss": withoutGradient { Loss.softmaxCrossEntropy()(predictions: logits, targets: labels).scalar }]
     }
 
     /// A trainer around the loaded model, for `evaluate`.

@@ -67,9 +67,11 @@ public struct Loss: Sendable, Equatable, Codable {
         case .binaryCrossEntropy:
             let p = predictions.clamped(lowerBound: 1e-7, upperBound: 1 - 1e-7)
             elementwise = -(targets * p.log() + (1 - targets) * (1 - p).log())
-        case .binaryCrossEntropyWithLogits: elementwise = Loss.bceWithLogits(predictions, targets)
+        case .binaryCrossEntropyWithLogits:
+            // Targets that broadcast (e.g. one label for every output) are expanded first, differentiably.
+            let expanded = targets.shape == predictions.shape ? targets : targets.expanded(to: predictions.shape)
+            elementwise = predictions.sigmoidCrossEntropy(targets: expanded)
         case .softmaxCrossEntropy:
-            precondition(predictions.rank == 2, "softmaxCrossEntropy: logits must be [batch, classes], got \(predictions.shape)")
             elementwise = predictions.softmaxCrossEntropy(labels: targets.values.map { Int($0) })
         case .softmaxCrossEntropyWithProbabilities:
             elementwise = -(predictions.logSoftmax() * targets).sum(alongAxes: [-1], keepingDimensions: true)
@@ -84,54 +86,6 @@ public struct Loss: Sendable, Equatable, Codable {
         case .sum: return elementwise.sum()
         case .none:
             return elementwise.rank <= 1 ? elementwise : elementwise.mean(alongAxes: Array(1..<elementwise.rank))
-        }
-    }
-
-    /// max(x, 0) − x·y + log(1 + e^−|x|) with its own pullback σ(x) − y: the composite's rule would be wrong at
-    /// x = 0, where relu and |x| have kinks that cancel mathematically. One pass forward and one backward when
-    /// logits and targets have the same shape and type (the usual case), tensor ops otherwise.
-    static func bceWithLogits(_ x: Tensor, _ y: Tensor) -> Tensor {
-        guard x.shape == y.shape, x.dtype == y.dtype else {
-            let value = withoutGradient { x.relu() - x * y + (-x.abs()).softplus() }
-            return value.recorded("binaryCrossEntropyWithLogits", inputs: [x, y]) { g in [g * (x.sigmoid() - y), g * -x] }
-        }
-        let value = x.dtype == .float32 ? bceValues(Float.self, x, y) : bceValues(Double.self, x, y)
-        let targetsNeedGradient = y.requiresGradient
-        return value.recorded("binaryCrossEntropyWithLogits", inputs: [x, y]) { g in
-            let gradient = x.dtype == .float32 ? bceGradient(Float.self, g, x, y) : bceGradient(Double.self, g, x, y)
-            return [gradient, targetsNeedGradient ? g * -x : nil]
-        }
-    }
-
-    private static func bceValues<T: TensorScalar>(_: T.Type, _ x: Tensor, _ y: Tensor) -> Tensor {
-        x.withUnsafeScalars(as: T.self) { xs in
-            y.withUnsafeScalars(as: T.self) { ys in
-                Tensor.filling(x.shape, as: T.self) { out in
-                    for i in 0..<out.count {
-                        let xi = xs[i]
-                        out[i] = Swift.max(xi, 0) - xi * ys[i] + T.log1p(T.exp(-Swift.abs(xi)))
-                    }
-                }
-            }
-        }
-    }
-
-    /// g · (σ(x) − y), with g broadcast from whatever shape the engine hands down.
-    private static func bceGradient<T: TensorScalar>(_: T.Type, _ g: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor {
-        guard g.shape == x.shape else { return g * (x.sigmoid() - y) }
-        return g.withUnsafeScalars(as: T.self) { gs in
-            x.withUnsafeScalars(as: T.self) { xs in
-                y.withUnsafeScalars(as: T.self) { ys in
-                    Tensor.filling(x.shape, as: T.self) { out in
-                        for i in 0..<out.count {
-                            let xi = xs[i]
-                            // σ(x) without overflow: e^x / (1 + e^x) for negative x.
-                            let sigma = xi >= 0 ? 1 / (1 + T.exp(-xi)) : T.exp(xi) / (1 + T.exp(xi))
-                            out[i] = gs[i] * (sigma - ys[i])
-                        }
-                    }
-                }
-            }
         }
     }
 

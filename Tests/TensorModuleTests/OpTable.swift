@@ -84,6 +84,7 @@ let opTable: [OpCase] =
         OpCase(name: "logSoftmax", shapes: [[3, 4]]) { $0[0].logSoftmax() },
         OpCase(name: "logSoftmax", shapes: [[2, 3, 2]]) { $0[0].logSoftmax(alongAxis: 1) },
         OpCase(name: "softmaxCrossEntropy", shapes: [[4, 3]]) { $0[0].softmaxCrossEntropy(labels: [2, 0, 1, 2]) },
+        OpCase(name: "sigmoidCrossEntropy", shapes: [[3, 2], [3, 2]]) { $0[0].sigmoidCrossEntropy(targets: $0[1]) },
     ]
     + reductionRows("logSumExp") { $0.logSumExp(alongAxes: $1, keepingDimensions: $2) }
     + reductionRows("sum") { $0.sum(alongAxes: $1, keepingDimensions: $2) }

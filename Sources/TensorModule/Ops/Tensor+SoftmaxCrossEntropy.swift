@@ -46,8 +46,8 @@ extension Tensor {
             let row = z + i * c, prob = p + i * c
             var m = -T.infinity
             for j in 0..<c where row[j] > m || row[j].isNaN { m = row[j] }
-            // All −∞ (no finite logit): shift by 0 so the result is NaN-free where defined (−∞ − −∞ would be NaN).
-            let shift = m.isFinite ? m : (m.isNaN ? m : 0)
+            // A row of −∞ only is shifted by 0 (−∞ − −∞ would be NaN); NaN and +∞ propagate as NaN.
+            let shift = m == -T.infinity ? 0 : m
             var sum: T = 0
             for j in 0..<c {
                 let e = T.exp(row[j] - shift)
