@@ -31,7 +31,11 @@ public struct OptimizerState: Sendable {
 /// optimizer.update(model.trainableParameters)
 /// ```
 public final class Optimizer {
-    public var rule: any OptimizerRule
+    public var rule: any OptimizerRule {
+        didSet { fusedRule = rule as? any FusedOptimizerRule }
+    }
+    /// `rule` when it has a one-pass form (the dynamic cast is looked up once, not on every update).
+    private var fusedRule: (any FusedOptimizerRule)?
     public var schedule: LearningRateSchedule
     public var clipping: GradientClipping?
     /// Decoupled weight decay λ for any rule: θ ← θ − ηλθ before the rule's update.
@@ -43,6 +47,7 @@ public final class Optimizer {
     public init(_ rule: any OptimizerRule, schedule: LearningRateSchedule = .constant, clipping: GradientClipping? = nil,
                 weightDecay: Double = 0) {
         self.rule = rule
+        fusedRule = rule as? any FusedOptimizerRule
         self.schedule = schedule
         self.clipping = clipping
         self.weightDecay = weightDecay
@@ -55,24 +60,39 @@ public final class Optimizer {
     public func update(_ parameters: [(name: String, parameter: Parameter)]) {
         let lr = currentLearningRate
         step += 1
-        let fusedRule = rule as? any FusedOptimizerRule
+        let (rule, fusedRule) = (rule, fusedRule)
         withoutGradient {
             var grads = parameters.map { $0.parameter.gradient }
             if let clipping { grads = clip(grads, clipping) }
             for ((name, p), g) in zip(parameters, grads) {
                 guard let g, p.requiresGradient else { continue }
-                if slots[name] == nil {
-                    slots[name] = (0..<rule.stateCount).map { _ in Tensor.zeros(p.value.shape, dtype: p.value.dtype) }
-                }
                 if weightDecay > 0 { p.assign(p.value * (1 - lr * weightDecay)) }
-                // The state is updated in place in the dictionary (no copy, no re-insertion).
-                if let fused = fusedRule {
-                    Optimizer.applyFused(fused, p, g, &slots[name]!, step, lr)
-                } else {
-                    p.assign(rule.update(p.value, gradient: g, state: &slots[name]!, step: step, learningRate: lr))
+                withSlots(name, p) { state in
+                    if let fused = fusedRule {
+                        Optimizer.applyFused(fused, p, g, &state, step, lr)
+                    } else {
+                        p.assign(rule.update(p.value, gradient: g, state: &state, step: step, learningRate: lr))
+                    }
                 }
             }
         }
+    }
+
+    /// Runs `body` on the parameter's state, updated in place in the dictionary (one lookup, no copy, no
+    /// re-insertion; a new parameter's slots start at zero). A rule without state (plain SGD) keeps no entries, as
+    /// PyTorch's SGD keeps no momentum buffers.
+    private func withSlots(_ name: String, _ p: Parameter, _ body: (inout [Tensor]) -> Void) {
+        if rule.stateCount == 0 {
+            var none: [Tensor] = []
+            body(&none)
+        } else {
+            body(&slots[name, default: Optimizer.zeroSlots(rule, p)])
+        }
+    }
+
+    /// A new parameter's state: `rule.stateCount` zero tensors shaped like it.
+    private static func zeroSlots(_ rule: any OptimizerRule, _ p: Parameter) -> [Tensor] {
+        (0..<rule.stateCount).map { _ in Tensor.zeros(p.value.shape, dtype: p.value.dtype) }
     }
 
     /// One pass over the parameter's buffers (in place) instead of a chain of tensor ops.

@@ -26,7 +26,7 @@ public struct Tensor {
 
     /// An uninitialised tensor of `shape`, for kernels to fill.
     init(uninitialized shape: [Int], dtype: DType) {
-        self.init(shape: shape, storage: TensorStorage(dtype: dtype, count: Shapes.count(shape)))
+        self.init(shape: shape, storage: TensorStorage.make(dtype: dtype, count: Shapes.count(shape)))
     }
 
     /// Element type.

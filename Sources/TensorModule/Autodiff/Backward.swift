@@ -36,16 +36,17 @@ enum Backpropagation {
         withoutGradient {
             let order = topologicalOrder(from: root)
             root.pending = seed
-            for node in order.reversed() {
-                guard let g = node.pending else { continue }
-                node.pending = nil
+            for index in order.indices.reversed() {
+                let node = order[index]
+                guard let g = node.pending.take() else { continue }
                 if node.isLeaf || (!keep.isEmpty && keep.contains(ObjectIdentifier(node))) { deliver(node, g) }
-                guard let pullback = node.pullback else { continue }
+                guard let pullback = node.pullback.take() else { continue }
                 let inputGrads = pullback(g)
-                precondition(inputGrads.count == node.inputs.count,
-                             "\(node.op): pullback returned \(inputGrads.count) gradients for \(node.inputs.count) inputs")
-                for (i, input) in node.inputs.enumerated() {
-                    guard let input, let ig = inputGrads[i] else { continue }
+                let inputs = node.inputs
+                precondition(inputGrads.count == inputs.count,
+                             "\(node.op): pullback returned \(inputGrads.count) gradients for \(inputs.count) inputs")
+                for i in inputs.indices {
+                    guard let input = inputs[i], let ig = inputGrads[i] else { continue }
                     let reduced = unbroadcast(ig, to: input.shape, op: node.op)
                     input.pending = input.pending.map { $0 + reduced } ?? reduced
                 }

@@ -28,13 +28,12 @@ extension Tensor {
         var outShape = shape
         outShape[rank - 1] = n
         let out = Tensor(uninitialized: outShape, dtype: dtype)
-        withExtendedLifetime((self, weight, bias)) {
-            switch dtype {
-            case .float32: Tensor.denseForward(pointer(Float.self), weight.pointer(Float.self), bias?.pointer(Float.self),
-                                               out.pointer(Float.self), rows, k, n, activation)
-            case .float64: Tensor.denseForward(pointer(Double.self), weight.pointer(Double.self), bias?.pointer(Double.self),
-                                               out.pointer(Double.self), rows, k, n, activation)
-            }
+        // The operands are this call's arguments and `out` is used below, so their buffers outlive the kernels.
+        switch dtype {
+        case .float32: Tensor.denseForward(pointer(Float.self), weight.pointer(Float.self), bias?.pointer(Float.self),
+                                           out.pointer(Float.self), rows, k, n, activation)
+        case .float64: Tensor.denseForward(pointer(Double.self), weight.pointer(Double.self), bias?.pointer(Double.self),
+                                           out.pointer(Double.self), rows, k, n, activation)
         }
         let x = self, needX = requiresGradient, needW = weight.requiresGradient, needB = bias?.requiresGradient ?? false
         return out.recorded("dense", inputs: bias.map { [x, weight, $0] } ?? [x, weight]) { grad in
@@ -42,13 +41,10 @@ extension Tensor {
             let dx = needX ? Tensor(uninitialized: x.shape, dtype: x.dtype) : nil
             let dw = needW ? Tensor(uninitialized: weight.shape, dtype: x.dtype) : nil
             let db = needB ? Tensor.zeros([n], dtype: x.dtype) : nil
-            withExtendedLifetime((x, weight, grad, out, dz, dx, dw, db)) {
-                switch x.dtype {
-                case .float32:
-                    Tensor.denseBackward(Float.self, x, weight, grad, out, dz, dx, dw, db, rows, k, n, activation)
-                case .float64:
-                    Tensor.denseBackward(Double.self, x, weight, grad, out, dz, dx, dw, db, rows, k, n, activation)
-                }
+            // Tensors passed as arguments stay alive for the call; no extra references are taken per step.
+            switch x.dtype {
+            case .float32: Tensor.denseBackward(Float.self, x, weight, grad, out, dz, dx, dw, db, rows, k, n, activation)
+            case .float64: Tensor.denseBackward(Double.self, x, weight, grad, out, dz, dx, dw, db, rows, k, n, activation)
             }
             return bias == nil ? [dx, dw] : [dx, dw, db]
         }

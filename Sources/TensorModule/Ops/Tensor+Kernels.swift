@@ -47,6 +47,15 @@ extension Tensor {
     func broadcastCopy(to target: [Int]) -> Tensor {
         if target == shape { return detached }
         let out = Tensor(uninitialized: target, dtype: dtype)
+        if count == 1 {  // a scalar's gradient spread over a whole tensor: a fill, no plan to build
+            withExtendedLifetime(self) {
+                switch dtype {
+                case .float32: out.pointer(Float.self).update(repeating: pointer(Float.self)[0], count: out.count)
+                case .float64: out.pointer(Double.self).update(repeating: pointer(Double.self)[0], count: out.count)
+                }
+            }
+            return out
+        }
         let plan = StridedPlan(shape: target, operandStrides: [
             Shapes.strides(target), StridedPlan.broadcastStrides(shape, to: target),
         ])

@@ -35,14 +35,23 @@ extension Tensor {
         let n = Double(ax.reduce(1) { $0 * shape[$1] })
         let inputShape = shape
         let kept = Tensor.keptShape(shape, axes: ax)
-        // One op: the sum divided by n in place.
+        // One op: the sum divided by n in place, and its gradient spread and divided in place.
         var total = reducing(.sum, axes: ax, keepingDimensions: keepingDimensions)
-        total.makeUnique()
-        switch dtype {
-        case .float32: let p = total.pointer(Float.self), d = Float(n); for i in 0..<total.count { p[i] /= d }
-        case .float64: let p = total.pointer(Double.self); for i in 0..<total.count { p[i] /= n }
+        total.divideInPlace(by: n)
+        return total.recorded("mean", inputs: [self]) { g in
+            var spread = g.withShape(kept).broadcastCopy(to: inputShape)
+            spread.divideInPlace(by: n)
+            return [spread]
         }
-        return total.recorded("mean", inputs: [self]) { g in [g.withShape(kept).broadcastCopy(to: inputShape) / n] }
+    }
+
+    /// Divides every element by `n` (after making the buffer unshared).
+    private mutating func divideInPlace(by n: Double) {
+        makeUnique()
+        switch dtype {
+        case .float32: let p = pointer(Float.self), d = Float(n); for i in 0..<count { p[i] /= d }
+        case .float64: let p = pointer(Double.self); for i in 0..<count { p[i] /= n }
+        }
     }
 
     /// Population variance (divides by n, like NumPy's default) along `axes` (nil: all).
