@@ -12,13 +12,14 @@ struct StorageHeader {
 ///
 /// Small buffers (under ``BufferCache/minimumBytes``) live in the object itself, after its header, so a small tensor
 /// costs one allocation instead of two (the Playground-scale networks make dozens per step). Large ones come from
-/// ``BufferCache`` (64-byte aligned, reused across steps).
-final class TensorStorage: ManagedBuffer<StorageHeader, SIMD4<Float>>, @unchecked Sendable {
+/// ``BufferCache`` (64-byte aligned, reused across steps). The tail is 8-byte aligned (a `Double` element type:
+/// asking for 16 made every allocation go through `posix_memalign`).
+final class TensorStorage: ManagedBuffer<StorageHeader, Double>, @unchecked Sendable {
     /// A storage of `count` uninitialised elements of `dtype`.
     static func make(dtype: DType, count: Int) -> TensorStorage {
         let bytes = max(1, count) * dtype.byteCount
         let external = bytes >= BufferCache.minimumBytes
-        let tail = external ? 0 : (bytes + 15) / 16
+        let tail = external ? 0 : (bytes + 7) / 8
         let object = create(minimumCapacity: tail) { buffer in
             let raw = external ? BufferCache.allocate(byteCount: bytes)
                 : UnsafeMutableRawPointer(buffer.withUnsafeMutablePointerToElements { $0 })
