@@ -1,5 +1,6 @@
 """Summarise a bench-peers run: per task and framework, the median and spread over rounds, and NeuralKit's ratio to
-each peer (time ratios below 1 and speed ratios above 1 mean NeuralKit is faster)."""
+each peer (time ratios below 1 and speed ratios above 1 mean NeuralKit is faster). Accuracies vary with the seed
+(each round uses its number as the seed), so their range is printed next to the median."""
 import glob
 import json
 import os
@@ -24,7 +25,7 @@ for path in sorted(glob.glob(os.path.join(out, "*__*__run*.json"))):
         rss = rec.get("ru_maxrss_mib")
     rows.setdefault(task, {}).setdefault(fw, []).append((value, acc, rss))
 
-print("| task | framework | median | spread (min–max) | rounds | accuracy | peak RSS MiB | NeuralKit ratio |")
+print("| task | framework | median | spread (min–max) | rounds | accuracy: median (min–max) | peak RSS MiB | NeuralKit ratio |")
 print("|---|---|---|---|---|---|---|---|")
 for task, fws in rows.items():
     unit = "steps/s" if task == "tiny" else "s/epoch"
@@ -38,5 +39,6 @@ for task, fws in rows.items():
         rss = [m for _, _, m in fws[fw] if m is not None]
         ratio = "" if fw == "neuralkit" else (f"{nk / med:.2f}× ({'speed' if task == 'tiny' else 'time'})")
         print(f"| {task} | {fw} | {med:.4g} {unit} | {min(vals):.4g}–{max(vals):.4g} | {len(vals)} | "
-              f"{statistics.median(accs):.4f} | {statistics.median(rss):.0f} | {ratio} |" if accs and rss else
+              f"{statistics.median(accs):.4f} ({min(accs):.4f}–{max(accs):.4f}) | {statistics.median(rss):.0f} | {ratio} |"
+              if accs and rss else
               f"| {task} | {fw} | {med:.4g} {unit} | {min(vals):.4g}–{max(vals):.4g} | {len(vals)} | | | {ratio} |")

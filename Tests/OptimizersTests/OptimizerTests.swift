@@ -159,6 +159,24 @@ func adamByHand(amsgrad: Bool, decay: Double) -> [Double] {
         #expect(v.value.values.map { ($0 * 1e12).rounded() / 1e12 } == [-0.6, -0.8])
     }
 
+    @Test func replacingTheRuleTakesEffectOnTheNextUpdate() {
+        let w = Parameter(Tensor([0], dtype: .float64))
+        let opt = Optimizer(SGD(learningRate: 0.1))
+        opt.rule = Adam(learningRate: 0.1)
+        (w.value - 3).squared().sum().backward()   // g = −6: Adam's first step is η·sign(−g), SGD's would be 0.6
+        opt.update([("w", w)])
+        #expect(Swift.abs(w.value.scalar - 0.1) < 1e-9)
+        #expect(opt.state().slots["w"]?.count == 2)
+    }
+
+    @Test func statelessRuleKeepsNoSlots() {
+        let w = Parameter(Tensor([0], dtype: .float64))
+        let opt = Optimizer(SGD(learningRate: 0.1))
+        (w.value - 3).squared().sum().backward()
+        opt.update([("w", w)])
+        #expect(Swift.abs(w.value.scalar - 0.6) < 1e-12 && opt.state().slots.isEmpty)   // like PyTorch's SGD without momentum
+    }
+
     @Test func decoupledWeightDecayShrinksTowardZero() {
         let w = Parameter(Tensor([10], dtype: .float64))
         let opt = Optimizer(SGD(learningRate: 0.1), weightDecay: 0.5)

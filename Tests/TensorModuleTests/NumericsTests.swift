@@ -102,5 +102,14 @@ import Glibc
         #expect(x.min(alongAxes: [1]).values.map(\.isNaN) == [true, false])
         #expect(x.max(alongAxes: [0]).values.map(\.isNaN) == [false, true, false])
         #expect(x.softmax().values.map(\.isNaN) == [true, true, true, false, false, false])
+        // Whole-tensor reductions take a shorter path (one contiguous run): NaN still wins wherever it sits.
+        for position in [0, 4, 9] {
+            var values = (0..<10).map(Double.init)
+            values[position] = .nan
+            let v = Tensor(shape: [2, 5], values: values)
+            #expect(v.max().scalar.isNaN && v.min().scalar.isNaN && v.sum().scalar.isNaN && v.mean().scalar.isNaN)
+        }
+        #expect(Tensor(shape: [2, 5], values: (0..<10).map(Double.init)).max().scalar == 9)
+        #expect(Tensor(shape: [1, 4], values: [3, -1, 2, 0]).min(alongAxes: [1]).values == [-1])
     }
 }
