@@ -14,7 +14,7 @@ struct StorageHeader {
 /// costs one allocation instead of two (the Playground-scale networks make dozens per step). Large ones come from
 /// ``BufferCache`` (64-byte aligned, reused across steps). The tail is 8-byte aligned (a `Double` element type:
 /// asking for 16 made every allocation go through `posix_memalign`).
-final class TensorStorage: ManagedBuffer<StorageHeader, Double>, @unchecked Sendable {
+final class TensorStorage: ManagedBuffer<StorageHeader, Double> {
     /// A storage of `count` uninitialised elements of `dtype`.
     static func make(dtype: DType, count: Int) -> TensorStorage {
         let bytes = max(1, count) * dtype.byteCount
