@@ -25,9 +25,11 @@ func measure(repeats: Int = 7, minTime: Double = 0.2, _ body: () -> Void) -> Dou
 }
 
 func row(_ name: String, _ ours: String, _ reference: String, _ ratio: String) {
-    print(name.padding(toLength: 34, withPad: " ", startingAt: 0)
-          + ours.padding(toLength: 16, withPad: " ", startingAt: 0)
-          + reference.padding(toLength: 18, withPad: " ", startingAt: 0) + ratio)
+    // Columns of fixed width; a longer text keeps all its characters and one space before the next column.
+    func cell(_ text: String, _ width: Int) -> String {
+        text.count < width ? text.padding(toLength: width, withPad: " ", startingAt: 0) : text + " "
+    }
+    print(cell(name, 34) + cell(ours, 16) + cell(reference, 18) + ratio)
 }
 
 /// `Benchmarks [header|gemm|elementwise|autodiff]…` runs the named sections only (all by default);
