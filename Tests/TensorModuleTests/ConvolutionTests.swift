@@ -43,6 +43,10 @@ func naiveConv(_ x: Tensor, _ k: Tensor, stride: (Int, Int), dilation: (Int, Int
         // many filters (vector loops) and many images (both cores; im2col in blocks of images)
         Row(input: [5, 9, 8, 1], kernel: [3, 3, 1, 45], stride: (1, 1), dilation: (1, 1), padding: .same, pad: (1, 1), out: (9, 8)),
         Row(input: [6, 26, 25, 3], kernel: [3, 3, 3, 37], stride: (1, 1), dilation: (1, 1), padding: .valid, pad: (0, 0), out: (24, 23)),
+        // filters in blocks of 32: interior pixels four at a time (with stride and dilation), the rest one by one
+        Row(input: [2, 10, 11, 1], kernel: [3, 3, 1, 64], stride: (1, 1), dilation: (1, 1), padding: .same, pad: (1, 1), out: (10, 11)),
+        Row(input: [2, 12, 13, 2], kernel: [3, 3, 2, 32], stride: (2, 2), dilation: (1, 1), padding: .valid, pad: (0, 0), out: (5, 6)),
+        Row(input: [1, 11, 12, 1], kernel: [3, 3, 1, 32], stride: (1, 1), dilation: (2, 2), padding: .valid, pad: (0, 0), out: (7, 8)),
     ]
 
     @Test(arguments: rows)
@@ -53,6 +57,13 @@ func naiveConv(_ x: Tensor, _ k: Tensor, stride: (Int, Int), dilation: (Int, Int
         expectClose(y, naiveConv(x, k, stride: r.stride, dilation: r.dilation, pad: r.pad, out: r.out), absolute: 1e-4)
     }
 
+    /// The direct path's four-pixel blocks in their Float64 instantiation.
+    @Test func directBlocksEqualTheNaiveReferenceInFloat64() {
+        let x = randomTensor([2, 9, 10, 2], seed: 11, dtype: .float64), k = randomTensor([3, 3, 2, 32], seed: 12, dtype: .float64)
+        let y = x.conv2d(k, padding: .same)
+        expectClose(y, naiveConv(x, k, stride: (1, 1), dilation: (1, 1), pad: (1, 1), out: (9, 10)), absolute: 1e-12)
+    }
+
     /// The bias is added to every output pixel's filters.
     @Test func biasIsAddedPerFilter() {
         let x = randomTensor([2, 6, 5, 3], seed: 4, dtype: .float32), k = randomTensor([3, 3, 3, 40], seed: 5, dtype: .float32)
@@ -61,7 +72,7 @@ func naiveConv(_ x: Tensor, _ k: Tensor, stride: (Int, Int), dilation: (Int, Int
     }
 
     /// A fused relu equals relu applied afterwards, on both the direct and the im2col path.
-    @Test(arguments: [[3, 3, 1, 40], [3, 3, 4, 24]])
+    @Test(arguments: [[3, 3, 1, 40], [3, 3, 1, 32], [3, 3, 4, 24]])
     func fusedReLUEqualsReLUAfterwards(_ kernel: [Int]) {
         let x = randomTensor([3, 7, 6, kernel[2]], seed: 7, dtype: .float32), k = randomTensor(kernel, seed: 8, dtype: .float32)
         let b = randomTensor([kernel[3]], seed: 9, dtype: .float32)

@@ -140,8 +140,22 @@ extension Kernels {
             let offsets = offsets.baseAddress!
             Parallel.forItems(g.batch, workPerItem: perImage * g.patchSize * f, minimumWork: 1 << 16) { images in
                 for n in images {
-                    for r in 0..<perImage {
+                    var r = 0
+                    while r < perImage {
                         let out = y + (n * perImage + r) * f, oy = r / g.outputWidth, ox = r % g.outputWidth
+                        // Four interior neighbours of one row at once: each pixel's sum over its taps is a chain of
+                        // dependent multiply-adds, and four pixels give the FMA units independent chains to overlap.
+                        // Each pixel still adds its taps in the same order, so the results are the same.
+                        if f % 32 == 0 && ox + 4 <= g.outputWidth && g.isInterior(oy: oy, ox: ox)
+                            && g.isInterior(oy: oy, ox: ox + 3) {
+                            let origin = g.windowOrigin(n: n, oy: oy, ox: ox), step = g.strideX * g.channels
+                            for k in stride(from: 0, to: f, by: 32) {
+                                directQuad(x, w, bias, out, origin, step, offsets, g.patchSize, f, k)
+                            }
+                            activate(out, 4 * f, activation)
+                            r += 4
+                            continue
+                        }
                         let window = Window(g: g, n: n, oy: oy, ox: ox, offsets: offsets)
                         var k = 0
                         while k + 32 <= f { directPixel(SIMD16<T>.self, x, w, bias, out, window, f, k); k += 32 }
@@ -153,10 +167,38 @@ extension Kernels {
                             k += 1
                         }
                         activate(out, f, activation)
+                        r += 1
                     }
                 }
             }
         }
+    }
+
+    /// Filters k..<k+32 of four neighbouring interior output pixels (windows at `origin`, `origin + step`, …):
+    /// eight accumulators of 16, each pixel's taps added in patch order.
+    @inline(__always)
+    private static func directQuad<T: TensorScalar>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>,
+                                                    _ bias: UnsafePointer<T>?, _ out: UnsafeMutablePointer<T>,
+                                                    _ origin: Int, _ step: Int, _ offsets: UnsafePointer<Int>,
+                                                    _ patchSize: Int, _ f: Int, _ k: Int) {
+        typealias V = SIMD16<T>
+        let b0: V = bias.map { ($0 + k).loadVector() } ?? V(), b1: V = bias.map { ($0 + (k &+ 16)).loadVector() } ?? V()
+        var a0 = b0, a1 = b1, c0 = b0, c1 = b1, d0 = b0, d1 = b1, e0 = b0, e1 = b1
+        for p in 0..<patchSize {
+            let i = origin &+ offsets[p], row = w + (p &* f &+ k)
+            let w0: V = row.loadVector(), w1: V = (row + 16).loadVector()
+            let va = V(repeating: x[i]), vc = V(repeating: x[i &+ step])
+            let vd = V(repeating: x[i &+ 2 &* step]), ve = V(repeating: x[i &+ 3 &* step])
+            a0 = a0.addingProduct(va, w0); a1 = a1.addingProduct(va, w1)
+            c0 = c0.addingProduct(vc, w0); c1 = c1.addingProduct(vc, w1)
+            d0 = d0.addingProduct(vd, w0); d1 = d1.addingProduct(vd, w1)
+            e0 = e0.addingProduct(ve, w0); e1 = e1.addingProduct(ve, w1)
+        }
+        let o = out + k
+        o.storeVector(a0); (o + 16).storeVector(a1)
+        (o + f).storeVector(c0); (o + (f + 16)).storeVector(c1)
+        (o + 2 * f).storeVector(d0); (o + (2 * f + 16)).storeVector(d1)
+        (o + 3 * f).storeVector(e0); (o + (3 * f + 16)).storeVector(e1)
     }
 
     @inline(__always)
