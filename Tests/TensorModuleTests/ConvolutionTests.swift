@@ -64,6 +64,30 @@ func naiveConv(_ x: Tensor, _ k: Tensor, stride: (Int, Int), dilation: (Int, Int
         expectClose(y, naiveConv(x, k, stride: (1, 1), dilation: (1, 1), pad: (1, 1), out: (9, 10)), absolute: 1e-12)
     }
 
+    /// The direct path's kernel gradient with filters in blocks of 32 (four-pixel blocks inside, single pixels at
+    /// the borders) equals the naive sum over output pixels of input value × upstream gradient, in Float64.
+    @Test(arguments: [(1, Padding.same), (2, Padding.valid)])
+    func directKernelGradientEqualsTheNaiveSum(_ stride: Int, _ padding: Padding) {
+        let x = randomTensor([2, 9, 11, 2], seed: 13, dtype: .float64)
+        var k = randomTensor([3, 3, 2, 32], seed: 14, dtype: .float64)
+        k.requiresGradient = true
+        let y = x.conv2d(k, strides: (stride, stride), padding: padding)
+        let g = randomTensor(y.shape, seed: 15, dtype: .float64)
+        y.backward(gradient: g)
+        let pad = padding == .same ? 1 : 0
+        let (oh, ow) = (y.shape[1], y.shape[2])
+        let xv = x.values, gv = g.values
+        var expected = [Double](repeating: 0, count: 3 * 3 * 2 * 32)
+        for n in 0..<2 { for oy in 0..<oh { for ox in 0..<ow { for ky in 0..<3 { for kx in 0..<3 {
+            let iy = oy * stride - pad + ky, ix = ox * stride - pad + kx
+            guard iy >= 0, iy < 9, ix >= 0, ix < 11 else { continue }
+            for c in 0..<2 { for f in 0..<32 {
+                expected[((ky * 3 + kx) * 2 + c) * 32 + f] += xv[((n * 9 + iy) * 11 + ix) * 2 + c] * gv[((n * oh + oy) * ow + ox) * 32 + f]
+            } }
+        } } } } }
+        expectClose(k.grad!, expected, absolute: 1e-10)
+    }
+
     /// The bias is added to every output pixel's filters.
     @Test func biasIsAddedPerFilter() {
         let x = randomTensor([2, 6, 5, 3], seed: 4, dtype: .float32), k = randomTensor([3, 3, 3, 40], seed: 5, dtype: .float32)

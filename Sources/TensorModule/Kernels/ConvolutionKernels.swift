@@ -229,9 +229,22 @@ extension Kernels {
         offsets.withUnsafeBufferPointer { offsets in
             let offsets = offsets.baseAddress!
             for n in images {
-                for r in 0..<perImage {
+                var r = 0
+                while r < perImage {
                     let row = dy + ((n - images.lowerBound) * perImage + r) * f
-                    let window = Window(g: g, n: n, oy: r / g.outputWidth, ox: r % g.outputWidth, offsets: offsets)
+                    let oy = r / g.outputWidth, ox = r % g.outputWidth
+                    // Four interior neighbours at once, as in the forward pass: one load and store of each dw row
+                    // per four pixels instead of per pixel; every dw entry still receives the pixels in order.
+                    if f % 32 == 0 && ox + 4 <= g.outputWidth && g.isInterior(oy: oy, ox: ox)
+                        && g.isInterior(oy: oy, ox: ox + 3) {
+                        let origin = g.windowOrigin(n: n, oy: oy, ox: ox), step = g.strideX * g.channels
+                        for k in stride(from: 0, to: f, by: 32) {
+                            weightQuad(x, row, dw, origin, step, offsets, g.patchSize, f, k)
+                        }
+                        r += 4
+                        continue
+                    }
+                    let window = Window(g: g, n: n, oy: oy, ox: ox, offsets: offsets)
                     var k = 0
                     while k + 32 <= f { weightPixel(SIMD16<T>.self, x, row, dw, window, f, k); k += 32 }
                     while k + 8 <= f { weightPixel(SIMD4<T>.self, x, row, dw, window, f, k); k += 8 }
@@ -240,8 +253,33 @@ extension Kernels {
                         window.forEachValue { p, i in dw[p * f + k] += x[i] * gk }
                         k += 1
                     }
+                    r += 1
                 }
             }
+        }
+    }
+
+    /// dw rows k..<k+32 += the four pixels' gradient rows (at `row`, `row + f`, …) times their window values.
+    @inline(__always)
+    private static func weightQuad<T: TensorScalar>(_ x: UnsafePointer<T>, _ row: UnsafePointer<T>,
+                                                    _ dw: UnsafeMutablePointer<T>, _ origin: Int, _ step: Int,
+                                                    _ offsets: UnsafePointer<Int>, _ patchSize: Int, _ f: Int, _ k: Int) {
+        typealias V = SIMD16<T>
+        let a0: V = (row + k).loadVector(), a1: V = (row + (k + 16)).loadVector()
+        let b0: V = (row + (f + k)).loadVector(), b1: V = (row + (f + k + 16)).loadVector()
+        let c0: V = (row + (2 * f + k)).loadVector(), c1: V = (row + (2 * f + k + 16)).loadVector()
+        let d0: V = (row + (3 * f + k)).loadVector(), d1: V = (row + (3 * f + k + 16)).loadVector()
+        for p in 0..<patchSize {
+            let i = origin &+ offsets[p], d = dw + (p &* f &+ k)
+            let xa = V(repeating: x[i]), xb = V(repeating: x[i &+ step])
+            let xc = V(repeating: x[i &+ 2 &* step]), xd = V(repeating: x[i &+ 3 &* step])
+            var s0: V = d.loadVector(), s1: V = (d + 16).loadVector()
+            s0 = s0.addingProduct(xa, a0); s1 = s1.addingProduct(xa, a1)
+            s0 = s0.addingProduct(xb, b0); s1 = s1.addingProduct(xb, b1)
+            s0 = s0.addingProduct(xc, c0); s1 = s1.addingProduct(xc, c1)
+            s0 = s0.addingProduct(xd, d0); s1 = s1.addingProduct(xd, d1)
+            d.storeVector(s0)
+            (d + 16).storeVector(s1)
         }
     }
 
