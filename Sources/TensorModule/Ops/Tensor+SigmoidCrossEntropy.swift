@@ -18,25 +18,22 @@ extension Tensor {
         }
         let x = self, y = targets
         let value = Tensor(uninitialized: shape, dtype: dtype)
-        withExtendedLifetime((x, y)) {
-            switch dtype {
-            case .float32: Tensor.sigmoidCrossEntropyForward(x.pointer(Float.self), y.pointer(Float.self), value.pointer(Float.self), count)
-            case .float64: Tensor.sigmoidCrossEntropyForward(x.pointer(Double.self), y.pointer(Double.self), value.pointer(Double.self), count)
-            }
+        // The operands are arguments (or captured by the pullback) and `value` is used below: alive for the kernels.
+        switch dtype {
+        case .float32: Tensor.sigmoidCrossEntropyForward(x.pointer(Float.self), y.pointer(Float.self), value.pointer(Float.self), count)
+        case .float64: Tensor.sigmoidCrossEntropyForward(x.pointer(Double.self), y.pointer(Double.self), value.pointer(Double.self), count)
         }
         let targetsNeedGradient = y.requiresGradient
+        // The engine hands the pullback a gradient shaped like the result, which is the logits' shape.
         return value.recorded("sigmoidCrossEntropy", inputs: [x, y]) { g in
-            let upstream = g.shape == x.shape ? g : g.broadcastCopy(to: x.shape)
             let dx = Tensor(uninitialized: x.shape, dtype: x.dtype)
-            withExtendedLifetime((upstream, x, y)) {
-                switch x.dtype {
-                case .float32: Tensor.sigmoidCrossEntropyBackward(upstream.pointer(Float.self), x.pointer(Float.self),
-                                                                  y.pointer(Float.self), dx.pointer(Float.self), x.count)
-                case .float64: Tensor.sigmoidCrossEntropyBackward(upstream.pointer(Double.self), x.pointer(Double.self),
-                                                                  y.pointer(Double.self), dx.pointer(Double.self), x.count)
-                }
+            switch x.dtype {
+            case .float32: Tensor.sigmoidCrossEntropyBackward(g.pointer(Float.self), x.pointer(Float.self),
+                                                              y.pointer(Float.self), dx.pointer(Float.self), x.count)
+            case .float64: Tensor.sigmoidCrossEntropyBackward(g.pointer(Double.self), x.pointer(Double.self),
+                                                              y.pointer(Double.self), dx.pointer(Double.self), x.count)
             }
-            return [dx, targetsNeedGradient ? upstream * -x : nil]
+            return [dx, targetsNeedGradient ? g * -x : nil]
         }
     }
 
