@@ -238,6 +238,19 @@ if sections.contains("conv") {
     }
 }
 
+// Max pooling 2×2 at the cnn preset's two shapes (batch 128): forward and backward, median of 5.
+if sections.contains("pool") {
+    var rng = RandomGenerator(seed: 4)
+    for (name, input) in [("maxpool 26×26×32", [128, 26, 26, 32]), ("maxpool 11×11×64", [128, 11, 11, 64])] {
+        var x = Tensor.randomUniform(input, using: &rng)
+        let forward = measure(repeats: 5, minTime: 0.5) { _ = x.maxPool2d() }
+        x.requiresGradient = true
+        let g = Tensor.ones(x.maxPool2d().shape)
+        let backward = measure(repeats: 5, minTime: 0.5) { x.maxPool2d().backward(gradient: g); x.grad = nil } - forward
+        row("\(name) forward / backward", String(format: "%.2f / %.2f ms", forward * 1e3, backward * 1e3), "", "")
+    }
+}
+
 // The cnn preset on Fashion-MNIST, the peers' workload: Adam 1e-3, batch 128; epoch 1 warm-up, epoch 2 timed,
 // accuracy after 2 epochs (all 60,000 training images, no validation split, as the peers).
 if sections.contains("cnn") {

@@ -35,8 +35,8 @@ extension Kernels {
         }
     }
 
-    /// The gradients of ``convForward`` for output gradient `dy`: `dx` (which must start at zero), `dw` and `db`,
-    /// each computed only when its pointer is given. With a fused activation, `dy` is first multiplied, block by
+    /// The gradients of ``convForward`` for output gradient `dy`: `dx` (cleared here block by block, so it may start
+    /// uninitialised), `dw` and `db`, each computed only when its pointer is given. With a fused activation, `dy` is first multiplied, block by
     /// block, by the activation's derivative taken from the forward `output`. Each half of the batch sums its own
     /// `dw` and `db`; the two halves are added at the end.
     static func convBackward<T: TensorScalar>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, _ dy: UnsafePointer<T>,
@@ -75,6 +75,8 @@ extension Kernels {
                 if let dx {
                     BLAS.serialGemm(transposeA: false, transposeB: true, m: rows, n: p, k: f, a: gBlock, lda: f, b: w,
                                     ldb: f, c: cols, ldc: p)
+                    let imageSize = g.height * g.width * g.channels
+                    (dx + start * imageSize).update(repeating: 0, count: (end - start) * imageSize)
                     col2im(cols, dx, g, images: start..<end)
                 }
                 if db != nil { addColumnSums(gBlock, rows: rows, columns: f, into: dbPart) }
@@ -93,17 +95,24 @@ extension Kernels {
         for row in rows {
             let n = row / perImage, oy = (row % perImage) / g.outputWidth, ox = row % g.outputWidth
             let dst = cols + (row - rows.lowerBound) * g.patchSize
-            for ky in 0..<g.kernelHeight {
-                let iy = oy * g.strideY - g.padTop + ky * g.dilationY
-                for kx in 0..<g.kernelWidth {
-                    let ix = ox * g.strideX - g.padLeft + kx * g.dilationX
-                    let d = dst + (ky * g.kernelWidth + kx) * c
-                    // Plain loops: with few channels a memcpy call per tap costs more than the copy.
-                    if iy >= 0 && iy < g.height && ix >= 0 && ix < g.width {
-                        let s = x + ((n * g.height + iy) * g.width + ix) * c
-                        for k in 0..<c { d[k] = s[k] }
-                    } else {
-                        for k in 0..<c { d[k] = 0 }
+            g.forEachWindowRow(n: n, oy: oy, ox: ox) { ky, source in
+                let d = dst + ky * g.kernelWidth * c
+                // Plain loops: with few channels a memcpy call costs more than the copy.
+                switch source {
+                case .contiguous(let offset):
+                    let s = x + offset
+                    for k in 0..<g.kernelWidth * c { d[k] = s[k] }
+                case .padding:
+                    for k in 0..<g.kernelWidth * c { d[k] = 0 }
+                case .taps(let iy):
+                    for kx in 0..<g.kernelWidth {
+                        let ix = ox * g.strideX - g.padLeft + kx * g.dilationX
+                        if ix >= 0 && ix < g.width {
+                            let s = x + ((n * g.height + iy) * g.width + ix) * c
+                            for k in 0..<c { d[kx * c + k] = s[k] }
+                        } else {
+                            for k in 0..<c { d[kx * c + k] = 0 }
+                        }
                     }
                 }
             }
@@ -118,9 +127,23 @@ extension Kernels {
         for n in images {
             for r in 0..<perImage {
                 let src = cols + ((n - images.lowerBound) * perImage + r) * g.patchSize
-                g.forEachTap(n: n, oy: r / g.outputWidth, ox: r % g.outputWidth) { tap, offset in
-                    let s = src + tap * c, d = dx + offset
-                    for k in 0..<c { d[k] += s[k] }
+                let oy = r / g.outputWidth, ox = r % g.outputWidth
+                g.forEachWindowRow(n: n, oy: oy, ox: ox) { ky, source in
+                    let s = src + ky * g.kernelWidth * c
+                    switch source {
+                    case .contiguous(let offset):
+                        let d = dx + offset
+                        for k in 0..<g.kernelWidth * c { d[k] += s[k] }
+                    case .padding:
+                        break
+                    case .taps(let iy):
+                        for kx in 0..<g.kernelWidth {
+                            let ix = ox * g.strideX - g.padLeft + kx * g.dilationX
+                            guard ix >= 0 && ix < g.width else { continue }
+                            let d = dx + ((n * g.height + iy) * g.width + ix) * c
+                            for k in 0..<c { d[k] += s[kx * c + k] }
+                        }
+                    }
                 }
             }
         }

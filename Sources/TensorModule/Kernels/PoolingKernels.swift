@@ -12,9 +12,11 @@ extension Kernels {
                         let best = y + ((n * g.outputHeight + oy) * g.outputWidth + ox) * c
                         var k = 0
                         if T.self == Float.self {
-                            while k + 16 <= c {
-                                maxOfWindow(x.floats, best.floats, g, n, oy, ox, k)
-                                k += 16
+                            if g.isInterior(oy: oy, ox: ox) {
+                                let window = x.floats + g.windowOrigin(n: n, oy: oy, ox: ox)
+                                while k + 16 <= c { maxOfInteriorWindow(window + k, (best + k).floats, g); k += 16 }
+                            } else {
+                                while k + 16 <= c { maxOfWindow(x.floats, best.floats, g, n, oy, ox, k); k += 16 }
                             }
                         }
                         for k in k..<c {
@@ -31,35 +33,64 @@ extension Kernels {
         }
     }
 
+    /// Replaces `b` by `v` where `v` is larger, or is a NaN and `b` is not (so the first NaN of a window wins).
+    @inline(__always)
+    private static func keepMax(_ b: inout SIMD16<Float>, _ v: SIMD16<Float>) {
+        b.replace(with: v, where: (v .> b) .| ((v .!= v) .& (b .== b)))
+    }
+
     @inline(__always)
     private static func maxOfWindow(_ x: UnsafePointer<Float>, _ best: UnsafeMutablePointer<Float>, _ g: WindowGeometry,
                                     _ n: Int, _ oy: Int, _ ox: Int, _ k: Int) {
         var b = SIMD16<Float>(repeating: -.infinity)
-        g.forEachTap(n: n, oy: oy, ox: ox) { _, base in
-            let v: SIMD16<Float> = (x + base + k).loadVector()
-            b.replace(with: v, where: (v .> b) .| ((v .!= v) .& (b .== b)))
-        }
+        g.forEachTap(n: n, oy: oy, ox: ox) { _, base in keepMax(&b, (x + base + k).loadVector()) }
         (best + k).storeVector(b)
+    }
+
+    /// ``maxOfWindow`` for a window wholly inside the image, starting at `window`: fixed steps, no bounds checks.
+    @inline(__always)
+    private static func maxOfInteriorWindow(_ window: UnsafePointer<Float>, _ best: UnsafeMutablePointer<Float>,
+                                            _ g: WindowGeometry) {
+        let rowStep = g.dilationY &* g.width &* g.channels, columnStep = g.dilationX &* g.channels
+        var b = SIMD16<Float>(repeating: -.infinity)
+        var row = window
+        for _ in 0..<g.kernelHeight {
+            var p = row
+            for _ in 0..<g.kernelWidth { keepMax(&b, p.loadVector()); p += columnStep }
+            row += rowStep
+        }
+        best.storeVector(b)
     }
 
     /// The adjoint of ``maxPool``: each output's gradient goes to the pixel the forward pass kept, found again by
     /// comparing the input with the output (the first equal pixel of the window; the first NaN for a NaN maximum).
-    /// Recomputing is cheaper than storing an index per output. When the windows tile the image exactly, each pixel
-    /// is written once and `dx` may start uninitialised; otherwise `dx` must start at zero and gradients add up.
+    /// Recomputing is cheaper than storing an index per output. `dx` may start uninitialised: each image's gradient
+    /// is cleared here (in cache, on the core that fills it) unless the windows tile the image; when windows cannot
+    /// overlap each pixel is written, not added to.
     static func maxPoolBackward<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, _ dy: UnsafePointer<T>,
                                                  _ dx: UnsafeMutablePointer<T>, _ g: WindowGeometry) {
-        let c = g.channels, assign = g.poolWindowsTileTheImage
+        let c = g.channels, assign = g.poolWindowsAreDisjoint, imageSize = g.height * g.width * c
         Parallel.forItems(g.batch, workPerItem: g.outputHeight * g.outputWidth * c * g.kernelHeight * g.kernelWidth,
                           minimumWork: 1 << 16) { images in
             for n in images {
+                if !g.poolWindowsTileTheImage { (dx + n * imageSize).update(repeating: 0, count: imageSize) }
                 for oy in 0..<g.outputHeight {
                     for ox in 0..<g.outputWidth {
                         let o = ((n * g.outputHeight + oy) * g.outputWidth + ox) * c
                         var k = 0
                         if T.self == Float.self {
-                            while k + 16 <= c {
-                                routeMax(x.floats, (y + o).floats, (dy + o).floats, dx.floats, g, n, oy, ox, k, assign)
-                                k += 16
+                            if g.isInterior(oy: oy, ox: ox) {
+                                let origin = g.windowOrigin(n: n, oy: oy, ox: ox)
+                                while k + 16 <= c {
+                                    routeMaxInInterior(x.floats + origin + k, (y + o + k).floats, (dy + o + k).floats,
+                                                       dx.floats + origin + k, g, assign)
+                                    k += 16
+                                }
+                            } else {
+                                while k + 16 <= c {
+                                    routeMax(x.floats, (y + o).floats, (dy + o).floats, dx.floats, g, n, oy, ox, k, assign)
+                                    k += 16
+                                }
                             }
                         }
                         for k in k..<c {
@@ -79,19 +110,41 @@ extension Kernels {
         }
     }
 
+    /// Sends `pending` (16 channels' gradients) to the lanes of input `v` equal to the window's maximum `b` (or NaN
+    /// where `b` is NaN), at `d`, and clears the lanes it sent so later ties receive nothing.
+    @inline(__always)
+    private static func route(_ v: SIMD16<Float>, _ b: SIMD16<Float>, _ bIsNaN: SIMDMask<SIMD16<Int32>>,
+                              _ pending: inout SIMD16<Float>, _ d: UnsafeMutablePointer<Float>, _ assign: Bool) {
+        let hit = (v .== b) .| ((v .!= v) .& bIsNaN)
+        let share = SIMD16<Float>().replacing(with: pending, where: hit)
+        d.storeVector(assign ? share : d.loadVector() + share)
+        pending.replace(with: 0, where: hit)
+    }
+
     @inline(__always)
     private static func routeMax(_ x: UnsafePointer<Float>, _ best: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                                  _ dx: UnsafeMutablePointer<Float>, _ g: WindowGeometry, _ n: Int, _ oy: Int, _ ox: Int,
                                  _ k: Int, _ assign: Bool) {
-        let b: SIMD16<Float> = (best + k).loadVector(), bIsNaN = b .!= b
+        let b: SIMD16<Float> = (best + k).loadVector()
         var pending: SIMD16<Float> = (dy + k).loadVector()
         g.forEachTap(n: n, oy: oy, ox: ox) { _, base in
-            let v: SIMD16<Float> = (x + base + k).loadVector()
-            let hit = (v .== b) .| ((v .!= v) .& bIsNaN)
-            let share = SIMD16<Float>().replacing(with: pending, where: hit)
-            let d = dx + base + k
-            d.storeVector(assign ? share : d.loadVector() + share)
-            pending.replace(with: 0, where: hit)
+            route((x + base + k).loadVector(), b, b .!= b, &pending, dx + base + k, assign)
+        }
+    }
+
+    /// ``routeMax`` for a window wholly inside the image (`x` and `dx` at its first pixel): fixed steps, no bounds checks.
+    @inline(__always)
+    private static func routeMaxInInterior(_ x: UnsafePointer<Float>, _ best: UnsafePointer<Float>,
+                                           _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
+                                           _ g: WindowGeometry, _ assign: Bool) {
+        let rowStep = g.dilationY &* g.width &* g.channels, columnStep = g.dilationX &* g.channels
+        let b: SIMD16<Float> = best.loadVector(), bIsNaN = b .!= b
+        var pending: SIMD16<Float> = dy.loadVector()
+        for ky in 0..<g.kernelHeight {
+            for kx in 0..<g.kernelWidth {
+                let offset = ky &* rowStep &+ kx &* columnStep
+                route((x + offset).loadVector(), b, bIsNaN, &pending, dx + offset, assign)
+            }
         }
     }
 

@@ -66,6 +66,33 @@ public struct WindowGeometry: Sendable, Equatable {
         }
     }
 
+    /// Where one kernel row (fixed ky) of an output pixel's window reads the input.
+    enum WindowRow {
+        /// All kw·C values are consecutive in the input, from this flat offset (inside the image, no dilation).
+        case contiguous(Int)
+        /// The row lies in the padding above or below the image.
+        case padding
+        /// Otherwise: visit the taps one by one; input row `iy` is inside the image.
+        case taps(iy: Int)
+    }
+
+    /// Calls `body(ky, row)` for each kernel row of output pixel (n, oy, ox)'s window, saying where it reads.
+    @inline(__always)
+    func forEachWindowRow(n: Int, oy: Int, ox: Int, _ body: (Int, WindowRow) -> Void) {
+        let ix = ox * strideX - padLeft
+        let rowInside = dilationX == 1 && ix >= 0 && ix + kernelWidth <= width
+        for ky in 0..<kernelHeight {
+            let iy = oy * strideY - padTop + ky * dilationY
+            if iy < 0 || iy >= height {
+                body(ky, .padding)
+            } else if rowInside {
+                body(ky, .contiguous(((n * height + iy) * width + ix) * channels))
+            } else {
+                body(ky, .taps(iy: iy))
+            }
+        }
+    }
+
     /// True when every tap of output pixel (oy, ox)'s window falls inside the image.
     @inline(__always)
     func isInterior(oy: Int, ox: Int) -> Bool {
@@ -96,6 +123,11 @@ public struct WindowGeometry: Sendable, Equatable {
     var poolWindowsTileTheImage: Bool {
         padTop == 0 && padLeft == 0 && strideY == kernelHeight && strideX == kernelWidth && dilationY == 1 && dilationX == 1
             && outputHeight * kernelHeight == height && outputWidth * kernelWidth == width
+    }
+
+    /// True when no pixel lies in two pooling windows (stride at least the window, no dilation).
+    var poolWindowsAreDisjoint: Bool {
+        strideY >= kernelHeight && strideX >= kernelWidth && dilationY == 1 && dilationX == 1
     }
 
     /// Rows of the im2col matrix: one per output pixel.

@@ -42,7 +42,7 @@ extension Tensor {
         }
         let x = self, needX = requiresGradient, needK = kernel.requiresGradient, needB = bias?.requiresGradient ?? false
         return out.recorded("conv2d", inputs: [x, kernel] + (bias.map { [$0] } ?? [])) { grad in
-            let dx = needX ? Tensor.zeros(x.shape, dtype: x.dtype) : nil
+            let dx = needX ? Tensor(uninitialized: x.shape, dtype: x.dtype) : nil
             let dk = needK ? Tensor(uninitialized: kernel.shape, dtype: x.dtype) : nil
             let db = needB ? Tensor(uninitialized: [filters], dtype: x.dtype) : nil
             withExtendedLifetime((x, kernel, grad, out, dx, dk, db)) {
@@ -81,7 +81,7 @@ extension Tensor {
         }
         let x = self
         return out.recorded("maxPool2d", inputs: [x]) { grad in
-            let dx = g.poolWindowsTileTheImage ? Tensor(uninitialized: x.shape, dtype: x.dtype) : Tensor.zeros(x.shape, dtype: x.dtype)
+            let dx = Tensor(uninitialized: x.shape, dtype: x.dtype)
             withExtendedLifetime((x, out, grad)) {
                 switch x.dtype {
                 case .float32: Kernels.maxPoolBackward(x.pointer(Float.self), out.pointer(Float.self), grad.pointer(Float.self),
