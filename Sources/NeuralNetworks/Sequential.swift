@@ -16,9 +16,20 @@ public final class Sequential: Module {
         self.layers = layers
     }
 
+    /// Runs the layers in order. A `Conv2D` directly followed by a `MaxPool2D` runs as one op (the same values and
+    /// gradients; the convolution's full-size output is never stored), as graph compilers fuse them.
     public override func callAsFunction(_ input: Tensor) -> Tensor {
         var x = input
-        for layer in layers { x = layer(x) }
+        var i = 0
+        while i < layers.count {
+            if let conv = layers[i] as? Conv2D, i + 1 < layers.count, let pool = layers[i + 1] as? Pool2D, pool.kind == .max {
+                x = conv(x, maxPooling: MaxPooling(poolSize: pool.poolSize, strides: pool.strides, padding: pool.padding))
+                i += 2
+            } else {
+                x = layers[i](x)
+                i += 1
+            }
+        }
         return x
     }
 

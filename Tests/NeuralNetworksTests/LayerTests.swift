@@ -54,6 +54,13 @@ let layerTable: [LayerCase] = [
     LayerCase(name: "AvgPool2D", make: { AvgPool2D(poolSize: (3, 3), strides: (1, 1), padding: .same) }, input: [1, 4, 4, 2],
               output: [1, 4, 4, 2], parameters: []),
     LayerCase(name: "GlobalAveragePool2D", make: { GlobalAveragePool2D() }, input: [2, 3, 4, 5], output: [2, 5], parameters: []),
+    // Conv2D + MaxPool2D run as one op inside Sequential (fused relu), or as two when the activation is not fused (ELU).
+    LayerCase(name: "Sequential conv + max pool", make: {
+        Sequential([Conv2D(inputChannels: 2, filters: 3, kernelSize: (3, 3), activation: .relu, seed: 15), MaxPool2D(),
+                    Conv2D(inputChannels: 3, filters: 2, kernelSize: (2, 2), padding: .same, activation: .elu(alpha: 1), seed: 16),
+                    MaxPool2D(poolSize: (2, 2), padding: .same)])
+    }, input: [2, 7, 8, 2], output: [2, 1, 2, 2],
+    parameters: [("layers.0.kernel", 54), ("layers.0.bias", 3), ("layers.2.kernel", 24), ("layers.2.bias", 2)]),
     LayerCase(name: "Sequential", make: {
         Sequential([Dense(inputSize: 3, outputSize: 4, activation: .relu, seed: 5), Dropout(rate: 0),
                     Dense(inputSize: 4, outputSize: 2, seed: 6)])
@@ -97,6 +104,23 @@ let layerTable: [LayerCase] = [
         let image = randomTensor([2, 4, 3, 2], seed: 14, dtype: .float32)
         let zc = image.conv2d(conv.kernel.value) + conv.bias!.value
         expectClose(conv(image), activation(zc).values, absolute: 1e-5)
+    }
+
+    /// Sequential runs a Conv2D followed by a MaxPool2D as one op: the same output and gradients as the layers
+    /// called one by one.
+    @Test func sequentialFusesConvolutionAndMaxPoolingWithoutChangingResults() {
+        let conv = Conv2D(inputChannels: 3, filters: 32, kernelSize: (3, 3), activation: .relu, seed: 17), pool = MaxPool2D()
+        let model = Sequential([conv, pool, Flatten()])
+        let x = randomTensor([4, 10, 9, 3], seed: 18, dtype: .float32)
+        let fused = model(x)
+        fused.sum().backward()
+        let fusedGradient = conv.kernel.value.grad!.values
+        model.zeroGradients()
+        let separate = Flatten()(pool(conv(x)))
+        separate.sum().backward()
+        #expect(fused.shape == [4, 4 * 3 * 32])
+        #expect(fused.values == separate.values)
+        #expect(fusedGradient == conv.kernel.value.grad!.values)
     }
 
     @Test func shapeMismatchNamesTheLayer() {

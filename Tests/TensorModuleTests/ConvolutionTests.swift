@@ -105,6 +105,45 @@ func naiveConv(_ x: Tensor, _ k: Tensor, stride: (Int, Int), dilation: (Int, Int
         expectClose(fused, x.conv2d(k, bias: b).relu().values, absolute: 1e-5)
     }
 
+    /// Convolution and max pooling as one op gives the same values and gradients as the two ops, bit for bit (the
+    /// same kernels in the same order; only where the full-size output lives differs; overlapping windows round
+    /// differently, see below), in both element types,
+    /// on the direct path (1 channel) and the im2col path, with tiling, uncovered and overlapping pool windows.
+    @Test(arguments: [
+        ([5, 12, 12, 1], [3, 3, 1, 32], FusedActivation.relu, MaxPooling(poolSize: (2, 2))),
+        ([4, 11, 11, 32], [3, 3, 32, 64], .relu, MaxPooling(poolSize: (2, 2))),
+        ([3, 9, 8, 3], [3, 3, 3, 17], .tanh, MaxPooling(poolSize: (3, 3), strides: (2, 2), padding: .same)),
+        ([2, 7, 7, 2], [2, 2, 2, 5], .identity, MaxPooling(poolSize: (2, 2), padding: .same)),
+    ] as [([Int], [Int], FusedActivation, MaxPooling)], [DType.float32, .float64])
+    func fusedMaxPoolingEqualsTheTwoOps(_ shapes: ([Int], [Int], FusedActivation, MaxPooling), _ dtype: DType) {
+        let (input, kernelShape, activation, pool) = shapes
+        func run(_ fused: Bool) -> (y: [Double], dx: [Double], dk: [Double], db: [Double]) {
+            var x = randomTensor(input, seed: 31, dtype: dtype), k = randomTensor(kernelShape, seed: 32, in: -0.5...0.5, dtype: dtype)
+            var b = randomTensor([kernelShape[3]], seed: 33, dtype: dtype)
+            x.requiresGradient = true; k.requiresGradient = true; b.requiresGradient = true
+            let y = fused ? x.conv2d(k, bias: b, activation: activation, maxPooling: pool)
+                          : x.conv2d(k, bias: b, activation: activation).maxPool2d(poolSize: pool.poolSize, strides: pool.strides, padding: pool.padding)
+            y.backward(gradient: randomTensor(y.shape, seed: 34, dtype: dtype))
+            return (y.values, x.grad!.values, k.grad!.values, b.grad!.values)
+        }
+        let fused = run(true), separate = run(false)
+        #expect(fused.y.count > 0 && fused.y.contains { $0 != 0 } && fused.dk.contains { $0 != 0 })
+        #expect(fused.y == separate.y)
+        let overlapping = (pool.strides ?? pool.poolSize).0 < pool.poolSize.0
+        if overlapping && activation == .tanh {
+            // A pixel that wins two windows: the two ops multiply the sum of its gradients by tanh′, the fused op
+            // adds the two products. Equal up to rounding.
+            let tolerance = dtype == .float32 ? 1e-5 : 1e-12
+            for (a, b) in [(fused.dx, separate.dx), (fused.dk, separate.dk), (fused.db, separate.db)] {
+                #expect(zip(a, b).allSatisfy { Swift.abs($0 - $1) <= tolerance * Swift.max(1, Swift.abs($1)) })
+            }
+        } else {
+            #expect(fused.dx == separate.dx)
+            #expect(fused.dk == separate.dk)
+            #expect(fused.db == separate.db)
+        }
+    }
+
     /// The review lecture: a 32×32×3 image through 6 filters of 5×5×3 (valid, stride 1) gives 28×28×6.
     @Test func lectureShapeExample() {
         #expect(Tensor.zeros([1, 32, 32, 3]).conv2d(Tensor.zeros([5, 5, 3, 6])).shape == [1, 28, 28, 6])

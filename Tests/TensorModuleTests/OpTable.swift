@@ -150,6 +150,17 @@ let opTable: [OpCase] =
         OpCase(name: "conv2d", shapes: [[3, 20, 20, 4], [3, 3, 4, 3], [3]]) { $0[0].conv2d($0[1], bias: $0[2], activation: .relu) },
         OpCase(name: "conv2d", shapes: [[2, 5, 5, 1], [2, 2, 1, 3], [3]]) { $0[0].conv2d($0[1], bias: $0[2], activation: .tanh) },
         OpCase(name: "conv2d", shapes: [[1, 5, 5, 4], [3, 3, 4, 2]]) { $0[0].conv2d($0[1], activation: .sigmoid) },
+        // Convolution and max pooling in one op: direct path (32 filters) with windows that leave a border
+        // uncovered; im2col path with overlapping pool windows over padding; no activation with same padding.
+        OpCase(name: "conv2d", shapes: [[2, 7, 7, 1], [3, 3, 1, 32], [32]]) {
+            $0[0].conv2d($0[1], bias: $0[2], activation: .relu, maxPooling: MaxPooling(poolSize: (2, 2)))
+        },
+        OpCase(name: "conv2d", shapes: [[2, 8, 7, 4], [3, 3, 4, 3], [3]]) {
+            $0[0].conv2d($0[1], bias: $0[2], activation: .tanh, maxPooling: MaxPooling(poolSize: (3, 3), strides: (2, 2), padding: .same))
+        },
+        OpCase(name: "conv2d", shapes: [[1, 6, 6, 2], [2, 2, 2, 3]]) {
+            $0[0].conv2d($0[1], padding: .same, maxPooling: MaxPooling(poolSize: (2, 3), strides: (2, 2), padding: .same))
+        },
         // dense: 2-D and 3-D inputs, each fused activation, with and without bias.
         OpCase(name: "dense", shapes: [[4, 3], [3, 5], [5]]) { $0[0].dense($0[1], bias: $0[2]) },
         OpCase(name: "dense", shapes: [[4, 3], [3, 5], [5]]) { $0[0].dense($0[1], bias: $0[2], activation: .relu) },

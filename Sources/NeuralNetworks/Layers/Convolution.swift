@@ -42,6 +42,22 @@ public final class Conv2D: Module {
         return fused == nil ? activation(z) : z
     }
 
+    /// The layer followed by max pooling of its output, as one op when the activation is fused (the same values and
+    /// gradients as `MaxPool2D` after the layer, without storing the full-size output). `Sequential` calls this
+    /// for a `Conv2D` followed by a `MaxPool2D`.
+    ///
+    /// ```swift
+    /// let conv = Conv2D(inputChannels: 1, filters: 32, kernelSize: (3, 3), activation: .relu)
+    /// conv(Tensor.zeros([8, 28, 28, 1]), maxPooling: MaxPooling(poolSize: (2, 2))).shape   // [8, 13, 13, 32]
+    /// ```
+    public func callAsFunction(_ input: Tensor, maxPooling pooling: MaxPooling) -> Tensor {
+        guard let fused = activation.fused else {
+            return self(input).maxPool2d(poolSize: pooling.poolSize, strides: pooling.strides, padding: pooling.padding)
+        }
+        return input.conv2d(kernel.value, bias: bias?.value, strides: strides, padding: padding, dilation: dilation,
+                            activation: fused, maxPooling: pooling)
+    }
+
     public override func outputShape(for inputShape: [Int]) throws(ModuleError) -> [Int] {
         let name = "Conv2D(\(inputChannels)→\(filters), \(kernelSize.0)×\(kernelSize.1))"
         guard inputShape.count == 4, inputShape[3] == inputChannels else {

@@ -19,30 +19,57 @@ extension Kernels {
             directConv(x, w, bias, y, g, filters: f, activation: activation)
             return
         }
-        let block = Swift.max(1, im2colBlockRows / Swift.max(perImage, 1))
         Parallel.forItems(g.batch, workPerItem: perImage * p * f, minimumWork: 1 << 16) { images in
-            let cols = UnsafeMutablePointer<T>.allocate(capacity: block * perImage * p)
-            defer { cols.deallocate() }
-            for start in stride(from: images.lowerBound, to: images.upperBound, by: block) {
-                let r0 = start * perImage, rows = (Swift.min(start + block, images.upperBound) - start) * perImage
-                im2col(x, cols, g, rows: r0..<r0 + rows)
-                let out = y + r0 * f
-                if let bias { for r in 0..<rows { (out + r * f).update(from: bias, count: f) } }
-                BLAS.serialGemm(transposeA: false, transposeB: false, m: rows, n: f, k: p, a: cols, lda: p, b: w, ldb: f,
-                                c: out, ldc: f, beta: bias == nil ? 0 : 1)
-                activate(out, rows * f, activation)
-            }
+            loweredConv(x, w, bias, y, g, filters: f, activation: activation, images: images)
+        }
+    }
+
+    /// The im2col + GEMM path of ``convForward`` for `images` on the calling thread, in blocks of
+    /// ``im2colBlockRows`` output pixels counted from the first image.
+    static func loweredConv<T: TensorScalar>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, _ bias: UnsafePointer<T>?,
+                                             _ y: UnsafeMutablePointer<T>, _ g: WindowGeometry, filters f: Int,
+                                             activation: FusedActivation, images: Range<Int>) {
+        let perImage = g.outputHeight * g.outputWidth, p = g.patchSize
+        let block = Swift.max(1, im2colBlockRows / Swift.max(perImage, 1))
+        let cols = UnsafeMutablePointer<T>.allocate(capacity: Swift.min(block, images.count) * perImage * p)
+        defer { cols.deallocate() }
+        for start in stride(from: images.lowerBound, to: images.upperBound, by: block) {
+            let r0 = start * perImage, rows = (Swift.min(start + block, images.upperBound) - start) * perImage
+            im2col(x, cols, g, rows: r0..<r0 + rows)
+            let out = y + r0 * f
+            if let bias { for r in 0..<rows { (out + r * f).update(from: bias, count: f) } }
+            BLAS.serialGemm(transposeA: false, transposeB: false, m: rows, n: f, k: p, a: cols, lda: p, b: w, ldb: f,
+                            c: out, ldc: f, beta: bias == nil ? 0 : 1)
+            activate(out, rows * f, activation)
         }
     }
 
     /// The gradients of ``convForward`` for output gradient `dy`: `dx` (cleared here block by block, so it may start
-    /// uninitialised), `dw` and `db`, each computed only when its pointer is given. With a fused activation, `dy` is first multiplied, block by
-    /// block, by the activation's derivative taken from the forward `output`. Each half of the batch sums its own
-    /// `dw` and `db`; the two halves are added at the end.
+    /// uninitialised), `dw` and `db`, each computed only when its pointer is given. With a fused activation, `dy` is
+    /// first multiplied, block by block, by the activation's derivative taken from the forward `output`.
     static func convBackward<T: TensorScalar>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, _ dy: UnsafePointer<T>,
                                               output: UnsafePointer<T>, activation: FusedActivation,
                                               dx: UnsafeMutablePointer<T>?, dw: UnsafeMutablePointer<T>?,
                                               db: UnsafeMutablePointer<T>?, _ g: WindowGeometry, filters f: Int) {
+        let rowsPerImage = g.outputHeight * g.outputWidth
+        convBackward(x, w, dx: dx, dw: dw, db: db, g, filters: f,
+                     scratchPerImage: activation == .identity ? 0 : rowsPerImage * f) { images, scratch in
+            let start = images.lowerBound * rowsPerImage * f, count = images.count * rowsPerImage * f
+            if activation == .identity { return dy + start }
+            activationGradient(dy + start, output + start, scratch, count, activation)
+            return UnsafePointer(scratch)
+        }
+    }
+
+    /// The block engine of the convolution's backward pass. `blockGradient(images, scratch)` returns the gradient of
+    /// the convolution's output (before any activation) for those images, [images·OH·OW, F], which it may write into
+    /// `scratch` (room for `scratchPerImage` values per image). Each half of the batch sums its own `dw` and `db`;
+    /// the two halves are added at the end.
+    static func convBackward<T: TensorScalar>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>,
+                                              dx: UnsafeMutablePointer<T>?, dw: UnsafeMutablePointer<T>?,
+                                              db: UnsafeMutablePointer<T>?, _ g: WindowGeometry, filters f: Int,
+                                              scratchPerImage: Int,
+                                              blockGradient: (Range<Int>, UnsafeMutablePointer<T>) -> UnsafePointer<T>) {
         let perImage = g.outputHeight * g.outputWidth, p = g.patchSize
         let block = Swift.max(1, im2colBlockRows / Swift.max(perImage, 1))
         let partSize = p * f + f
@@ -53,16 +80,12 @@ extension Kernels {
         Parallel.forParts(g.batch, workPerItem: 2 * perImage * p * f, minimumWork: 1 << 16) { part, images in
             let dwPart = partials + part * partSize, dbPart = dwPart + p * f
             let cols = UnsafeMutablePointer<T>.allocate(capacity: block * perImage * p)
-            let masked = UnsafeMutablePointer<T>.allocate(capacity: activation == .identity ? 0 : block * perImage * f)
-            defer { cols.deallocate(); masked.deallocate() }
+            let scratch = UnsafeMutablePointer<T>.allocate(capacity: block * scratchPerImage)
+            defer { cols.deallocate(); scratch.deallocate() }
             for start in stride(from: images.lowerBound, to: images.upperBound, by: block) {
                 let end = Swift.min(start + block, images.upperBound)
                 let r0 = start * perImage, rows = (end - start) * perImage
-                var gBlock = dy + r0 * f
-                if activation != .identity {
-                    activationGradient(gBlock, output + r0 * f, masked, rows * f, activation)
-                    gBlock = UnsafePointer(masked)
-                }
+                let gBlock = blockGradient(start..<end, scratch)
                 if dw != nil {
                     if direct {
                         directWeightGradient(x, gBlock, dwPart, g, filters: f, images: start..<end, offsets: offsets)

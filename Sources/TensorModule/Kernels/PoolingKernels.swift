@@ -1,31 +1,48 @@
 extension Kernels {
     /// Max pooling: the maximum over each window's pixels inside the image (a number replaces a smaller one, a NaN
     /// replaces a number, so the first NaN wins; an all-padding window gives −∞). Channels are the inner loop, for
-    /// Float 16 at a time in vector registers; images are split over both cores.
-    static func maxPool<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ g: WindowGeometry) {
+    /// Float 16 at a time in vector registers; images are split over both cores. When `winners` is given, it
+    /// receives for each output the window tap (ky·kw + kx, as a Float: vector compares of Float compile to vector code,
+    /// of Int32 to a loop over lanes) whose pixel won, or ``noWinner`` for an all-padding
+    /// window: the first pixel equal to the maximum, the pixel ``maxPoolBackward`` would route the gradient to.
+    static func maxPool<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ g: WindowGeometry,
+                                         winners: UnsafeMutablePointer<Float>? = nil) {
         let c = g.channels
         Parallel.forItems(g.batch, workPerItem: g.outputHeight * g.outputWidth * c * g.kernelHeight * g.kernelWidth,
                           minimumWork: 1 << 16) { images in
             for n in images {
                 for oy in 0..<g.outputHeight {
                     for ox in 0..<g.outputWidth {
-                        let best = y + ((n * g.outputHeight + oy) * g.outputWidth + ox) * c
+                        let o = ((n * g.outputHeight + oy) * g.outputWidth + ox) * c
                         var k = 0
                         if T.self == Float.self {
-                            if g.isInterior(oy: oy, ox: ox) {
-                                let window = x.floats + g.windowOrigin(n: n, oy: oy, ox: ox)
-                                while k + 16 <= c { maxOfInteriorWindow(window + k, (best + k).floats, g); k += 16 }
-                            } else {
-                                while k + 16 <= c { maxOfWindow(x.floats, best.floats, g, n, oy, ox, k); k += 16 }
+                            let interior = g.isInterior(oy: oy, ox: ox), origin = g.windowOrigin(n: n, oy: oy, ox: ox)
+                            while k + 16 <= c {
+                                var b = SIMD16<Float>(repeating: -.infinity)
+                                var tap = SIMD16<Float>(repeating: noWinner)
+                                if interior {
+                                    maxOfInteriorWindow(x.floats + origin + k, g, &b, &tap)
+                                } else {
+                                    // The window's first pixel inside the image is taken as it is (all lanes alike).
+                                    var first = true
+                                    g.forEachTap(n: n, oy: oy, ox: ox) { t, base in
+                                        let v: SIMD16<Float> = (x.floats + base + k).loadVector()
+                                        if first { (b, tap, first) = (v, SIMD16(repeating: Float(t)), false) } else { keepMax(&b, &tap, v, t) }
+                                    }
+                                }
+                                (y + o + k).floats.storeVector(b)
+                                if let winners { (winners + o + k).storeVector(tap) }
+                                k += 16
                             }
                         }
                         for k in k..<c {
-                            var b = -T.infinity
-                            g.forEachTap(n: n, oy: oy, ox: ox) { _, base in
+                            var b = -T.infinity, tap = noWinner
+                            g.forEachTap(n: n, oy: oy, ox: ox) { t, base in
                                 let v = x[base + k]
-                                if v > b || (v != v && b == b) { b = v }
+                                if tap == noWinner || v > b || (v != v && b == b) { (b, tap) = (v, Float(t)) }
                             }
-                            best[k] = b
+                            y[o + k] = b
+                            winners?[o + k] = tap
                         }
                     }
                 }
@@ -33,33 +50,35 @@ extension Kernels {
         }
     }
 
-    /// Replaces `b` by `v` where `v` is larger, or is a NaN and `b` is not (so the first NaN of a window wins).
+    /// The ``maxPool`` winner code of a window with no pixel inside the image.
+    static let noWinner: Float = -1
+
+    /// Takes `v` (window tap `t`) into the lanes where it is larger than `b`, or is a NaN and `b` is not (so the
+    /// first NaN wins); `tap` records the tap each lane took.
     @inline(__always)
-    private static func keepMax(_ b: inout SIMD16<Float>, _ v: SIMD16<Float>) {
-        b.replace(with: v, where: (v .> b) .| ((v .!= v) .& (b .== b)))
+    private static func keepMax(_ b: inout SIMD16<Float>, _ tap: inout SIMD16<Float>, _ v: SIMD16<Float>, _ t: Int) {
+        let take = (v .> b) .| ((v .!= v) .& (b .== b))
+        b.replace(with: v, where: take)
+        tap.replace(with: SIMD16(repeating: Float(t)), where: take)
     }
 
+    /// The maximum of a window wholly inside the image, starting at `window`: fixed steps, no bounds checks.
     @inline(__always)
-    private static func maxOfWindow(_ x: UnsafePointer<Float>, _ best: UnsafeMutablePointer<Float>, _ g: WindowGeometry,
-                                    _ n: Int, _ oy: Int, _ ox: Int, _ k: Int) {
-        var b = SIMD16<Float>(repeating: -.infinity)
-        g.forEachTap(n: n, oy: oy, ox: ox) { _, base in keepMax(&b, (x + base + k).loadVector()) }
-        (best + k).storeVector(b)
-    }
-
-    /// ``maxOfWindow`` for a window wholly inside the image, starting at `window`: fixed steps, no bounds checks.
-    @inline(__always)
-    private static func maxOfInteriorWindow(_ window: UnsafePointer<Float>, _ best: UnsafeMutablePointer<Float>,
-                                            _ g: WindowGeometry) {
+    private static func maxOfInteriorWindow(_ window: UnsafePointer<Float>, _ g: WindowGeometry,
+                                            _ b: inout SIMD16<Float>, _ tap: inout SIMD16<Float>) {
         let rowStep = g.dilationY &* g.width &* g.channels, columnStep = g.dilationX &* g.channels
-        var b = SIMD16<Float>(repeating: -.infinity)
-        var row = window
+        b = window.loadVector()
+        tap = SIMD16()
+        var row = window, t = 0
         for _ in 0..<g.kernelHeight {
             var p = row
-            for _ in 0..<g.kernelWidth { keepMax(&b, p.loadVector()); p += columnStep }
+            for _ in 0..<g.kernelWidth {
+                if t > 0 { keepMax(&b, &tap, p.loadVector(), t) }
+                p += columnStep
+                t &+= 1
+            }
             row += rowStep
         }
-        best.storeVector(b)
     }
 
     /// The adjoint of ``maxPool``: each output's gradient goes to the pixel the forward pass kept, found again by

@@ -10,7 +10,8 @@ public enum Padding: Sendable, Equatable, Codable {
 
 /// The sizes of one 2-D sliding-window op over an NHWC batch, with its validation.
 public struct WindowGeometry: Sendable, Equatable {
-    public let batch, height, width, channels: Int
+    public private(set) var batch: Int
+    public let height, width, channels: Int
     public let kernelHeight, kernelWidth: Int
     public let strideY, strideX, dilationY, dilationX: Int
     public let padTop, padLeft: Int
@@ -91,6 +92,13 @@ public struct WindowGeometry: Sendable, Equatable {
                 body(ky, .taps(iy: iy))
             }
         }
+    }
+
+    /// The same window over `images` images.
+    func withBatch(_ images: Int) -> WindowGeometry {
+        var g = self
+        g.batch = images
+        return g
     }
 
     /// True when every tap of output pixel (oy, ox)'s window falls inside the image.

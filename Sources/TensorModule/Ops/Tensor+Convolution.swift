@@ -14,22 +14,7 @@ extension Tensor {
     /// ```
     public func conv2d(_ kernel: Tensor, bias: Tensor? = nil, strides: (Int, Int) = (1, 1), padding: Padding = .valid,
                        dilation: (Int, Int) = (1, 1), activation: FusedActivation = .identity) -> Tensor {
-        let g = validate { () throws(ShapeError) -> WindowGeometry in
-            try Shapes.checkSameDType(dtype, kernel.dtype, op: "conv2d")
-            guard kernel.rank == 4 else { throw ShapeError(op: "conv2d", "kernel must be [kh, kw, in, out], got \(kernel.shape)") }
-            let g = try WindowGeometry(input: shape, kernel: (kernel.shape[0], kernel.shape[1]), stride: strides,
-                                       dilation: dilation, padding: padding, op: "conv2d")
-            guard kernel.shape[2] == g.channels else {
-                throw ShapeError(op: "conv2d", "input has \(g.channels) channels, kernel expects \(kernel.shape[2]) (shapes \(shape) and \(kernel.shape))")
-            }
-            if let bias {
-                try Shapes.checkSameDType(dtype, bias.dtype, op: "conv2d")
-                guard bias.shape == [kernel.shape[3]] else {
-                    throw ShapeError(op: "conv2d", "bias must be [\(kernel.shape[3])], got \(bias.shape) (kernel \(kernel.shape))")
-                }
-            }
-            return g
-        }
+        let g = convolutionGeometry(kernel, bias: bias, strides: strides, padding: padding, dilation: dilation, op: "conv2d")
         let filters = kernel.shape[3]
         let out = Tensor(uninitialized: [g.batch, g.outputHeight, g.outputWidth, filters], dtype: dtype)
         withExtendedLifetime((self, kernel, bias)) {
@@ -40,27 +25,108 @@ extension Tensor {
                                                out.pointer(Double.self), g, filters: filters, activation: activation)
             }
         }
-        let x = self, needX = requiresGradient, needK = kernel.requiresGradient, needB = bias?.requiresGradient ?? false
+        let x = self
         return out.recorded("conv2d", inputs: [x, kernel] + (bias.map { [$0] } ?? [])) { grad in
-            let dx = needX ? Tensor(uninitialized: x.shape, dtype: x.dtype) : nil
-            let dk = needK ? Tensor(uninitialized: kernel.shape, dtype: x.dtype) : nil
-            let db = needB ? Tensor(uninitialized: [filters], dtype: x.dtype) : nil
-            withExtendedLifetime((x, kernel, grad, out, dx, dk, db)) {
-                switch x.dtype {
-                case .float32:
+            switch x.dtype {
+            case .float32:
+                x.convolutionGradients(Float.self, kernel, bias: bias) { dx, dk, db in
                     Kernels.convBackward(x.pointer(Float.self), kernel.pointer(Float.self), grad.pointer(Float.self),
-                                         output: out.pointer(Float.self), activation: activation,
-                                         dx: dx?.pointer(Float.self), dw: dk?.pointer(Float.self), db: db?.pointer(Float.self),
+                                         output: out.pointer(Float.self), activation: activation, dx: dx, dw: dk, db: db,
                                          g, filters: filters)
-                case .float64:
+                }
+            case .float64:
+                x.convolutionGradients(Double.self, kernel, bias: bias) { dx, dk, db in
                     Kernels.convBackward(x.pointer(Double.self), kernel.pointer(Double.self), grad.pointer(Double.self),
-                                         output: out.pointer(Double.self), activation: activation,
-                                         dx: dx?.pointer(Double.self), dw: dk?.pointer(Double.self), db: db?.pointer(Double.self),
+                                         output: out.pointer(Double.self), activation: activation, dx: dx, dw: dk, db: db,
                                          g, filters: filters)
                 }
             }
-            return bias == nil ? [dx, dk] : [dx, dk, db]
         }
+    }
+
+    /// `conv2d` followed by max pooling of its (activated) output, in one op: the same values and gradients as
+    /// `conv2d(…).maxPool2d(…)`, but the full-size convolution output is never stored, only the pooled values and
+    /// which pixel won each window. `Sequential` uses it for a `Conv2D` followed by a `MaxPool2D`.
+    ///
+    /// ```swift
+    /// let images = Tensor.zeros([8, 28, 28, 1]), kernel = Tensor.zeros([3, 3, 1, 32])
+    /// images.conv2d(kernel, activation: .relu, maxPooling: MaxPooling(poolSize: (2, 2))).shape   // [8, 13, 13, 32]
+    /// ```
+    public func conv2d(_ kernel: Tensor, bias: Tensor? = nil, strides: (Int, Int) = (1, 1), padding: Padding = .valid,
+                       dilation: (Int, Int) = (1, 1), activation: FusedActivation = .identity,
+                       maxPooling pooling: MaxPooling) -> Tensor {
+        let g = convolutionGeometry(kernel, bias: bias, strides: strides, padding: padding, dilation: dilation,
+                                    op: "conv2d+maxPool2d")
+        let filters = kernel.shape[3]
+        let p = validate { () throws(ShapeError) in
+            try WindowGeometry(input: [g.batch, g.outputHeight, g.outputWidth, filters], kernel: pooling.poolSize,
+                               stride: pooling.strides ?? pooling.poolSize, padding: pooling.padding, op: "conv2d+maxPool2d")
+        }
+        let out = Tensor(uninitialized: [g.batch, p.outputHeight, p.outputWidth, filters], dtype: dtype)
+        let winners = WinnerBuffer(count: out.count)
+        withExtendedLifetime((self, kernel, bias)) {
+            switch dtype {
+            case .float32: Kernels.convMaxPoolForward(pointer(Float.self), kernel.pointer(Float.self), bias?.pointer(Float.self),
+                                                      out.pointer(Float.self), winners: winners.pointer, g, p, filters: filters,
+                                                      activation: activation)
+            case .float64: Kernels.convMaxPoolForward(pointer(Double.self), kernel.pointer(Double.self), bias?.pointer(Double.self),
+                                                      out.pointer(Double.self), winners: winners.pointer, g, p, filters: filters,
+                                                      activation: activation)
+            }
+        }
+        let x = self
+        return out.recorded("conv2d+maxPool2d", inputs: [x, kernel] + (bias.map { [$0] } ?? [])) { grad in
+            switch x.dtype {
+            case .float32:
+                x.convolutionGradients(Float.self, kernel, bias: bias) { dx, dk, db in
+                    Kernels.convMaxPoolBackward(x.pointer(Float.self), kernel.pointer(Float.self), pooled: out.pointer(Float.self),
+                                                dPooled: grad.pointer(Float.self), winners: winners.pointer,
+                                                activation: activation, dx: dx, dw: dk, db: db, g, p, filters: filters)
+                }
+            case .float64:
+                x.convolutionGradients(Double.self, kernel, bias: bias) { dx, dk, db in
+                    Kernels.convMaxPoolBackward(x.pointer(Double.self), kernel.pointer(Double.self), pooled: out.pointer(Double.self),
+                                                dPooled: grad.pointer(Double.self), winners: winners.pointer,
+                                                activation: activation, dx: dx, dw: dk, db: db, g, p, filters: filters)
+                }
+            }
+        }
+    }
+
+    /// Validates a convolution's operands and returns its window geometry.
+    private func convolutionGeometry(_ kernel: Tensor, bias: Tensor?, strides: (Int, Int), padding: Padding,
+                                     dilation: (Int, Int), op: String) -> WindowGeometry {
+        validate { () throws(ShapeError) -> WindowGeometry in
+            try Shapes.checkSameDType(dtype, kernel.dtype, op: op)
+            guard kernel.rank == 4 else { throw ShapeError(op: op, "kernel must be [kh, kw, in, out], got \(kernel.shape)") }
+            let g = try WindowGeometry(input: shape, kernel: (kernel.shape[0], kernel.shape[1]), stride: strides,
+                                       dilation: dilation, padding: padding, op: op)
+            guard kernel.shape[2] == g.channels else {
+                throw ShapeError(op: op, "input has \(g.channels) channels, kernel expects \(kernel.shape[2]) (shapes \(shape) and \(kernel.shape))")
+            }
+            if let bias {
+                try Shapes.checkSameDType(dtype, bias.dtype, op: op)
+                guard bias.shape == [kernel.shape[3]] else {
+                    throw ShapeError(op: op, "bias must be [\(kernel.shape[3])], got \(bias.shape) (kernel \(kernel.shape))")
+                }
+            }
+            return g
+        }
+    }
+
+    /// A convolution's pullback results: `body` fills the input, kernel and bias gradients, each given only when
+    /// that operand requires a gradient (the input's uninitialised: the kernels clear it).
+    private func convolutionGradients<T: TensorScalar>(
+        _: T.Type, _ kernel: Tensor, bias: Tensor?,
+        _ body: (UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?) -> Void
+    ) -> [Tensor?] {
+        let dx = requiresGradient ? Tensor(uninitialized: shape, dtype: dtype) : nil
+        let dk = kernel.requiresGradient ? Tensor(uninitialized: kernel.shape, dtype: dtype) : nil
+        let db = bias?.requiresGradient == true ? Tensor(uninitialized: bias!.shape, dtype: dtype) : nil
+        withExtendedLifetime((self, kernel, bias, dx, dk, db)) {
+            body(dx?.pointer(T.self), dk?.pointer(T.self), db?.pointer(T.self))
+        }
+        return bias == nil ? [dx, dk] : [dx, dk, db]
     }
 
     /// The maximum of each `poolSize` window of NHWC `self` (stride defaults to the pool size).
@@ -118,4 +184,25 @@ extension Tensor {
             return [dx]
         }
     }
+}
+
+/// The max pooling that follows a convolution in ``Tensor/conv2d(_:bias:strides:padding:dilation:activation:maxPooling:)``
+/// (the stride defaults to the pool size, as in ``Tensor/maxPool2d(poolSize:strides:padding:)``).
+public struct MaxPooling: Sendable {
+    public var poolSize: (Int, Int)
+    public var strides: (Int, Int)?
+    public var padding: Padding
+
+    public init(poolSize: (Int, Int) = (2, 2), strides: (Int, Int)? = nil, padding: Padding = .valid) {
+        (self.poolSize, self.strides, self.padding) = (poolSize, strides, padding)
+    }
+}
+
+/// The winning window tap of each value of a fused max pooling, alive as long as the pullback holding it.
+private final class WinnerBuffer {
+    let pointer: UnsafeMutablePointer<Float>
+
+    init(count: Int) { pointer = .allocate(capacity: Swift.max(count, 1)) }
+
+    deinit { pointer.deallocate() }
 }

@@ -1,0 +1,92 @@
+// A convolution followed by max pooling of its activated output, computed one block of images at a time: the
+// full-size convolution output only ever lives in a per-core scratch buffer (in cache), and the pooling keeps, for
+// each pooled value, the window tap that won: all the backward pass needs to send the gradient back to its pixel.
+
+extension Kernels {
+    /// `pooled` = maxPool(activation(conv(x, w) + bias)), pooling geometry `pool` over the convolution's output;
+    /// `winners` receives each pooled value's winning tap (see ``maxPool(_:_:_:winners:)``).
+    static func convMaxPoolForward<T: TensorScalar>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, _ bias: UnsafePointer<T>?,
+                                                    _ pooled: UnsafeMutablePointer<T>, winners: UnsafeMutablePointer<Float>,
+                                                    _ g: WindowGeometry, _ pool: WindowGeometry, filters f: Int,
+                                                    activation: FusedActivation) {
+        let convImage = g.outputHeight * g.outputWidth * f, poolImage = pool.outputHeight * pool.outputWidth * f
+        let inputImage = g.height * g.width * g.channels
+        let block = Swift.max(1, im2colBlockRows / Swift.max(g.outputHeight * g.outputWidth, 1))
+        Parallel.forItems(g.batch, workPerItem: convImage * g.patchSize, minimumWork: 1 << 16) { images in
+            let scratch = UnsafeMutablePointer<T>.allocate(capacity: block * convImage)
+            defer { scratch.deallocate() }
+            for start in stride(from: images.lowerBound, to: images.upperBound, by: block) {
+                let count = Swift.min(start + block, images.upperBound) - start
+                // The block's images as one GEMM block, as the unfused convolution runs them (same sums, same results).
+                let images = g.withBatch(count), input = x + start * inputImage
+                if g.patchSize <= directConvolutionMaximumTaps {
+                    directConv(input, w, bias, scratch, images, filters: f, activation: activation)
+                } else {
+                    loweredConv(input, w, bias, scratch, images, filters: f, activation: activation, images: 0..<count)
+                }
+                maxPool(scratch, pooled + start * poolImage, pool.withBatch(count), winners: winners + start * poolImage)
+            }
+        }
+    }
+
+    /// The gradients of ``convMaxPoolForward`` for the pooled values' gradient `dPooled` (`dx`, `dw`, `db` as in
+    /// ``convBackward(_:_:_:output:activation:dx:dw:db:_:filters:)``): block by block, the pooled gradient times
+    /// the activation's derivative (taken from the pooled value, which is the winning pixel's output) goes to the
+    /// winning pixel of a cleared scratch copy of the convolution's output, and the convolution's backward pass
+    /// runs on that.
+    static func convMaxPoolBackward<T: TensorScalar>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>,
+                                                     pooled: UnsafePointer<T>, dPooled: UnsafePointer<T>,
+                                                     winners: UnsafePointer<Float>, activation: FusedActivation,
+                                                     dx: UnsafeMutablePointer<T>?, dw: UnsafeMutablePointer<T>?,
+                                                     db: UnsafeMutablePointer<T>?, _ g: WindowGeometry,
+                                                     _ pool: WindowGeometry, filters f: Int) {
+        let convImage = g.outputHeight * g.outputWidth * f, poolImage = pool.outputHeight * pool.outputWidth * f
+        convBackward(x, w, dx: dx, dw: dw, db: db, g, filters: f, scratchPerImage: convImage + poolImage) { images, scratch in
+            let dz = scratch, masked = scratch + images.count * convImage
+            let o = images.lowerBound * poolImage
+            activationGradient(dPooled + o, pooled + o, masked, images.count * poolImage, activation)
+            dz.update(repeating: 0, count: images.count * convImage)
+            routeToWinners(masked, winners + o, dz, pool.withBatch(images.count))
+            return UnsafePointer(dz)
+        }
+    }
+
+    /// Adds each pooled gradient in `dy` onto its window's winning pixel in `dx` (windows may overlap).
+    static func routeToWinners<T: TensorScalar>(_ dy: UnsafePointer<T>, _ winners: UnsafePointer<Float>,
+                                                _ dx: UnsafeMutablePointer<T>, _ g: WindowGeometry) {
+        let c = g.channels
+        let rowStep = g.dilationY * g.width * c, columnStep = g.dilationX * c
+        for n in 0..<g.batch {
+            for oy in 0..<g.outputHeight {
+                for ox in 0..<g.outputWidth {
+                    let o = ((n * g.outputHeight + oy) * g.outputWidth + ox) * c
+                    var k = 0
+                    if T.self == Float.self && g.isInterior(oy: oy, ox: ox) {
+                        // Each tap takes the lanes it won: one masked add per tap and 16 channels.
+                        let window = dx.floats + g.windowOrigin(n: n, oy: oy, ox: ox)
+                        while k + 16 <= c {
+                            let share: SIMD16<Float> = (dy + o + k).floats.loadVector()
+                            let taps: SIMD16<Float> = (winners + o + k).loadVector()
+                            var t: Float = 0
+                            for ky in 0..<g.kernelHeight {
+                                for kx in 0..<g.kernelWidth {
+                                    let d = window + (ky * rowStep + kx * columnStep + k)
+                                    let hit = taps .== SIMD16<Float>(repeating: t)
+                                    d.storeVector(d.loadVector() + SIMD16<Float>().replacing(with: share, where: hit))
+                                    t += 1
+                                }
+                            }
+                            k += 16
+                        }
+                    }
+                    for k in k..<c where winners[o + k] != noWinner {
+                        let tap = Int(winners[o + k])
+                        let iy = oy * g.strideY - g.padTop + (tap / g.kernelWidth) * g.dilationY
+                        let ix = ox * g.strideX - g.padLeft + (tap % g.kernelWidth) * g.dilationX
+                        dx[((n * g.height + iy) * g.width + ix) * c + k] += dy[o + k]
+                    }
+                }
+            }
+        }
+    }
+}
