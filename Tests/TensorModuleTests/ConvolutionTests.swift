@@ -144,6 +144,22 @@ func naiveConv(_ x: Tensor, _ k: Tensor, stride: (Int, Int), dilation: (Int, Int
         }
     }
 
+    /// The backward pass sums each chunk of images separately and adds the chunks in a fixed order, so gradients
+    /// are the same bit for bit however the two cores happened to share the chunks (repeated 20 times).
+    @Test func gradientsDoNotDependOnWhichCoreRanWhat() {
+        let x = randomTensor([24, 9, 9, 8], seed: 41, dtype: .float32)
+        var k = randomTensor([3, 3, 8, 16], seed: 42, in: -0.5...0.5, dtype: .float32)
+        k.requiresGradient = true
+        let g = randomTensor([24, 7, 7, 16], seed: 43, dtype: .float32)
+        var first: [Double]? = nil
+        for _ in 0..<20 {
+            x.conv2d(k).backward(gradient: g)
+            let dk = k.grad!.values
+            k.grad = nil
+            if let first { #expect(dk == first) } else { first = dk }
+        }
+    }
+
     /// The review lecture: a 32×32×3 image through 6 filters of 5×5×3 (valid, stride 1) gives 28×28×6.
     @Test func lectureShapeExample() {
         #expect(Tensor.zeros([1, 32, 32, 3]).conv2d(Tensor.zeros([5, 5, 3, 6])).shape == [1, 28, 28, 6])

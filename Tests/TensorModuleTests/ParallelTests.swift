@@ -42,6 +42,34 @@ import NeuralKit
         #expect((0..<row.count).allSatisfy { seen[$0] == 1 })
         #expect(calls.pointer[0] + calls.pointer[1] == row.parts)
     }
+
+    /// forEachChunk runs each chunk once, the chunks tiling the items in order with sizes differing by at most one,
+    /// whether the work is split over both cores or not; parts are 0 or 1.
+    @Test(arguments: [(count: 1000, chunks: 16, work: 1000), (count: 1000, chunks: 16, work: 1), (count: 5, chunks: 16, work: 1 << 20),
+                      (count: 37, chunks: 7, work: 1 << 16)])
+    func forEachChunkRunsEveryChunkOnce(_ row: (count: Int, chunks: Int, work: Int)) {
+        let chunks = Swift.min(row.chunks, row.count)
+        // Per chunk: times run, first item, item count, part.
+        let record = UnsafeMutablePointer<Int>.allocate(capacity: chunks * 4)
+        record.initialize(repeating: 0, count: chunks * 4)
+        defer { record.deallocate() }
+        let box = UncheckedBox(record)
+        Parallel.forEachChunk(row.count, chunks: row.chunks, workPerItem: row.work) { part, chunk, items in
+            box.pointer[chunk * 4] += 1
+            box.pointer[chunk * 4 + 1] = items.lowerBound
+            box.pointer[chunk * 4 + 2] = items.count
+            box.pointer[chunk * 4 + 3] = part
+        }
+        var next = 0
+        for c in 0..<chunks {
+            #expect(record[c * 4] == 1, "chunk \(c) runs once")
+            #expect(record[c * 4 + 1] == next, "chunk \(c) starts where the previous one ended")
+            #expect(record[c * 4 + 2] == row.count / chunks || record[c * 4 + 2] == row.count / chunks + 1)
+            #expect(record[c * 4 + 3] == 0 || record[c * 4 + 3] == 1)
+            next += record[c * 4 + 2]
+        }
+        #expect(next == row.count)
+    }
 }
 
 /// A pointer handed to worker threads that write disjoint elements.

@@ -1,8 +1,9 @@
 // Convolution kernels over NHWC images, kernels [kh, kw, C, F] seen as a [kh·kw·C, F] matrix.
 // Windows of more than 27 taps are lowered to im2col + GEMM one block of images at a time, so each block's patch
-// matrix (≤ 512 rows) stays in the core's L2 cache and is rebuilt in the backward pass instead of kept in memory;
-// the two halves of the batch run on the two cores, each with single-threaded GEMMs. Smaller windows (a grayscale
-// first layer: 9 taps) are convolved directly, with the filter loop in vector registers.
+// matrix (≤ 512 rows) stays in the core's L2 cache and is rebuilt in the backward pass instead of kept in memory.
+// The batch is cut into chunks of images that the two cores take in turn (`Parallel.forEachChunk`), each with
+// single-threaded GEMMs. Smaller windows (a grayscale first layer: 9 taps) are convolved directly, with the filter
+// loop in vector registers.
 
 extension Kernels {
     /// Windows with at most this many taps (kh·kw·C) are convolved directly instead of through im2col + GEMM.
@@ -10,38 +11,55 @@ extension Kernels {
     /// Output pixels per im2col block: 512 × 288 taps × 4 bytes ≈ 0.6 MB.
     static let im2colBlockRows = 512
 
+    /// Whole images per im2col block.
+    static func imagesPerBlock(_ g: WindowGeometry) -> Int {
+        Swift.max(1, im2colBlockRows / Swift.max(g.outputHeight * g.outputWidth, 1))
+    }
+
+    /// Calls `body(part, chunk, images)` for each block of images of the batch: chunks of images balanced over both
+    /// cores (`part` names the core), each chunk in blocks of ``imagesPerBlock(_:)`` from its first image. The
+    /// forward and backward passes (fused or not) use this one cut, so they form the same GEMM blocks.
+    static func forEachImageBlock(_ g: WindowGeometry, filters f: Int,
+                                  _ body: (_ part: Int, _ chunk: Int, _ images: Range<Int>) -> Void) {
+        let block = imagesPerBlock(g)
+        Parallel.forEachChunk(g.batch, workPerItem: g.outputHeight * g.outputWidth * g.patchSize * f,
+                              minimumWork: 1 << 16) { part, chunk, images in
+            for start in stride(from: images.lowerBound, to: images.upperBound, by: block) {
+                body(part, chunk, start..<Swift.min(start + block, images.upperBound))
+            }
+        }
+    }
+
     /// `y` [N·OH·OW, F] = activation(conv(x, w) + bias), the activation applied while the block is in cache.
     static func convForward<T: TensorScalar>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, _ bias: UnsafePointer<T>?,
                                              _ y: UnsafeMutablePointer<T>, _ g: WindowGeometry, filters f: Int,
                                              activation: FusedActivation) {
-        let perImage = g.outputHeight * g.outputWidth, p = g.patchSize
-        if p <= directConvolutionMaximumTaps {
+        if g.patchSize <= directConvolutionMaximumTaps {
             directConv(x, w, bias, y, g, filters: f, activation: activation)
             return
         }
-        Parallel.forItems(g.batch, workPerItem: perImage * p * f, minimumWork: 1 << 16) { images in
-            loweredConv(x, w, bias, y, g, filters: f, activation: activation, images: images)
+        let colsSize = imagesPerBlock(g) * g.outputHeight * g.outputWidth * g.patchSize
+        let cols = UnsafeMutablePointer<T>.allocate(capacity: 2 * colsSize)
+        defer { cols.deallocate() }
+        forEachImageBlock(g, filters: f) { part, _, images in
+            loweredConvBlock(x, w, bias, y, g, filters: f, activation: activation, images: images, cols: cols + part * colsSize)
         }
     }
 
-    /// The im2col + GEMM path of ``convForward`` for `images` on the calling thread, in blocks of
-    /// ``im2colBlockRows`` output pixels counted from the first image.
-    static func loweredConv<T: TensorScalar>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, _ bias: UnsafePointer<T>?,
-                                             _ y: UnsafeMutablePointer<T>, _ g: WindowGeometry, filters f: Int,
-                                             activation: FusedActivation, images: Range<Int>) {
+    /// One im2col + GEMM block of ``convForward``: output rows of `images` (at their place in `y`), patch matrix
+    /// built in `cols`.
+    static func loweredConvBlock<T: TensorScalar>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, _ bias: UnsafePointer<T>?,
+                                                  _ y: UnsafeMutablePointer<T>, _ g: WindowGeometry, filters f: Int,
+                                                  activation: FusedActivation, images: Range<Int>,
+                                                  cols: UnsafeMutablePointer<T>) {
         let perImage = g.outputHeight * g.outputWidth, p = g.patchSize
-        let block = Swift.max(1, im2colBlockRows / Swift.max(perImage, 1))
-        let cols = UnsafeMutablePointer<T>.allocate(capacity: Swift.min(block, images.count) * perImage * p)
-        defer { cols.deallocate() }
-        for start in stride(from: images.lowerBound, to: images.upperBound, by: block) {
-            let r0 = start * perImage, rows = (Swift.min(start + block, images.upperBound) - start) * perImage
-            im2col(x, cols, g, rows: r0..<r0 + rows)
-            let out = y + r0 * f
-            if let bias { for r in 0..<rows { (out + r * f).update(from: bias, count: f) } }
-            BLAS.serialGemm(transposeA: false, transposeB: false, m: rows, n: f, k: p, a: cols, lda: p, b: w, ldb: f,
-                            c: out, ldc: f, beta: bias == nil ? 0 : 1)
-            activate(out, rows * f, activation)
-        }
+        let r0 = images.lowerBound * perImage, rows = images.count * perImage
+        im2col(x, cols, g, rows: r0..<r0 + rows)
+        let out = y + r0 * f
+        if let bias { for r in 0..<rows { (out + r * f).update(from: bias, count: f) } }
+        BLAS.serialGemm(transposeA: false, transposeB: false, m: rows, n: f, k: p, a: cols, lda: p, b: w, ldb: f,
+                        c: out, ldc: f, beta: bias == nil ? 0 : 1)
+        activate(out, rows * f, activation)
     }
 
     /// The gradients of ``convForward`` for output gradient `dy`: `dx` (cleared here block by block, so it may start
@@ -63,25 +81,25 @@ extension Kernels {
 
     /// The block engine of the convolution's backward pass. `blockGradient(images, scratch)` returns the gradient of
     /// the convolution's output (before any activation) for those images, [images·OH·OW, F], which it may write into
-    /// `scratch` (room for `scratchPerImage` values per image). Each half of the batch sums its own `dw` and `db`;
-    /// the two halves are added at the end.
+    /// `scratch` (room for `scratchPerImage` values per image). Each chunk of images sums its own `dw` and `db`, and
+    /// the chunks' sums are added in chunk order at the end, so the result does not depend on which core ran what.
     static func convBackward<T: TensorScalar>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>,
                                               dx: UnsafeMutablePointer<T>?, dw: UnsafeMutablePointer<T>?,
                                               db: UnsafeMutablePointer<T>?, _ g: WindowGeometry, filters f: Int,
                                               scratchPerImage: Int,
                                               blockGradient: (Range<Int>, UnsafeMutablePointer<T>) -> UnsafePointer<T>) {
         let perImage = g.outputHeight * g.outputWidth, p = g.patchSize
-        let block = Swift.max(1, im2colBlockRows / Swift.max(perImage, 1))
-        let partSize = p * f + f
+        let block = imagesPerBlock(g)
         let direct = p <= directConvolutionMaximumTaps, offsets = direct ? g.patchOffsets() : []
-        let partials = UnsafeMutablePointer<T>.allocate(capacity: 2 * partSize)
-        partials.initialize(repeating: 0, count: 2 * partSize)
-        defer { partials.deallocate() }
-        Parallel.forParts(g.batch, workPerItem: 2 * perImage * p * f, minimumWork: 1 << 16) { part, images in
-            let dwPart = partials + part * partSize, dbPart = dwPart + p * f
-            let cols = UnsafeMutablePointer<T>.allocate(capacity: block * perImage * p)
-            let scratch = UnsafeMutablePointer<T>.allocate(capacity: block * scratchPerImage)
-            defer { cols.deallocate(); scratch.deallocate() }
+        let chunks = Swift.max(1, Swift.min(Parallel.balancingChunks, g.batch)), partSize = p * f + f
+        let partials = UnsafeMutablePointer<T>.allocate(capacity: chunks * partSize)
+        let colsSize = block * perImage * p, scratchSize = block * scratchPerImage
+        let buffers = UnsafeMutablePointer<T>.allocate(capacity: 2 * (colsSize + scratchSize))
+        defer { partials.deallocate(); buffers.deallocate() }
+        Parallel.forEachChunk(g.batch, chunks: chunks, workPerItem: 2 * perImage * p * f, minimumWork: 1 << 16) { part, chunk, images in
+            let dwPart = partials + chunk * partSize, dbPart = dwPart + p * f
+            dwPart.initialize(repeating: 0, count: partSize)
+            let cols = buffers + part * (colsSize + scratchSize), scratch = cols + colsSize
             for start in stride(from: images.lowerBound, to: images.upperBound, by: block) {
                 let end = Swift.min(start + block, images.upperBound)
                 let r0 = start * perImage, rows = (end - start) * perImage
@@ -105,9 +123,19 @@ extension Kernels {
                 if db != nil { addColumnSums(gBlock, rows: rows, columns: f, into: dbPart) }
             }
         }
-        let second = partials + partSize
-        if let dw { for i in 0..<p * f { dw[i] = partials[i] + second[i] } }
-        if let db { for k in 0..<f { db[k] = partials[p * f + k] + second[p * f + k] } }
+        // The chunks' sums, added in chunk order.
+        if let dw { sumParts(partials, stride: partSize, parts: chunks, count: p * f, into: dw) }
+        if let db { sumParts(partials + p * f, stride: partSize, parts: chunks, count: f, into: db) }
+    }
+
+    /// `out[i]` = Σ over parts j (in order) of `parts[j·stride + i]`.
+    private static func sumParts<T: TensorScalar>(_ parts: UnsafePointer<T>, stride: Int, parts count: Int, count n: Int,
+                                                  into out: UnsafeMutablePointer<T>) {
+        out.update(from: parts, count: n)
+        for j in 1..<Swift.max(count, 1) {
+            let part = parts + j * stride
+            for i in 0..<n { out[i] += part[i] }
+        }
     }
 
     /// Unfolds the output pixels `rows` (flat indices over N·OH·OW) into patch rows of `cols`, each holding its
@@ -176,7 +204,7 @@ extension Kernels {
 extension Kernels {
     /// Direct convolution for small windows: each output pixel's filters accumulate over its window's values in
     /// vector registers, 32 (then 8) filters at a time. Interior windows read their values through a table of
-    /// offsets; windows over the padding walk their taps with bounds checks. Split by image over both cores.
+    /// offsets; windows over the padding walk their taps with bounds checks. Chunks of images balanced over both cores.
     static func directConv<T: TensorScalar>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, _ bias: UnsafePointer<T>?,
                                             _ y: UnsafeMutablePointer<T>, _ g: WindowGeometry, filters f: Int,
                                             activation: FusedActivation) {
@@ -184,7 +212,7 @@ extension Kernels {
         let offsets = g.patchOffsets()
         offsets.withUnsafeBufferPointer { offsets in
             let offsets = offsets.baseAddress!
-            Parallel.forItems(g.batch, workPerItem: perImage * g.patchSize * f, minimumWork: 1 << 16) { images in
+            Parallel.forEachChunk(g.batch, workPerItem: perImage * g.patchSize * f, minimumWork: 1 << 16) { _, _, images in
                 for n in images {
                     var r = 0
                     while r < perImage {

@@ -10,22 +10,24 @@ extension Kernels {
                                                     _ g: WindowGeometry, _ pool: WindowGeometry, filters f: Int,
                                                     activation: FusedActivation) {
         let convImage = g.outputHeight * g.outputWidth * f, poolImage = pool.outputHeight * pool.outputWidth * f
-        let inputImage = g.height * g.width * g.channels
-        let block = Swift.max(1, im2colBlockRows / Swift.max(g.outputHeight * g.outputWidth, 1))
-        Parallel.forItems(g.batch, workPerItem: convImage * g.patchSize, minimumWork: 1 << 16) { images in
-            let scratch = UnsafeMutablePointer<T>.allocate(capacity: block * convImage)
-            defer { scratch.deallocate() }
-            for start in stride(from: images.lowerBound, to: images.upperBound, by: block) {
-                let count = Swift.min(start + block, images.upperBound) - start
-                // The block's images as one GEMM block, as the unfused convolution runs them (same sums, same results).
-                let images = g.withBatch(count), input = x + start * inputImage
-                if g.patchSize <= directConvolutionMaximumTaps {
-                    directConv(input, w, bias, scratch, images, filters: f, activation: activation)
-                } else {
-                    loweredConv(input, w, bias, scratch, images, filters: f, activation: activation, images: 0..<count)
-                }
-                maxPool(scratch, pooled + start * poolImage, pool.withBatch(count), winners: winners + start * poolImage)
+        let inputImage = g.height * g.width * g.channels, block = imagesPerBlock(g)
+        let direct = g.patchSize <= directConvolutionMaximumTaps
+        let colsSize = direct ? 0 : block * g.outputHeight * g.outputWidth * g.patchSize, scratchSize = block * convImage
+        let buffers = UnsafeMutablePointer<T>.allocate(capacity: 2 * (colsSize + scratchSize))
+        defer { buffers.deallocate() }
+        // The same blocks as the unfused convolution (same sums, same results), each convolved into a scratch
+        // buffer and pooled from there.
+        forEachImageBlock(g, filters: f) { part, _, images in
+            let cols = buffers + part * (colsSize + scratchSize), scratch = cols + colsSize
+            let one = g.withBatch(images.count), input = x + images.lowerBound * inputImage
+            if direct {
+                directConv(input, w, bias, scratch, one, filters: f, activation: activation)
+            } else {
+                loweredConvBlock(input, w, bias, scratch, one, filters: f, activation: activation, images: 0..<images.count,
+                                 cols: cols)
             }
+            maxPool(scratch, pooled + images.lowerBound * poolImage, pool.withBatch(images.count),
+                    winners: winners + images.lowerBound * poolImage)
         }
     }
 

@@ -48,6 +48,37 @@ public enum Parallel {
         let half = count / 2
         both { i in body(i, i == 0 ? 0..<half : half..<count) }
     }
+
+    /// How many chunks ``forEachChunk(_:chunks:workPerItem:minimumWork:_:)`` cuts a loop into by default.
+    public static let balancingChunks = 16
+
+    /// Cuts `0..<count` into `chunks` contiguous ranges of near-equal size and calls `body(part, chunk, items)` for
+    /// each, on both cores when the total work reaches `minimumWork`: each core takes the next chunk when it
+    /// finishes its last, so a core slowed by another process (this machine is shared) does less of the work instead
+    /// of keeping the other waiting. Which chunks a core gets varies from run to run; `part` (0 or 1) names the core,
+    /// for per-core scratch buffers. Results stay deterministic when each chunk's effect depends only on its items.
+    ///
+    /// ```swift
+    /// Parallel.forEachChunk(1000, workPerItem: 100) { _, _, items in for i in items { out[i] = f(i) } }
+    /// ```
+    public static func forEachChunk(_ count: Int, chunks: Int = balancingChunks, workPerItem: Int,
+                                    minimumWork: Int = Parallel.minimumCount,
+                                    _ body: (_ part: Int, _ chunk: Int, _ items: Range<Int>) -> Void) {
+        let chunks = Swift.max(1, Swift.min(chunks, count))
+        func items(_ c: Int) -> Range<Int> { c * count / chunks..<(c + 1) * count / chunks }
+        if chunks < 2 || count * workPerItem < minimumWork {
+            for c in 0..<chunks { body(0, c, items(c)) }
+            return
+        }
+        let next = Atomic<Int>(0)
+        both { part in
+            while true {
+                let c = next.add(1, ordering: .relaxed).oldValue
+                guard c < chunks else { return }
+                body(part, c, items(c))
+            }
+        }
+    }
 }
 
 /// The second core's worker: waits for a job by spinning (up to ``spinLimit`` seconds), then sleeps on a condition.

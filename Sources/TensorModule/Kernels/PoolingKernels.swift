@@ -1,15 +1,15 @@
 extension Kernels {
     /// Max pooling: the maximum over each window's pixels inside the image (a number replaces a smaller one, a NaN
     /// replaces a number, so the first NaN wins; an all-padding window gives −∞). Channels are the inner loop, for
-    /// Float 16 at a time in vector registers; images are split over both cores. When `winners` is given, it
+    /// Float 16 at a time in vector registers; chunks of images are balanced over both cores. When `winners` is given, it
     /// receives for each output the window tap (ky·kw + kx, as a Float: vector compares of Float compile to vector code,
     /// of Int32 to a loop over lanes) whose pixel won, or ``noWinner`` for an all-padding
     /// window: the first pixel equal to the maximum, the pixel ``maxPoolBackward`` would route the gradient to.
     static func maxPool<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ g: WindowGeometry,
                                          winners: UnsafeMutablePointer<Float>? = nil) {
         let c = g.channels
-        Parallel.forItems(g.batch, workPerItem: g.outputHeight * g.outputWidth * c * g.kernelHeight * g.kernelWidth,
-                          minimumWork: 1 << 16) { images in
+        Parallel.forEachChunk(g.batch, workPerItem: g.outputHeight * g.outputWidth * c * g.kernelHeight * g.kernelWidth,
+                              minimumWork: 1 << 16) { _, _, images in
             for n in images {
                 for oy in 0..<g.outputHeight {
                     for ox in 0..<g.outputWidth {
@@ -89,8 +89,8 @@ extension Kernels {
     static func maxPoolBackward<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, _ dy: UnsafePointer<T>,
                                                  _ dx: UnsafeMutablePointer<T>, _ g: WindowGeometry) {
         let c = g.channels, assign = g.poolWindowsAreDisjoint, imageSize = g.height * g.width * c
-        Parallel.forItems(g.batch, workPerItem: g.outputHeight * g.outputWidth * c * g.kernelHeight * g.kernelWidth,
-                          minimumWork: 1 << 16) { images in
+        Parallel.forEachChunk(g.batch, workPerItem: g.outputHeight * g.outputWidth * c * g.kernelHeight * g.kernelWidth,
+                              minimumWork: 1 << 16) { _, _, images in
             for n in images {
                 if !g.poolWindowsTileTheImage { (dx + n * imageSize).update(repeating: 0, count: imageSize) }
                 for oy in 0..<g.outputHeight {
