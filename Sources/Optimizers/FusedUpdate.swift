@@ -36,7 +36,7 @@ extension Adam: FusedOptimizerRule {
         let p = b.parameter, g = b.gradient, m = b.state[0], v = b.state[1]
         let vmax = amsgrad ? b.state[2] : nil
         let tiny = T.leastNormalMagnitude
-        // Straight loops the compiler vectorises, on one core (see `Parallel` for why).
+        // Straight loops the compiler vectorises (the optimizer hands large parameters to both cores in halves).
         if let vmax {
             for i in 0..<b.count {
                 let gi = g[i]

@@ -114,7 +114,11 @@ public final class Optimizer {
         withExtendedLifetime(state) {
             grad.withUnsafeScalars(as: T.self) { gb in
                 p.updateInPlace(as: T.self) { pb in
-                    body(FusedBuffers(parameter: pb.baseAddress!, gradient: gb.baseAddress!, state: pointers, count: pb.count))
+                    // Each element's update depends on that element only: large parameters are split over both cores.
+                    let (p0, g0) = (pb.baseAddress!, gb.baseAddress!)
+                    Parallel.forChunks(pb.count) { lo, hi in
+                        body(FusedBuffers(parameter: p0 + lo, gradient: g0 + lo, state: pointers.map { $0 + lo }, count: hi - lo))
+                    }
                 }
             }
         }

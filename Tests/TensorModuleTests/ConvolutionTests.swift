@@ -113,7 +113,7 @@ func naiveConv(_ x: Tensor, _ k: Tensor, stride: (Int, Int), dilation: (Int, Int
         ([5, 12, 12, 1], [3, 3, 1, 32], FusedActivation.relu, MaxPooling(poolSize: (2, 2))),
         ([4, 11, 11, 32], [3, 3, 32, 64], .relu, MaxPooling(poolSize: (2, 2))),
         ([3, 9, 8, 3], [3, 3, 3, 17], .tanh, MaxPooling(poolSize: (3, 3), strides: (2, 2), padding: .same)),
-        ([2, 7, 7, 2], [2, 2, 2, 5], .identity, MaxPooling(poolSize: (2, 2), padding: .same)),
+        ([2, 7, 7, 2], [2, 2, 2, 5], .identity, MaxPooling(poolSize: (2, 2), padding: .same)),   // 6×6 tiled by 2×2
     ] as [([Int], [Int], FusedActivation, MaxPooling)], [DType.float32, .float64])
     func fusedMaxPoolingEqualsTheTwoOps(_ shapes: ([Int], [Int], FusedActivation, MaxPooling), _ dtype: DType) {
         let (input, kernelShape, activation, pool) = shapes

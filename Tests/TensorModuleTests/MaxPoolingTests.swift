@@ -37,6 +37,25 @@ import _TestSupport
         return (values, winners)
     }
 
+    /// In the 16-channel vector path a NaN anywhere in a window wins it (also after a larger number), as in the
+    /// scalar path; −∞ and ties keep ordinary values.
+    @Test func nanWinsInVectorLanes() {
+        // One 2×2 window, 16 channels: channel c holds NaN at tap c % 5 (none when c % 5 == 4).
+        var values = [Double](repeating: 0, count: 4 * 16)
+        for tap in 0..<4 {
+            for c in 0..<16 { values[tap * 16 + c] = c % 5 == tap ? .nan : Double(tap * 2 - c) }
+        }
+        values[3 * 16 + 4] = -.infinity
+        let y = Tensor(shape: [1, 2, 2, 16], values: values, dtype: .float32).maxPool2d().values
+        for c in 0..<16 {
+            if c % 5 == 4 {
+                #expect(y[c] == (0..<4).map { values[$0 * 16 + c] }.max()!, "channel \(c)")
+            } else {
+                #expect(y[c].isNaN, "channel \(c)")
+            }
+        }
+    }
+
     @Test(arguments: rows)
     func forwardAndGradientEqualTheNaiveReference(_ r: Row) {
         // Values on a coarse grid, so windows hold ties and the first maximum must win.

@@ -57,7 +57,8 @@ extension Kernels {
     /// first NaN wins); `tap` records the tap each lane took.
     @inline(__always)
     private static func keepMax(_ b: inout SIMD16<Float>, _ tap: inout SIMD16<Float>, _ v: SIMD16<Float>, _ t: Int) {
-        let take = (v .> b) .| ((v .!= v) .& (b .== b))
+        // Not (v ≤ b) is v > b or v NaN; b == b excludes a NaN already held. Two compares instead of three.
+        let take = .!(v .<= b) .& (b .== b)
         b.replace(with: v, where: take)
         tap.replace(with: SIMD16(repeating: Float(t)), where: take)
     }
