@@ -143,9 +143,15 @@ extension Kernels {
     static func im2col<T: TensorScalar>(_ x: UnsafePointer<T>, _ cols: UnsafeMutablePointer<T>, _ g: WindowGeometry,
                                         rows: Range<Int>) {
         let perImage = g.outputHeight * g.outputWidth, c = g.channels
-        for row in rows {
-            let n = row / perImage, oy = (row % perImage) / g.outputWidth, ox = row % g.outputWidth
-            let dst = cols + (row - rows.lowerBound) * g.patchSize
+        // The row's pixel (n, oy, ox) is stepped along, not divided out of the row index for every row.
+        var n = rows.lowerBound / perImage, oy = rows.lowerBound % perImage / g.outputWidth, ox = rows.lowerBound % g.outputWidth
+        for i in 0..<rows.count {
+            defer {
+                ox += 1
+                if ox == g.outputWidth { (ox, oy) = (0, oy + 1) }
+                if oy == g.outputHeight { (oy, n) = (0, n + 1) }
+            }
+            let dst = cols + i * g.patchSize
             g.forEachWindowRow(n: n, oy: oy, ox: ox) { ky, source in
                 let d = dst + ky * g.kernelWidth * c
                 // Plain loops: with few channels a memcpy call costs more than the copy.
@@ -174,27 +180,30 @@ extension Kernels {
     /// back onto the pixel it came from.
     static func col2im<T: TensorScalar>(_ cols: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, _ g: WindowGeometry,
                                         images: Range<Int>) {
-        let perImage = g.outputHeight * g.outputWidth, c = g.channels
+        let c = g.channels
+        var src = cols
         for n in images {
-            for r in 0..<perImage {
-                let src = cols + ((n - images.lowerBound) * perImage + r) * g.patchSize
-                let oy = r / g.outputWidth, ox = r % g.outputWidth
-                g.forEachWindowRow(n: n, oy: oy, ox: ox) { ky, source in
-                    let s = src + ky * g.kernelWidth * c
-                    switch source {
-                    case .contiguous(let offset):
-                        let d = dx + offset
-                        for k in 0..<g.kernelWidth * c { d[k] += s[k] }
-                    case .padding:
-                        break
-                    case .taps(let iy):
-                        for kx in 0..<g.kernelWidth {
-                            let ix = ox * g.strideX - g.padLeft + kx * g.dilationX
-                            guard ix >= 0 && ix < g.width else { continue }
-                            let d = dx + ((n * g.height + iy) * g.width + ix) * c
-                            for k in 0..<c { d[k] += s[kx * c + k] }
+            for oy in 0..<g.outputHeight {
+                for ox in 0..<g.outputWidth {
+                    let row = src
+                    g.forEachWindowRow(n: n, oy: oy, ox: ox) { ky, source in
+                        let s = row + ky * g.kernelWidth * c
+                        switch source {
+                        case .contiguous(let offset):
+                            let d = dx + offset
+                            for k in 0..<g.kernelWidth * c { d[k] += s[k] }
+                        case .padding:
+                            break
+                        case .taps(let iy):
+                            for kx in 0..<g.kernelWidth {
+                                let ix = ox * g.strideX - g.padLeft + kx * g.dilationX
+                                guard ix >= 0 && ix < g.width else { continue }
+                                let d = dx + ((n * g.height + iy) * g.width + ix) * c
+                                for k in 0..<c { d[k] += s[kx * c + k] }
+                            }
                         }
                     }
+                    src += g.patchSize
                 }
             }
         }

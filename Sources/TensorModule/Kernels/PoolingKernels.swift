@@ -18,18 +18,8 @@ extension Kernels {
                         if T.self == Float.self {
                             let interior = g.isInterior(oy: oy, ox: ox), origin = g.windowOrigin(n: n, oy: oy, ox: ox)
                             while k + 16 <= c {
-                                var b = SIMD16<Float>(repeating: -.infinity)
-                                var tap = SIMD16<Float>(repeating: noWinner)
-                                if interior {
-                                    maxOfInteriorWindow(x.floats + origin + k, g, &b, &tap)
-                                } else {
-                                    // The window's first pixel inside the image is taken as it is (all lanes alike).
-                                    var first = true
-                                    g.forEachTap(n: n, oy: oy, ox: ox) { t, base in
-                                        let v: SIMD16<Float> = (x.floats + base + k).loadVector()
-                                        if first { (b, tap, first) = (v, SIMD16(repeating: Float(t)), false) } else { keepMax(&b, &tap, v, t) }
-                                    }
-                                }
+                                let (b, tap) = interior ? maxOfInteriorWindow(x.floats + origin + k, g)
+                                                        : maxOfWindow(x.floats, g, n, oy, ox, k)
                                 (y + o + k).floats.storeVector(b)
                                 if let winners { (winners + o + k).storeVector(tap) }
                                 k += 16
@@ -63,13 +53,12 @@ extension Kernels {
         tap.replace(with: SIMD16(repeating: Float(t)), where: take)
     }
 
-    /// The maximum of a window wholly inside the image, starting at `window`: fixed steps, no bounds checks.
+    /// The maximum of a window wholly inside the image, starting at `window`, and the tap of each lane's winner:
+    /// fixed steps, no bounds checks. (Values returned, not `inout`: kept in registers.)
     @inline(__always)
-    private static func maxOfInteriorWindow(_ window: UnsafePointer<Float>, _ g: WindowGeometry,
-                                            _ b: inout SIMD16<Float>, _ tap: inout SIMD16<Float>) {
+    private static func maxOfInteriorWindow(_ window: UnsafePointer<Float>, _ g: WindowGeometry) -> (SIMD16<Float>, SIMD16<Float>) {
         let rowStep = g.dilationY &* g.width &* g.channels, columnStep = g.dilationX &* g.channels
-        b = window.loadVector()
-        tap = SIMD16()
+        var b: SIMD16<Float> = window.loadVector(), tap = SIMD16<Float>()
         var row = window, t = 0
         for _ in 0..<g.kernelHeight {
             var p = row
@@ -80,6 +69,20 @@ extension Kernels {
             }
             row += rowStep
         }
+        return (b, tap)
+    }
+
+    /// ``maxOfInteriorWindow(_:_:)`` for a window over the padding: the window's first pixel inside the image is
+    /// taken as it is (all lanes alike); −∞ and ``noWinner`` when there is none.
+    @inline(__always)
+    private static func maxOfWindow(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ n: Int, _ oy: Int, _ ox: Int,
+                                    _ k: Int) -> (SIMD16<Float>, SIMD16<Float>) {
+        var b = SIMD16<Float>(repeating: -.infinity), tap = SIMD16<Float>(repeating: noWinner), first = true
+        g.forEachTap(n: n, oy: oy, ox: ox) { t, base in
+            let v: SIMD16<Float> = (x + base + k).loadVector()
+            if first { (b, tap, first) = (v, SIMD16(repeating: Float(t)), false) } else { keepMax(&b, &tap, v, t) }
+        }
+        return (b, tap)
     }
 
     /// The adjoint of ``maxPool``: each output's gradient goes to the pixel the forward pass kept, found again by
