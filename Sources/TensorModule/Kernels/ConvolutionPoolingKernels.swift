@@ -74,14 +74,14 @@ extension Kernels {
                         while k + 16 <= c {
                             let share: SIMD16<Float> = (dy + o + k).floats.loadVector()
                             let taps: SIMD16<Float> = (winners + o + k).loadVector()
-                            var t: Float = 0
                             for ky in 0..<g.kernelHeight {
                                 for kx in 0..<g.kernelWidth {
-                                    let d = window + (ky * rowStep + kx * columnStep + k)
+                                    // The tap number converted per tap, not counted in a Float (a chain of adds).
+                                    let t = Float(ky &* g.kernelWidth &+ kx)
+                                    let d = window + (ky &* rowStep &+ kx &* columnStep &+ k)
                                     let hit = taps .== SIMD16<Float>(repeating: t)
                                     let routed = SIMD16<Float>().replacing(with: share, where: hit)
                                     d.storeVector(assign ? routed : d.loadVector() + routed)
-                                    t += 1
                                 }
                             }
                             k += 16

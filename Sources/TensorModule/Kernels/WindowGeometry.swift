@@ -15,7 +15,8 @@ public struct WindowGeometry: Sendable, Equatable {
     public let kernelHeight, kernelWidth: Int
     public let strideY, strideX, dilationY, dilationX: Int
     public let padTop, padLeft: Int
-    public let outputHeight, outputWidth: Int
+    public private(set) var outputHeight: Int
+    public private(set) var outputWidth: Int
 
     /// Validates `input` [N, H, W, C] against a `kernel` window and computes the output size.
     public init(input: [Int], kernel: (Int, Int), stride: (Int, Int), dilation: (Int, Int) = (1, 1), padding: Padding,
@@ -92,6 +93,21 @@ public struct WindowGeometry: Sendable, Equatable {
                 body(ky, .taps(iy: iy))
             }
         }
+    }
+
+    /// The same convolution computing only the top-left `height` × `width` output pixels (at most all of them).
+    func croppingOutput(height: Int, width: Int) -> WindowGeometry {
+        var g = self
+        (g.outputHeight, g.outputWidth) = (Swift.min(height, outputHeight), Swift.min(width, outputWidth))
+        return g
+    }
+
+    /// How many rows and columns of its input a pooling with this geometry reads, from the top left, when it has
+    /// no top or left padding (else all of them): a 2×2 pool of an odd size never reads the last row and column.
+    var inputExtentRead: (height: Int, width: Int) {
+        guard padTop == 0 && padLeft == 0 else { return (height, width) }
+        return (Swift.min(height, (outputHeight - 1) * strideY + (kernelHeight - 1) * dilationY + 1),
+                Swift.min(width, (outputWidth - 1) * strideX + (kernelWidth - 1) * dilationX + 1))
     }
 
     /// The same window over `images` images.
