@@ -17,7 +17,7 @@ public final class Sequential: Module {
     }
 
     /// Runs the layers in order. A `Conv2D` directly followed by a `MaxPool2D` runs as one op (the same values and
-    /// gradients; the convolution's full-size output is never stored), as graph compilers fuse them.
+    /// gradients up to rounding; the convolution's full-size output is never stored), as graph compilers fuse them.
     public override func callAsFunction(_ input: Tensor) -> Tensor {
         var x = input
         var i = 0

@@ -43,7 +43,7 @@ public final class Conv2D: Module {
     }
 
     /// The layer followed by max pooling of its output, as one op when the activation is fused (the same values and
-    /// gradients as `MaxPool2D` after the layer, without storing the full-size output). `Sequential` calls this
+    /// gradients as `MaxPool2D` after the layer, up to rounding, without storing the full-size output). `Sequential` calls this
     /// for a `Conv2D` followed by a `MaxPool2D`.
     ///
     /// ```swift

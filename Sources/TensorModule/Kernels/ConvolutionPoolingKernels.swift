@@ -15,8 +15,8 @@ extension Kernels {
         let colsSize = direct ? 0 : block * g.outputHeight * g.outputWidth * g.patchSize, scratchSize = block * convImage
         let buffers = UnsafeMutablePointer<T>.allocate(capacity: 2 * (colsSize + scratchSize))
         defer { buffers.deallocate() }
-        // The same blocks as the unfused convolution (same sums, same results), each convolved into a scratch
-        // buffer and pooled from there.
+        // Blocks of whole images, as the unfused convolution forms them, each convolved into a scratch buffer and
+        // pooled from there.
         forEachImageBlock(g, filters: f) { part, _, images in
             let cols = buffers + part * (colsSize + scratchSize), scratch = cols + colsSize
             let one = g.withBatch(images.count), input = x + images.lowerBound * inputImage
@@ -34,8 +34,8 @@ extension Kernels {
     /// The gradients of ``convMaxPoolForward`` for the pooled values' gradient `dPooled` (`dx`, `dw`, `db` as in
     /// ``convBackward(_:_:_:output:activation:dx:dw:db:_:filters:)``): block by block, the pooled gradient times
     /// the activation's derivative (taken from the pooled value, which is the winning pixel's output) goes to the
-    /// winning pixel of a cleared scratch copy of the convolution's output, and the convolution's backward pass
-    /// runs on that.
+    /// winning pixel of a scratch copy of the convolution's output (every other pixel zero), and the convolution's
+    /// backward pass runs on that.
     static func convMaxPoolBackward<T: TensorScalar>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>,
                                                      pooled: UnsafePointer<T>, dPooled: UnsafePointer<T>,
                                                      winners: UnsafePointer<Float>, activation: FusedActivation,

@@ -45,8 +45,9 @@ extension Tensor {
     }
 
     /// `conv2d` followed by max pooling of its (activated) output, in one op: the same values and gradients as
-    /// `conv2d(…).maxPool2d(…)`, but the full-size convolution output is never stored, only the pooled values and
-    /// which pixel won each window. `Sequential` uses it for a `Conv2D` followed by a `MaxPool2D`.
+    /// `conv2d(…).maxPool2d(…)` (up to rounding), but the full-size convolution output is never stored, only the
+    /// pooled values and which pixel won each window, and convolution outputs no window reads are not computed.
+    /// `Sequential` uses it for a `Conv2D` followed by a `MaxPool2D`.
     ///
     /// ```swift
     /// let images = Tensor.zeros([8, 28, 28, 1]), kernel = Tensor.zeros([3, 3, 1, 32])
