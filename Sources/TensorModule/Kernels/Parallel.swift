@@ -50,7 +50,7 @@ public enum Parallel {
     }
 
     /// How many chunks ``forEachChunk(_:chunks:workPerItem:minimumWork:_:)`` cuts a loop into by default.
-    public static let balancingChunks = 16
+    public static let balancingChunks = 32
 
     /// Cuts `0..<count` into `chunks` contiguous ranges of near-equal size and calls `body(part, chunk, items)` for
     /// each, on both cores when the total work reaches `minimumWork`: each core takes the next chunk when it
