@@ -10,6 +10,8 @@ public struct FusedBuffers<T: TensorScalar> {
 
 /// A rule that can also update a parameter in one pass over its buffers instead of composing tensor ops (which
 /// allocate a tensor per intermediate). Both element types must give the same result as ``OptimizerRule/update``.
+/// Each element's update may depend only on that element's parameter, gradient and state: the optimizer hands a
+/// large parameter over in two parts, updated at the same time on the two cores.
 public protocol FusedOptimizerRule: OptimizerRule {
     func fusedUpdate(_ buffers: FusedBuffers<Float>, step: Int, learningRate: Double)
     func fusedUpdate(_ buffers: FusedBuffers<Double>, step: Int, learningRate: Double)
