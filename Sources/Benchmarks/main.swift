@@ -251,6 +251,34 @@ if sections.contains("pool") {
     }
 }
 
+// The preset's convolution + relu + 2×2 max pooling pairs (batch 128) as training runs them, one fused op
+// (`Sequential` fuses them), against the same layers as separate ops: forward, and forward + backward (gradients of
+// kernel and bias, and of the input for conv2, whose input needs one in training). Medians of 5.
+if sections.contains("fused") {
+    var rng = RandomGenerator(seed: 5)
+    for (name, input, kernelShape) in [("conv1+pool 28×28×1→32", [128, 28, 28, 1], [3, 3, 1, 32]),
+                                       ("conv2+pool 13×13×32→64", [128, 13, 13, 32], [3, 3, 32, 64])] {
+        var x = Tensor.randomUniform(input, using: &rng)
+        var k = Tensor.randomUniform(kernelShape, lowerBound: -0.1, upperBound: 0.1, using: &rng)
+        var b = Tensor.zeros([kernelShape[3]])
+        func run(_ fused: Bool) -> Tensor {
+            fused ? x.conv2d(k, bias: b, activation: .relu, maxPooling: MaxPooling(poolSize: (2, 2)))
+                  : x.conv2d(k, bias: b, activation: .relu).maxPool2d()
+        }
+        var times: [Double] = []
+        for fused in [true, false] { times.append(measure(repeats: 5, minTime: 0.5) { _ = run(fused) }) }
+        k.requiresGradient = true
+        b.requiresGradient = true
+        x.requiresGradient = input[3] > 1
+        let g = Tensor.ones(run(true).shape)
+        for fused in [true, false] {
+            times.append(measure(repeats: 5, minTime: 0.5) { run(fused).backward(gradient: g); k.grad = nil; b.grad = nil; x.grad = nil })
+        }
+        row("\(name) forward fused / separate", String(format: "%.2f / %.2f ms", times[0] * 1e3, times[1] * 1e3), "", "")
+        row("\(name) fwd+bwd fused / separate", String(format: "%.2f / %.2f ms", times[2] * 1e3, times[3] * 1e3), "", "")
+    }
+}
+
 // The cnn preset on Fashion-MNIST, the peers' workload: Adam 1e-3, batch 128; epoch 1 warm-up, epoch 2 timed,
 // accuracy after 2 epochs (all 60,000 training images, no validation split, as the peers).
 if sections.contains("cnn") {
