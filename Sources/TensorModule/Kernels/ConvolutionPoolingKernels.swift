@@ -47,58 +47,8 @@ extension Kernels {
             let dz = scratch, masked = scratch + images.count * convImage
             let o = images.lowerBound * poolImage
             activationGradient(dPooled + o, pooled + o, masked, images.count * poolImage, activation)
-            // Windows that tile the image write every pixel (the winner its gradient, the others zero); otherwise
-            // the block is cleared first and the gradients added.
-            let tiles = pool.poolWindowsTileTheImage
-            if !tiles { dz.update(repeating: 0, count: images.count * convImage) }
-            routeToWinners(masked, winners + o, dz, pool.withBatch(images.count), assign: tiles)
+            routeToWinners(masked, winners + o, dz, pool.withBatch(images.count))
             return UnsafePointer(dz)
-        }
-    }
-
-    /// Adds each pooled gradient in `dy` onto its window's winning pixel in `dx` (windows may overlap), or, with
-    /// `assign` (windows that tile the image, each pixel in exactly one), writes every pixel: its gradient if it won
-    /// its window, else zero.
-    static func routeToWinners<T: TensorScalar>(_ dy: UnsafePointer<T>, _ winners: UnsafePointer<Float>,
-                                                _ dx: UnsafeMutablePointer<T>, _ g: WindowGeometry, assign: Bool) {
-        let c = g.channels
-        let rowStep = g.dilationY * g.width * c, columnStep = g.dilationX * c
-        for n in 0..<g.batch {
-            for oy in 0..<g.outputHeight {
-                for ox in 0..<g.outputWidth {
-                    let o = ((n * g.outputHeight + oy) * g.outputWidth + ox) * c
-                    var k = 0
-                    if T.self == Float.self && g.isInterior(oy: oy, ox: ox) {
-                        // Each tap takes the lanes it won: one masked add per tap and 16 channels.
-                        let window = dx.floats + g.windowOrigin(n: n, oy: oy, ox: ox)
-                        while k + 16 <= c {
-                            let share: SIMD16<Float> = (dy + o + k).floats.loadVector()
-                            let taps: SIMD16<Float> = (winners + o + k).loadVector()
-                            for ky in 0..<g.kernelHeight {
-                                for kx in 0..<g.kernelWidth {
-                                    // The tap number converted per tap, not counted in a Float (a chain of adds).
-                                    let t = Float(ky &* g.kernelWidth &+ kx)
-                                    let d = window + (ky &* rowStep &+ kx &* columnStep &+ k)
-                                    let hit = taps .== SIMD16<Float>(repeating: t)
-                                    let routed = SIMD16<Float>().replacing(with: share, where: hit)
-                                    d.storeVector(assign ? routed : d.loadVector() + routed)
-                                }
-                            }
-                            k += 16
-                        }
-                    }
-                    for k in k..<c {
-                        if assign {
-                            g.forEachTap(n: n, oy: oy, ox: ox) { t, base in dx[base + k] = Float(t) == winners[o + k] ? dy[o + k] : 0 }
-                        } else if winners[o + k] != noWinner {
-                            let tap = Int(winners[o + k])
-                            let iy = oy * g.strideY - g.padTop + (tap / g.kernelWidth) * g.dilationY
-                            let ix = ox * g.strideX - g.padLeft + (tap % g.kernelWidth) * g.dilationX
-                            dx[((n * g.height + iy) * g.width + ix) * c + k] += dy[o + k]
-                        }
-                    }
-                }
-            }
         }
     }
 }

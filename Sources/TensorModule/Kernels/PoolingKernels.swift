@@ -4,7 +4,8 @@ extension Kernels {
     /// Float 16 at a time in vector registers; chunks of images are balanced over both cores. When `winners` is given, it
     /// receives for each output the window tap (ky·kw + kx, as a Float: vector compares of Float compile to vector code,
     /// of Int32 to a loop over lanes) whose pixel won, or ``noWinner`` for an all-padding
-    /// window: the first pixel equal to the maximum, the pixel ``maxPoolBackward`` would route the gradient to.
+    /// window: the first pixel equal to the maximum (the first NaN for a NaN maximum), where ``maxPoolBackward``
+    /// sends the gradient.
     static func maxPool<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ g: WindowGeometry,
                                          winners: UnsafeMutablePointer<Float>? = nil) {
         let c = g.channels
@@ -85,88 +86,62 @@ extension Kernels {
         return (b, tap)
     }
 
-    /// The adjoint of ``maxPool``: each output's gradient goes to the pixel the forward pass kept, found again by
-    /// comparing the input with the output (the first equal pixel of the window; the first NaN for a NaN maximum).
-    /// Recomputing is cheaper than storing an index per output. `dx` may start uninitialised: each image's gradient
-    /// is cleared here (in cache, on the core that fills it) unless the windows tile the image; when windows cannot
-    /// overlap each pixel is written, not added to.
-    static func maxPoolBackward<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, _ dy: UnsafePointer<T>,
+    /// The adjoint of ``maxPool``: each output's gradient goes to the pixel that won its window (`winners`, from
+    /// the forward pass), on chunks of images balanced over both cores. `dx` may start uninitialised.
+    static func maxPoolBackward<T: TensorScalar>(_ dy: UnsafePointer<T>, winners: UnsafePointer<Float>,
                                                  _ dx: UnsafeMutablePointer<T>, _ g: WindowGeometry) {
-        let c = g.channels, assign = g.poolWindowsAreDisjoint, imageSize = g.height * g.width * c
-        Parallel.forEachChunk(g.batch, workPerItem: g.outputHeight * g.outputWidth * c * g.kernelHeight * g.kernelWidth,
+        let outputImage = g.outputHeight * g.outputWidth * g.channels, inputImage = g.height * g.width * g.channels
+        Parallel.forEachChunk(g.batch, workPerItem: outputImage * g.kernelHeight * g.kernelWidth,
                               minimumWork: 1 << 16) { _, _, images in
-            for n in images {
-                if !g.poolWindowsTileTheImage { (dx + n * imageSize).update(repeating: 0, count: imageSize) }
-                for oy in 0..<g.outputHeight {
-                    for ox in 0..<g.outputWidth {
-                        let o = ((n * g.outputHeight + oy) * g.outputWidth + ox) * c
-                        var k = 0
-                        if T.self == Float.self {
-                            if g.isInterior(oy: oy, ox: ox) {
-                                let origin = g.windowOrigin(n: n, oy: oy, ox: ox)
-                                while k + 16 <= c {
-                                    routeMaxInInterior(x.floats + origin + k, (y + o + k).floats, (dy + o + k).floats,
-                                                       dx.floats + origin + k, g, assign)
-                                    k += 16
-                                }
-                            } else {
-                                while k + 16 <= c {
-                                    routeMax(x.floats, (y + o).floats, (dy + o).floats, dx.floats, g, n, oy, ox, k, assign)
-                                    k += 16
+            let o = images.lowerBound * outputImage
+            routeToWinners(dy + o, winners + o, dx + images.lowerBound * inputImage, g.withBatch(images.count))
+        }
+    }
+
+    /// Sends each output gradient in `dy` to its window's winning pixel in `dx` (`dx` may start uninitialised).
+    /// Windows that tile the image write every pixel (the winner its gradient, the others zero); otherwise `dx` is
+    /// cleared first and the gradients added (windows may overlap).
+    static func routeToWinners<T: TensorScalar>(_ dy: UnsafePointer<T>, _ winners: UnsafePointer<Float>,
+                                                _ dx: UnsafeMutablePointer<T>, _ g: WindowGeometry) {
+        let assign = g.poolWindowsTileTheImage
+        if !assign { dx.update(repeating: 0, count: g.batch * g.height * g.width * g.channels) }
+        let c = g.channels
+        let rowStep = g.dilationY * g.width * c, columnStep = g.dilationX * c
+        for n in 0..<g.batch {
+            for oy in 0..<g.outputHeight {
+                for ox in 0..<g.outputWidth {
+                    let o = ((n * g.outputHeight + oy) * g.outputWidth + ox) * c
+                    var k = 0
+                    if T.self == Float.self && g.isInterior(oy: oy, ox: ox) {
+                        // Each tap takes the lanes it won: one masked add per tap and 16 channels.
+                        let window = dx.floats + g.windowOrigin(n: n, oy: oy, ox: ox)
+                        while k + 16 <= c {
+                            let share: SIMD16<Float> = (dy + o + k).floats.loadVector()
+                            let taps: SIMD16<Float> = (winners + o + k).loadVector()
+                            for ky in 0..<g.kernelHeight {
+                                for kx in 0..<g.kernelWidth {
+                                    // The tap number converted per tap, not counted in a Float (a chain of adds).
+                                    let t = Float(ky &* g.kernelWidth &+ kx)
+                                    let d = window + (ky &* rowStep &+ kx &* columnStep &+ k)
+                                    let hit = taps .== SIMD16<Float>(repeating: t)
+                                    let routed = SIMD16<Float>().replacing(with: share, where: hit)
+                                    d.storeVector(assign ? routed : d.loadVector() + routed)
                                 }
                             }
+                            k += 16
                         }
-                        for k in k..<c {
-                            let b = y[o + k]
-                            var pending = dy[o + k]
-                            g.forEachTap(n: n, oy: oy, ox: ox) { _, base in
-                                let v = x[base + k]
-                                let hit = v == b || (v != v && b != b)
-                                let share: T = hit ? pending : 0
-                                dx[base + k] = assign ? share : dx[base + k] + share
-                                if hit { pending = 0 }
-                            }
+                    }
+                    for k in k..<c {
+                        if assign {
+                            g.forEachTap(n: n, oy: oy, ox: ox) { t, base in dx[base + k] = Float(t) == winners[o + k] ? dy[o + k] : 0 }
+                        } else if winners[o + k] != noWinner {
+                            let tap = Int(winners[o + k])
+                            let iy = oy * g.strideY - g.padTop + (tap / g.kernelWidth) * g.dilationY
+                            let ix = ox * g.strideX - g.padLeft + (tap % g.kernelWidth) * g.dilationX
+                            dx[((n * g.height + iy) * g.width + ix) * c + k] += dy[o + k]
                         }
                     }
                 }
-            }
-        }
-    }
-
-    /// Sends `pending` (16 channels' gradients) to the lanes of input `v` equal to the window's maximum `b` (or NaN
-    /// where `b` is NaN), at `d`, and clears the lanes it sent so later ties receive nothing.
-    @inline(__always)
-    private static func route(_ v: SIMD16<Float>, _ b: SIMD16<Float>, _ bIsNaN: SIMDMask<SIMD16<Int32>>,
-                              _ pending: inout SIMD16<Float>, _ d: UnsafeMutablePointer<Float>, _ assign: Bool) {
-        let hit = (v .== b) .| ((v .!= v) .& bIsNaN)
-        let share = SIMD16<Float>().replacing(with: pending, where: hit)
-        d.storeVector(assign ? share : d.loadVector() + share)
-        pending.replace(with: 0, where: hit)
-    }
-
-    @inline(__always)
-    private static func routeMax(_ x: UnsafePointer<Float>, _ best: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-                                 _ dx: UnsafeMutablePointer<Float>, _ g: WindowGeometry, _ n: Int, _ oy: Int, _ ox: Int,
-                                 _ k: Int, _ assign: Bool) {
-        let b: SIMD16<Float> = (best + k).loadVector()
-        var pending: SIMD16<Float> = (dy + k).loadVector()
-        g.forEachTap(n: n, oy: oy, ox: ox) { _, base in
-            route((x + base + k).loadVector(), b, b .!= b, &pending, dx + base + k, assign)
-        }
-    }
-
-    /// ``routeMax`` for a window wholly inside the image (`x` and `dx` at its first pixel): fixed steps, no bounds checks.
-    @inline(__always)
-    private static func routeMaxInInterior(_ x: UnsafePointer<Float>, _ best: UnsafePointer<Float>,
-                                           _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
-                                           _ g: WindowGeometry, _ assign: Bool) {
-        let rowStep = g.dilationY &* g.width &* g.channels, columnStep = g.dilationX &* g.channels
-        let b: SIMD16<Float> = best.loadVector(), bIsNaN = b .!= b
-        var pending: SIMD16<Float> = dy.loadVector()
-        for ky in 0..<g.kernelHeight {
-            for kx in 0..<g.kernelWidth {
-                let offset = ky &* rowStep &+ kx &* columnStep
-                route((x + offset).loadVector(), b, bIsNaN, &pending, dx + offset, assign)
             }
         }
     }

@@ -149,11 +149,6 @@ public struct WindowGeometry: Sendable, Equatable {
             && outputHeight * kernelHeight == height && outputWidth * kernelWidth == width
     }
 
-    /// True when no pixel lies in two pooling windows (stride at least the window, no dilation).
-    var poolWindowsAreDisjoint: Bool {
-        strideY >= kernelHeight && strideX >= kernelWidth && dilationY == 1 && dilationX == 1
-    }
-
     /// Rows of the im2col matrix: one per output pixel.
     var patchCount: Int { batch * outputHeight * outputWidth }
     /// Columns of the im2col matrix: one per kernel tap and channel.

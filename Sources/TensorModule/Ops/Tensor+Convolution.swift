@@ -153,21 +153,20 @@ extension Tensor {
             try WindowGeometry(input: shape, kernel: poolSize, stride: strides ?? poolSize, padding: padding, op: "maxPool2d")
         }
         let out = Tensor(uninitialized: [g.batch, g.outputHeight, g.outputWidth, g.channels], dtype: dtype)
+        let winners = WinnerBuffer(count: out.count)
         withExtendedLifetime(self) {
             switch dtype {
-            case .float32: Kernels.maxPool(pointer(Float.self), out.pointer(Float.self), g)
-            case .float64: Kernels.maxPool(pointer(Double.self), out.pointer(Double.self), g)
+            case .float32: Kernels.maxPool(pointer(Float.self), out.pointer(Float.self), g, winners: winners.pointer)
+            case .float64: Kernels.maxPool(pointer(Double.self), out.pointer(Double.self), g, winners: winners.pointer)
             }
         }
-        let x = self
-        return out.recorded("maxPool2d", inputs: [x]) { grad in
-            let dx = Tensor(uninitialized: x.shape, dtype: x.dtype)
-            withExtendedLifetime((x, out, grad)) {
-                switch x.dtype {
-                case .float32: Kernels.maxPoolBackward(x.pointer(Float.self), out.pointer(Float.self), grad.pointer(Float.self),
-                                                       dx.pointer(Float.self), g)
-                case .float64: Kernels.maxPoolBackward(x.pointer(Double.self), out.pointer(Double.self), grad.pointer(Double.self),
-                                                       dx.pointer(Double.self), g)
+        let inputShape = shape
+        return out.recorded("maxPool2d", inputs: [self]) { grad in
+            let dx = Tensor(uninitialized: inputShape, dtype: grad.dtype)
+            withExtendedLifetime(grad) {
+                switch grad.dtype {
+                case .float32: Kernels.maxPoolBackward(grad.pointer(Float.self), winners: winners.pointer, dx.pointer(Float.self), g)
+                case .float64: Kernels.maxPoolBackward(grad.pointer(Double.self), winners: winners.pointer, dx.pointer(Double.self), g)
                 }
             }
             return [dx]
@@ -212,7 +211,7 @@ public struct MaxPooling: Sendable {
     }
 }
 
-/// The winning window tap of each value of a fused max pooling, alive as long as the pullback holding it.
+/// The winning window tap of each max-pooled value, alive as long as the pullback holding it.
 private final class WinnerBuffer {
     let pointer: UnsafeMutablePointer<Float>
 
