@@ -4,7 +4,7 @@ extension Parameter {
     /// Uses `tensor` itself (with its tape node) as the value, for differentiating with respect to parameters.
     func bind(_ tensor: Tensor) {
         precondition(tensor.shape == value.shape, "Parameter.bind: shape \(tensor.shape) differs from \(value.shape)")
-        value = tensor
+        storedValue = tensor
     }
 }
 

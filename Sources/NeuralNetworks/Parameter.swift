@@ -11,21 +11,23 @@ import TensorModule
 /// ```
 public final class Parameter {
     /// The current value.
-    public internal(set) var value: Tensor
+    public var value: Tensor { storedValue }
+    /// Behind `value`, so that ``updateInPlace(as:_:)`` can be inlined into other modules.
+    @usableFromInline var storedValue: Tensor
     /// False for state that is not learned by gradient descent (BatchNorm's running mean and variance).
     public let isTrainable: Bool
     /// Set by freezing: a frozen parameter keeps its value during training.
     public var isFrozen = false {
-        didSet { value.requiresGradient = requiresGradient }
+        didSet { storedValue.requiresGradient = requiresGradient }
     }
     /// A penalty added to the training loss, if any.
     public var regularizer: Regularizer?
 
     public init(_ value: Tensor, isTrainable: Bool = true, regularizer: Regularizer? = nil) {
-        self.value = value.detached
+        storedValue = value.detached
         self.isTrainable = isTrainable
         self.regularizer = regularizer
-        self.value.requiresGradient = requiresGradient
+        storedValue.requiresGradient = requiresGradient
     }
 
     /// Whether training computes a gradient for it.
@@ -38,21 +40,22 @@ public final class Parameter {
     public func assign(_ newValue: Tensor) {
         precondition(newValue.shape == value.shape,
                      "Parameter.assign: shape \(newValue.shape) differs from the parameter's \(value.shape)")
-        value = newValue.detached
-        value.requiresGradient = requiresGradient
+        storedValue = newValue.detached
+        storedValue.requiresGradient = requiresGradient
     }
 
     /// Updates the value in place through its buffer (unshared first), keeping its autodiff leaf and clearing the
     /// gradient. Optimizers' fused kernels use it.
+    @inlinable
     public func updateInPlace<T: TensorScalar>(as type: T.Type, _ body: (UnsafeMutableBufferPointer<T>) -> Void) {
-        value.grad = nil
-        value.withUnsafeMutableScalars(as: type, body)
+        storedValue.grad = nil
+        storedValue.withUnsafeMutableScalars(as: type, body)
     }
 
     /// Converts the value to another element type.
     func convert(to dtype: DType) {
-        value = value.converted(to: dtype).detached
-        value.requiresGradient = requiresGradient
+        storedValue = value.converted(to: dtype).detached
+        storedValue.requiresGradient = requiresGradient
     }
 
     /// Clears the stored gradient.

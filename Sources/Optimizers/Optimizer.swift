@@ -60,20 +60,27 @@ public final class Optimizer {
     public func update(_ parameters: [(name: String, parameter: Parameter)]) {
         let lr = currentLearningRate
         step += 1
-        let (rule, fusedRule) = (rule, fusedRule)
+        // The properties are read once, outside the per-parameter loop: at the Playground's scale (six small
+        // parameters) the per-parameter bookkeeping costs as much as the arithmetic.
+        let (rule, fusedRule, step, weightDecay, keepsState) = (rule, fusedRule, step, weightDecay, rule.stateCount > 0)
         withoutGradient {
-            var grads = parameters.map { $0.parameter.gradient }
-            if let clipping { grads = clip(grads, clipping) }
-            for ((name, p), g) in zip(parameters, grads) {
-                guard let g, p.requiresGradient else { continue }
+            func apply(_ name: String, _ p: Parameter, _ g: Tensor?) {
+                guard let g, p.requiresGradient else { return }
                 if weightDecay > 0 { p.assign(p.value * (1 - lr * weightDecay)) }
-                withSlots(name, p) { state in
-                    if let fused = fusedRule {
-                        Optimizer.applyFused(fused, p, g, &state, step, lr)
+                withSlots(name, p, keepsState) { state in
+                    if let fusedRule {
+                        Optimizer.applyFused(fusedRule, p, g, &state, step, lr)
                     } else {
                         p.assign(rule.update(p.value, gradient: g, state: &state, step: step, learningRate: lr))
                     }
                 }
+            }
+            if let clipping {
+                // Clipping by norm needs every gradient first.
+                let grads = clip(parameters.map { $0.parameter.gradient }, clipping)
+                for ((name, p), g) in zip(parameters, grads) { apply(name, p, g) }
+            } else {
+                for (name, p) in parameters { apply(name, p, p.gradient) }
             }
         }
     }
@@ -81,12 +88,12 @@ public final class Optimizer {
     /// Runs `body` on the parameter's state, updated in place in the dictionary (one lookup, no copy, no
     /// re-insertion; a new parameter's slots start at zero). A rule without state (plain SGD) keeps no entries, as
     /// PyTorch's SGD keeps no momentum buffers.
-    private func withSlots(_ name: String, _ p: Parameter, _ body: (inout [Tensor]) -> Void) {
-        if rule.stateCount == 0 {
+    private func withSlots(_ name: String, _ p: Parameter, _ keepsState: Bool, _ body: (inout [Tensor]) -> Void) {
+        if keepsState {
+            body(&slots[name, default: Optimizer.zeroSlots(rule, p)])
+        } else {
             var none: [Tensor] = []
             body(&none)
-        } else {
-            body(&slots[name, default: Optimizer.zeroSlots(rule, p)])
         }
     }
 
@@ -99,14 +106,14 @@ public final class Optimizer {
     private static func applyFused(_ rule: any FusedOptimizerRule, _ p: Parameter, _ g: Tensor, _ state: inout [Tensor],
                                    _ step: Int, _ lr: Double) {
         switch p.value.dtype {
-        case .float32: fused(Float.self, rule, p, g, &state) { rule.fusedUpdate($0, step: step, learningRate: lr) }
-        case .float64: fused(Double.self, rule, p, g, &state) { rule.fusedUpdate($0, step: step, learningRate: lr) }
+        case .float32: fused(Float.self, p, g, &state) { rule.fusedUpdate($0, step: step, learningRate: lr) }
+        case .float64: fused(Double.self, p, g, &state) { rule.fusedUpdate($0, step: step, learningRate: lr) }
         }
     }
 
-    private static func fused<T: TensorScalar>(_: T.Type, _ rule: any FusedOptimizerRule, _ p: Parameter, _ g: Tensor,
-                                               _ state: inout [Tensor], _ body: (FusedBuffers<T>) -> Void) {
-        let grad = g.dtype == p.value.dtype ? g : g.converted(to: p.value.dtype)
+    private static func fused<T: TensorScalar>(_: T.Type, _ p: Parameter, _ g: Tensor, _ state: inout [Tensor],
+                                               _ body: (FusedBuffers<T>) -> Void) {
+        let grad = g.dtype == T.dtype ? g : g.converted(to: T.dtype)
         var pointers: [UnsafeMutablePointer<T>] = []
         for i in state.indices {
             pointers.append(state[i].withUnsafeMutableScalars(as: T.self) { $0.baseAddress! })
@@ -114,8 +121,12 @@ public final class Optimizer {
         withExtendedLifetime(state) {
             grad.withUnsafeScalars(as: T.self) { gb in
                 p.updateInPlace(as: T.self) { pb in
-                    // Each element's update depends on that element only: large parameters are split over both cores.
                     let (p0, g0) = (pb.baseAddress!, gb.baseAddress!)
+                    if pb.count < Parallel.minimumCount {
+                        body(FusedBuffers(parameter: p0, gradient: g0, state: pointers, count: pb.count))
+                        return
+                    }
+                    // Each element's update depends on that element only: large parameters are split over both cores.
                     Parallel.forChunks(pb.count) { lo, hi in
                         body(FusedBuffers(parameter: p0 + lo, gradient: g0 + lo, state: pointers.map { $0 + lo }, count: hi - lo))
                     }

@@ -184,9 +184,12 @@ extension Tensor {
     /// ```swift
     /// let total = x.withUnsafeScalars(as: Float.self) { $0.reduce(0, +) }
     /// ```
+    @inlinable
     public func withUnsafeScalars<T: TensorScalar, R>(as _: T.Type, _ body: (UnsafeBufferPointer<T>) throws -> R) rethrows -> R {
         precondition(T.dtype == dtype, "withUnsafeScalars: tensor holds \(dtype), not \(T.dtype)")
-        return try withExtendedLifetime(storage) { try body(UnsafeBufferPointer(start: pointer(T.self), count: count)) }
+        return try withExtendedLifetime(self) {
+            try body(UnsafeBufferPointer(start: baseAddress.assumingMemoryBound(to: T.self), count: count))
+        }
     }
 
     /// Calls `body` with the elements as a mutable buffer of `T` (which must match ``dtype``), after making the
@@ -195,10 +198,26 @@ extension Tensor {
     /// ```swift
     /// w.withUnsafeMutableScalars(as: Float.self) { for i in $0.indices { $0[i] *= 0.5 } }
     /// ```
+    @inlinable
     public mutating func withUnsafeMutableScalars<T: TensorScalar, R>(as _: T.Type,
                                                                       _ body: (UnsafeMutableBufferPointer<T>) throws -> R) rethrows -> R {
         precondition(T.dtype == dtype, "withUnsafeMutableScalars: tensor holds \(dtype), not \(T.dtype)")
+        let base = uniqueBaseAddress()
+        return try withExtendedLifetime(self) {
+            try body(UnsafeMutableBufferPointer(start: base.assumingMemoryBound(to: T.self), count: count))
+        }
+    }
+
+    // The two accessors are inlinable (their callers in other modules get a loop specialised for the element type,
+    // not a generic call per use: the optimizer's per-parameter overhead was mostly that); they reach the buffer
+    // through these two small non-generic entry points.
+
+    /// The first element's address (valid while this tensor is alive and unchanged).
+    @usableFromInline var baseAddress: UnsafeMutableRawPointer { storage.raw }
+
+    /// Makes the buffer unshared, then returns its first element's address.
+    @usableFromInline mutating func uniqueBaseAddress() -> UnsafeMutableRawPointer {
         makeUnique()
-        return try withExtendedLifetime(storage) { try body(UnsafeMutableBufferPointer(start: pointer(T.self), count: count)) }
+        return storage.raw
     }
 }

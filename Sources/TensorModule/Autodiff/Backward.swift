@@ -16,9 +16,9 @@ enum Backpropagation {
         stack.append((root, 0))
         root.visit = pass
         while let (node, next) = stack.popLast() {
-            if next < node.inputs.count {
+            if next < node.inputCount {
                 stack.append((node, next + 1))
-                if let input = node.inputs[next], input.visit != pass {
+                if let input = node.input(next), input.visit != pass {
                     input.visit = pass
                     stack.append((input, 0))
                 }
@@ -41,20 +41,16 @@ enum Backpropagation {
                 guard let g = node.pending.take() else { continue }
                 if node.isLeaf || (!keep.isEmpty && keep.contains(ObjectIdentifier(node))) { deliver(node, g) }
                 guard let pullback = node.pullback.take() else { continue }
-                let inputGrads = pullback(g)
-                let inputs = node.inputs
-                precondition(inputGrads.count == inputs.count,
-                             "\(node.op): pullback returned \(inputGrads.count) gradients for \(inputs.count) inputs")
-                for i in inputs.indices {
-                    guard let input = inputs[i], let ig = inputGrads[i] else { continue }
+                var inputGrads = pullback(g)
+                precondition(inputGrads.count == node.inputCount,
+                             "\(node.op): pullback returned \(inputGrads.count) gradients for \(node.inputCount) inputs")
+                for i in 0..<node.inputCount {
+                    guard let input = node.input(i), let ig = inputGrads.take(i) else { continue }
                     let reduced = unbroadcast(ig, to: input.shape, op: node.op)
                     input.pending = input.pending.map { $0 + reduced } ?? reduced
                 }
             }
-            for node in order where !node.isLeaf {
-                node.pullback = nil
-                node.inputs = []
-            }
+            for node in order where !node.isLeaf { node.release() }
         }
     }
 

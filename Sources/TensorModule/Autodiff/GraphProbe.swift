@@ -5,5 +5,5 @@ public enum GraphProbe {
     public static func node(of tensor: Tensor) -> AnyObject? { tensor.node }
 
     /// How many inputs `tensor`'s node still references (0 after a backward pass freed it).
-    public static func inputCount(of tensor: Tensor) -> Int { tensor.node?.inputs.count ?? 0 }
+    public static func inputCount(of tensor: Tensor) -> Int { tensor.node?.inputCount ?? 0 }
 }

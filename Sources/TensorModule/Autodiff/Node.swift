@@ -4,12 +4,19 @@ import Glibc
 ///
 /// A pullback captures input and output *values* (tensors without nodes), never the node that owns it, so the
 /// graph is a DAG that ARC frees; ``Tensor/backward()`` also drops every pullback once it has run.
+///
+/// The first three inputs are stored inline (every built-in op but concatenation has at most three), so recording
+/// an op allocates no array: at the Playground's scale the tape's per-op allocations and reference counting cost
+/// more than the arithmetic.
 final class Node {
     let op: String
     /// The shape of the tensor this node belongs to (gradients are reduced to it).
     let shape: [Int]
-    var inputs: [Node?]
-    var pullback: ((Tensor) -> [Tensor?])?
+    private var input0, input1, input2: Node?
+    private var moreInputs: [Node?] = []
+    /// How many inputs the op has (inputs without a node count too).
+    private(set) var inputCount: Int
+    var pullback: ((Tensor) -> InputGradients)?
     /// The accumulated gradient, kept on leaves (tensors the user marked with `requiresGradient`).
     var grad: Tensor?
     /// The gradient gathered so far during a backward pass.
@@ -21,16 +28,99 @@ final class Node {
     init(leaf shape: [Int]) {
         op = "leaf"
         self.shape = shape
-        inputs = []
+        inputCount = 0
         isLeaf = true
     }
 
-    init(op: String, shape: [Int], inputs: [Node?], pullback: @escaping (Tensor) -> [Tensor?]) {
+    init(op: String, shape: [Int], _ a: Node?, _ b: Node?, _ c: Node?, count: Int,
+         pullback: @escaping (Tensor) -> InputGradients) {
         self.op = op
         self.shape = shape
-        self.inputs = inputs
+        (input0, input1, input2) = (a, b, c)
+        inputCount = count
         self.pullback = pullback
         isLeaf = false
+    }
+
+    init(op: String, shape: [Int], inputs: [Tensor], pullback: @escaping (Tensor) -> InputGradients) {
+        self.op = op
+        self.shape = shape
+        inputCount = inputs.count
+        for (i, t) in inputs.enumerated() {
+            switch i {
+            case 0: input0 = t.node
+            case 1: input1 = t.node
+            case 2: input2 = t.node
+            default: moreInputs.append(t.node)
+            }
+        }
+        self.pullback = pullback
+        isLeaf = false
+    }
+
+    /// The node of input `i` (nil when that input takes no part in differentiation).
+    @inline(__always) func input(_ i: Int) -> Node? {
+        switch i {
+        case 0: return input0
+        case 1: return input1
+        case 2: return input2
+        default: return moreInputs[i - 3]
+        }
+    }
+
+    /// Frees the pullback and the references to the inputs once a backward pass has used them.
+    func release() {
+        pullback = nil
+        (input0, input1, input2) = (nil, nil, nil)
+        moreInputs = []
+        inputCount = 0
+    }
+}
+
+/// The gradients a pullback returns, one per input of its op (nil for an input that needs none): three inline, the
+/// rest in an array, so the common ops allocate nothing for them, and the engine takes each one out without
+/// copying it.
+struct InputGradients {
+    private var g0, g1, g2: Tensor?
+    private var more: [Tensor?] = []
+    /// How many gradients (the op's input count).
+    let count: Int
+
+    @inline(__always) init(_ g0: consuming Tensor?) {
+        self.g0 = g0
+        count = 1
+    }
+
+    @inline(__always) init(_ g0: consuming Tensor?, _ g1: consuming Tensor?) {
+        self.g0 = g0
+        self.g1 = g1
+        count = 2
+    }
+
+    @inline(__always) init(_ g0: consuming Tensor?, _ g1: consuming Tensor?, _ g2: consuming Tensor?) {
+        self.g0 = g0
+        self.g1 = g1
+        self.g2 = g2
+        count = 3
+    }
+
+    /// Gradients from an array (any length).
+    init(all gradients: [Tensor?]) {
+        count = gradients.count
+        if count > 0 { g0 = gradients[0] }
+        if count > 1 { g1 = gradients[1] }
+        if count > 2 { g2 = gradients[2] }
+        if count > 3 { more = Array(gradients[3...]) }
+    }
+
+    /// Moves the gradient for input `i` out (nil past the end).
+    @inline(__always) mutating func take(_ i: Int) -> Tensor? {
+        switch i {
+        case 0: return g0.take()
+        case 1: return g1.take()
+        case 2: return g2.take()
+        default: return i < count ? more[i - 3].take() : nil
+        }
     }
 }
 
@@ -105,12 +195,33 @@ extension Tensor {
     /// ```
     public func recorded(_ op: String, inputs: [Tensor], _ pullback: @escaping (Tensor) -> [Tensor?]) -> Tensor {
         guard GradientMode.isRecording, inputs.contains(where: { $0.node != nil }) else { return self }
+        let count = inputs.count
         var out = self
-        out.node = Node(op: op, shape: shape, inputs: inputs.map(\.node), pullback: pullback)
+        out.node = Node(op: op, shape: shape, inputs: inputs) { g in
+            let grads = pullback(g)
+            precondition(grads.count == count, "\(op): pullback returned \(grads.count) gradients for \(count) inputs")
+            return InputGradients(all: grads)
+        }
         return out
     }
 
-    mutating func record(_ op: String, inputs: [Tensor], _ pullback: @escaping (Tensor) -> [Tensor?]) {
-        self = recorded(op, inputs: inputs, pullback)
+    /// The built-in ops' form of ``recorded(_:inputs:_:)``: up to three inputs, passed one by one (an absent
+    /// optional input is not counted), and gradients returned without an array.
+    @inline(__always)
+    func recording(_ op: String, _ a: Tensor, _ b: Tensor? = nil, _ c: Tensor? = nil,
+                   _ pullback: @escaping (Tensor) -> InputGradients) -> Tensor {
+        guard GradientMode.isRecording, a.node != nil || b?.node != nil || c?.node != nil else { return self }
+        var out = self
+        out.node = Node(op: op, shape: shape, a.node, b?.node, c?.node, count: c != nil ? 3 : b != nil ? 2 : 1,
+                        pullback: pullback)
+        return out
+    }
+
+    /// ``recording(_:_:_:_:_:)`` for any number of inputs.
+    func recording(_ op: String, inputs: [Tensor], _ pullback: @escaping (Tensor) -> InputGradients) -> Tensor {
+        guard GradientMode.isRecording, inputs.contains(where: { $0.node != nil }) else { return self }
+        var out = self
+        out.node = Node(op: op, shape: shape, inputs: inputs, pullback: pullback)
+        return out
     }
 }

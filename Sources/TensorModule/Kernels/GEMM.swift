@@ -89,6 +89,17 @@ enum BLAS {
     static func smallGemm<T: TensorScalar>(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
                                            a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
                                            c: UnsafeMutablePointer<T>, ldc: Int, beta: T) {
+        if transposeB && n >= 8 && m > 1 && T.self == Float.self {
+            // Rows of op(B) would be gathered from columns of B for every row of C: transpose B once instead
+            // (k·n ≤ 4096 elements, on the stack). The pullback of x·w takes this path for dx = dy·wᵀ.
+            withUnsafeTemporaryAllocation(of: T.self, capacity: k * n) { bt in
+                let t = bt.baseAddress!
+                for p in 0..<k { for j in 0..<n { t[p * n + j] = b[j * ldb + p] } }
+                smallGemm(transposeA: transposeA, transposeB: false, m: m, n: n, k: k, a: a, lda: lda, b: t, ldb: n,
+                          c: c, ldc: ldc, beta: beta)
+            }
+            return
+        }
         // op(A)[i, p] = a[i·aRow + p·aColumn], op(B)[p, j] = b[p·bRow + j·bColumn].
         let (aRow, aColumn) = transposeA ? (1, lda) : (lda, 1)
         let (bRow, bColumn) = transposeB ? (1, ldb) : (ldb, 1)

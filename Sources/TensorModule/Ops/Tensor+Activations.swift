@@ -5,42 +5,42 @@ extension Tensor {
     /// The logistic function 1 / (1 + e⁻ˣ), stable for large |x|.
     public func sigmoid() -> Tensor {
         let y = applying(.sigmoid)
-        return y.recorded("sigmoid", inputs: [self]) { g in [Tensor.applying(.sigmoidBackward, g, y, name: "sigmoid")] }
+        return y.recording("sigmoid", self) { g in InputGradients(Tensor.applying(.sigmoidBackward, g, y, name: "sigmoid")) }
     }
 
     /// Hyperbolic tangent.
     public func tanh() -> Tensor {
         let y = applying(.tanh)
-        return y.recorded("tanh", inputs: [self]) { g in [Tensor.applying(.tanhBackward, g, y, name: "tanh")] }
+        return y.recording("tanh", self) { g in InputGradients(Tensor.applying(.tanhBackward, g, y, name: "tanh")) }
     }
 
     /// max(x, 0); the gradient at 0 is 0 (NaN stays NaN).
     public func relu() -> Tensor {
         let x = self
-        return applying(.relu).recorded("relu", inputs: [x]) { g in [Tensor.applying(.reluBackward, g, x, name: "relu")] }
+        return applying(.relu).recording("relu", x) { g in InputGradients(Tensor.applying(.reluBackward, g, x, name: "relu")) }
     }
 
     /// x for x > 0, α·x otherwise (the lectures use α = 0.1: max(0.1x, x)).
     public func leakyRelu(alpha: Double = 0.01) -> Tensor {
         let x = self
-        return applying(.leakyRelu(alpha)).recorded("leakyRelu", inputs: [x]) { g in
-            [Tensor.applying(.leakyReluBackward(alpha), g, x, name: "leakyRelu")]
+        return applying(.leakyRelu(alpha)).recording("leakyRelu", x) { g in
+            InputGradients(Tensor.applying(.leakyReluBackward(alpha), g, x, name: "leakyRelu"))
         }
     }
 
     /// x for x > 0, α·(eˣ − 1) otherwise.
     public func elu(alpha: Double = 1) -> Tensor {
         let x = self
-        return applying(.elu(alpha)).recorded("elu", inputs: [x]) { g in
-            [Tensor.applying(.eluBackward(alpha), g, x, name: "elu")]
+        return applying(.elu(alpha)).recording("elu", x) { g in
+            InputGradients(Tensor.applying(.eluBackward(alpha), g, x, name: "elu"))
         }
     }
 
     /// log(1 + eˣ), computed as max(x, 0) + log1p(e^−|x|) so it never overflows; its derivative is σ(x).
     public func softplus() -> Tensor {
         let x = self
-        return applying(.softplus).recorded("softplus", inputs: [x]) { g in
-            [Tensor.applying(.softplusBackward, g, x, name: "softplus")]
+        return applying(.softplus).recording("softplus", x) { g in
+            InputGradients(Tensor.applying(.softplusBackward, g, x, name: "softplus"))
         }
     }
 
@@ -56,8 +56,8 @@ extension Tensor {
             return e / e.sum(alongAxes: [a], keepingDimensions: true)
         }
         // dx = y ⊙ (g − Σ g⊙y): the Jacobian-vector product without building the Jacobian.
-        return y.recorded("softmax", inputs: [self]) { g in
-            [y * (g - (g * y).sum(alongAxes: [a], keepingDimensions: true))]
+        return y.recording("softmax", self) { g in
+            InputGradients(y * (g - (g * y).sum(alongAxes: [a], keepingDimensions: true)))
         }
     }
 
@@ -65,8 +65,8 @@ extension Tensor {
     public func logSoftmax(alongAxis axis: Int = -1) -> Tensor {
         let a = validate { () throws(ShapeError) in try Shapes.normalize(axis: axis, rank: rank, op: "logSoftmax") }
         let y = withoutGradient { self - logSumExp(alongAxes: [a], keepingDimensions: true) }
-        return y.recorded("logSoftmax", inputs: [self]) { g in
-            [g - y.exp() * g.sum(alongAxes: [a], keepingDimensions: true)]
+        return y.recording("logSoftmax", self) { g in
+            InputGradients(g - y.exp() * g.sum(alongAxes: [a], keepingDimensions: true))
         }
     }
 
@@ -84,8 +84,8 @@ extension Tensor {
         let x = self
         let y = keepingDimensions ? kept : kept.withShape(Tensor.reducedShape(shape, axes: ax))
         // d lse / dx = softmax(x) = e^(x − lse).
-        return y.recorded("logSumExp", inputs: [x]) { g in
-            [g.withShape(kept.shape) * (x - kept).exp()]
+        return y.recording("logSumExp", x) { g in
+            InputGradients(g.withShape(kept.shape) * (x - kept).exp())
         }
     }
 

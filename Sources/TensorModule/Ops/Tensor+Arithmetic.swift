@@ -4,33 +4,33 @@
 extension Tensor {
     /// Elementwise sum, broadcasting.
     public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
-        applying(.add, lhs, rhs, name: "add").recorded("add", inputs: [lhs, rhs]) { g in [g, g] }
+        applying(.add, lhs, rhs, name: "add").recording("add", lhs, rhs) { g in InputGradients(g, g) }
     }
 
     /// Elementwise difference, broadcasting.
     public static func - (lhs: Tensor, rhs: Tensor) -> Tensor {
-        applying(.subtract, lhs, rhs, name: "subtract").recorded("subtract", inputs: [lhs, rhs]) { g in [g, -g] }
+        applying(.subtract, lhs, rhs, name: "subtract").recording("subtract", lhs, rhs) { g in InputGradients(g, -g) }
     }
 
     /// Elementwise product, broadcasting.
     public static func * (lhs: Tensor, rhs: Tensor) -> Tensor {
         let needL = lhs.requiresGradient, needR = rhs.requiresGradient
-        return applying(.multiply, lhs, rhs, name: "multiply").recorded("multiply", inputs: [lhs, rhs]) { g in
-            [needL ? g * rhs : nil, needR ? g * lhs : nil]
+        return applying(.multiply, lhs, rhs, name: "multiply").recording("multiply", lhs, rhs) { g in
+            InputGradients(needL ? g * rhs : nil, needR ? g * lhs : nil)
         }
     }
 
     /// Elementwise quotient, broadcasting.
     public static func / (lhs: Tensor, rhs: Tensor) -> Tensor {
         let needL = lhs.requiresGradient, needR = rhs.requiresGradient
-        return applying(.divide, lhs, rhs, name: "divide").recorded("divide", inputs: [lhs, rhs]) { g in
-            [needL ? g / rhs : nil, needR ? -(g * lhs) / (rhs * rhs) : nil]
+        return applying(.divide, lhs, rhs, name: "divide").recording("divide", lhs, rhs) { g in
+            InputGradients(needL ? g / rhs : nil, needR ? -(g * lhs) / (rhs * rhs) : nil)
         }
     }
 
     /// Elementwise negation.
     public static prefix func - (x: Tensor) -> Tensor {
-        x.applying(.negate).recorded("negate", inputs: [x]) { g in [-g] }
+        x.applying(.negate).recording("negate", x) { g in InputGradients(-g) }
     }
 
     public static func + (lhs: Tensor, rhs: Double) -> Tensor { lhs + lhs.scalarLike(rhs) }
@@ -52,8 +52,8 @@ extension Tensor {
         let base = self
         let needB = requiresGradient, needE = exponent.requiresGradient
         let y = Tensor.applying(.pow, base, exponent, name: "pow")
-        return y.recorded("pow", inputs: [base, exponent]) { g in
-            [needB ? g * exponent * base.pow(exponent - 1) : nil, needE ? g * y * base.log() : nil]
+        return y.recording("pow", base, exponent) { g in
+            InputGradients(needB ? g * exponent * base.pow(exponent - 1) : nil, needE ? g * y * base.log() : nil)
         }
     }
 
@@ -64,14 +64,14 @@ extension Tensor {
     /// ```
     public func pow(_ exponent: Double) -> Tensor {
         let x = self
-        return applying(.powScalar(exponent)).recorded("powScalar", inputs: [x]) { g in
-            [g * exponent * x.applying(.powScalar(exponent - 1))]
+        return applying(.powScalar(exponent)).recording("powScalar", x) { g in
+            InputGradients(g * exponent * x.applying(.powScalar(exponent - 1)))
         }
     }
 
     /// Elementwise square, `x²`.
     public func squared() -> Tensor {
         let x = self
-        return applying(.square).recorded("squared", inputs: [x]) { g in [g * x * 2] }
+        return applying(.square).recording("squared", x) { g in InputGradients(g * x * 2) }
     }
 }

@@ -4,7 +4,7 @@ extension Tensor {
     /// The same values with element type `dtype` (a copy, unless the type already matches). Differentiable.
     public func converted(to dtype: DType) -> Tensor {
         if dtype == self.dtype { return self }
-        var out = Tensor(uninitialized: shape, dtype: dtype)
+        let out = Tensor(uninitialized: shape, dtype: dtype)
         withExtendedLifetime(storage) {
             switch dtype {
             case .float32:
@@ -16,7 +16,6 @@ extension Tensor {
             }
         }
         let from = self.dtype
-        out.record("converted", inputs: [self]) { g in [g.converted(to: from)] }
-        return out
+        return out.recording("converted", self) { g in InputGradients(g.converted(to: from)) }
     }
 }

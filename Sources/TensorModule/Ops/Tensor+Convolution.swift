@@ -26,7 +26,7 @@ extension Tensor {
             }
         }
         let x = self
-        return out.recorded("conv2d", inputs: [x, kernel] + (bias.map { [$0] } ?? [])) { grad in
+        return out.recording("conv2d", x, kernel, bias) { grad in
             switch x.dtype {
             case .float32:
                 x.convolutionGradients(Float.self, kernel, bias: bias) { dx, dk, db in
@@ -89,7 +89,7 @@ extension Tensor {
             }
         }
         let x = self
-        return out.recorded("conv2d+maxPool2d", inputs: [x, kernel] + (bias.map { [$0] } ?? [])) { grad in
+        return out.recording("conv2d+maxPool2d", x, kernel, bias) { grad in
             switch x.dtype {
             case .float32:
                 x.convolutionGradients(Float.self, kernel, bias: bias) { dx, dk, db in
@@ -133,14 +133,14 @@ extension Tensor {
     private func convolutionGradients<T: TensorScalar>(
         _: T.Type, _ kernel: Tensor, bias: Tensor?,
         _ body: (UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?) -> Void
-    ) -> [Tensor?] {
+    ) -> InputGradients {
         let dx = requiresGradient ? Tensor(uninitialized: shape, dtype: dtype) : nil
         let dk = kernel.requiresGradient ? Tensor(uninitialized: kernel.shape, dtype: dtype) : nil
         let db = bias?.requiresGradient == true ? Tensor(uninitialized: bias!.shape, dtype: dtype) : nil
         withExtendedLifetime((self, kernel, bias, dx, dk, db)) {
             body(dx?.pointer(T.self), dk?.pointer(T.self), db?.pointer(T.self))
         }
-        return bias == nil ? [dx, dk] : [dx, dk, db]
+        return bias == nil ? InputGradients(dx, dk) : InputGradients(dx, dk, db)
     }
 
     /// The maximum of each `poolSize` window of NHWC `self` (stride defaults to the pool size).
@@ -161,7 +161,7 @@ extension Tensor {
             }
         }
         let inputShape = shape
-        return out.recorded("maxPool2d", inputs: [self]) { grad in
+        return out.recording("maxPool2d", self) { grad in
             let dx = Tensor(uninitialized: inputShape, dtype: grad.dtype)
             withExtendedLifetime(grad) {
                 switch grad.dtype {
@@ -169,7 +169,7 @@ extension Tensor {
                 case .float64: Kernels.maxPoolBackward(grad.pointer(Double.self), winners: winners.pointer, dx.pointer(Double.self), g)
                 }
             }
-            return [dx]
+            return InputGradients(dx)
         }
     }
 
@@ -186,7 +186,7 @@ extension Tensor {
             }
         }
         let inputShape = shape
-        return out.recorded("avgPool2d", inputs: [self]) { grad in
+        return out.recording("avgPool2d", self) { grad in
             let dx = Tensor.zeros(inputShape, dtype: grad.dtype)
             withExtendedLifetime(grad) {
                 switch grad.dtype {
@@ -194,7 +194,7 @@ extension Tensor {
                 case .float64: Kernels.avgPoolBackward(grad.pointer(Double.self), dx.pointer(Double.self), g)
                 }
             }
-            return [dx]
+            return InputGradients(dx)
         }
     }
 }

@@ -36,7 +36,8 @@ extension Tensor {
                                            out.pointer(Double.self), rows, k, n, activation)
         }
         let x = self, needX = requiresGradient, needW = weight.requiresGradient, needB = bias?.requiresGradient ?? false
-        return out.recorded("dense", inputs: bias.map { [x, weight, $0] } ?? [x, weight]) { grad in
+        let hasBias = bias != nil
+        return out.recording("dense", x, weight, bias) { grad in
             let dz = activation == .identity ? grad : Tensor(uninitialized: out.shape, dtype: out.dtype)
             let dx = needX ? Tensor(uninitialized: x.shape, dtype: x.dtype) : nil
             let dw = needW ? Tensor(uninitialized: weight.shape, dtype: x.dtype) : nil
@@ -46,7 +47,7 @@ extension Tensor {
             case .float32: Tensor.denseBackward(Float.self, x, weight, grad, out, dz, dx, dw, db, rows, k, n, activation)
             case .float64: Tensor.denseBackward(Double.self, x, weight, grad, out, dz, dx, dw, db, rows, k, n, activation)
             }
-            return bias == nil ? [dx, dw] : [dx, dw, db]
+            return hasBias ? InputGradients(dx, dw, db) : InputGradients(dx, dw)
         }
     }
 

@@ -4,60 +4,60 @@ extension Tensor {
     /// Elementwise eˣ.
     public func exp() -> Tensor {
         let y = applying(.exp)
-        return y.recorded("exp", inputs: [self]) { g in [g * y] }
+        return y.recording("exp", self) { g in InputGradients(g * y) }
     }
 
     /// Elementwise natural logarithm; log 0 = −∞ and log of a negative number is NaN, as in IEEE arithmetic.
     public func log() -> Tensor {
         let x = self
-        return applying(.log).recorded("log", inputs: [x]) { g in [g / x] }
+        return applying(.log).recording("log", x) { g in InputGradients(g / x) }
     }
 
     /// Elementwise square root.
     public func sqrt() -> Tensor {
         let y = applying(.sqrt)
-        return y.recorded("sqrt", inputs: [self]) { g in [g * 0.5 / y] }
+        return y.recording("sqrt", self) { g in InputGradients(g * 0.5 / y) }
     }
 
     /// Elementwise sine (radians).
     public func sin() -> Tensor {
         let x = self
-        return applying(.sin).recorded("sin", inputs: [x]) { g in [g * x.applying(.cos)] }
+        return applying(.sin).recording("sin", x) { g in InputGradients(g * x.applying(.cos)) }
     }
 
     /// Elementwise cosine (radians).
     public func cos() -> Tensor {
         let x = self
-        return applying(.cos).recorded("cos", inputs: [x]) { g in [-(g * x.applying(.sin))] }
+        return applying(.cos).recording("cos", x) { g in InputGradients(-(g * x.applying(.sin))) }
     }
 
     /// Elementwise absolute value; its gradient at 0 is taken as 0.
     public func abs() -> Tensor {
         let x = self
-        return applying(.abs).recorded("abs", inputs: [x]) { g in [g * x.applying(.sign)] }
+        return applying(.abs).recording("abs", x) { g in InputGradients(g * x.applying(.sign)) }
     }
 
     /// Elementwise sign: −1, 0 or 1 (NaN stays NaN). Its gradient is 0 everywhere it is defined.
     public func sign() -> Tensor {
         let x = self
-        return applying(.sign).recorded("sign", inputs: [x]) { g in [Tensor.zeros(x.shape, dtype: x.dtype)] }
+        return applying(.sign).recording("sign", x) { g in InputGradients(Tensor.zeros(x.shape, dtype: x.dtype)) }
     }
 
     /// Elementwise larger of two tensors, broadcasting (NaN if either is NaN). Ties send the gradient to `self`.
     public func maximum(_ other: Tensor) -> Tensor {
         let a = self
-        return Tensor.applying(.maximum, a, other, name: "maximum").recorded("maximum", inputs: [a, other]) { g in
+        return Tensor.applying(.maximum, a, other, name: "maximum").recording("maximum", a, other) { g in
             let ga = g * Tensor.applying(.greaterEqual, a, other, name: "maximum")
-            return [ga, g - ga]
+            return InputGradients(ga, g - ga)
         }
     }
 
     /// Elementwise smaller of two tensors, broadcasting (NaN if either is NaN). Ties send the gradient to `self`.
     public func minimum(_ other: Tensor) -> Tensor {
         let a = self
-        return Tensor.applying(.minimum, a, other, name: "minimum").recorded("minimum", inputs: [a, other]) { g in
+        return Tensor.applying(.minimum, a, other, name: "minimum").recording("minimum", a, other) { g in
             let ga = g * Tensor.applying(.lessEqual, a, other, name: "minimum")
-            return [ga, g - ga]
+            return InputGradients(ga, g - ga)
         }
     }
 
@@ -97,9 +97,9 @@ extension Tensor {
             }
         }
         let m = mask.detached
-        return out.recorded("select", inputs: [m, a, b]) { g in
+        return out.recording("select", m, a, b) { g in
             let zero = Tensor.zeros([], dtype: g.dtype)
-            return [nil, select(m, g, zero), select(m, zero, g)]
+            return InputGradients(nil, select(m, g, zero), select(m, zero, g))
         }
     }
 }

@@ -18,7 +18,7 @@ extension Tensor {
         let out = Tensor(uninitialized: outShape, dtype: dtype)
         Tensor.gemm(a, b, ta, tb, into: out)
         let needA = a.requiresGradient, needB = b.requiresGradient
-        return out.recorded("matmul", inputs: [a, b]) { g in
+        return out.recording("matmul", a, b) { g in
             // C = op(A)·op(B): d op(A) = G·op(B)ᵀ and d op(B) = op(A)ᵀ·G, transposed back when op transposed.
             var da: Tensor? = nil
             if needA {
@@ -41,7 +41,7 @@ extension Tensor {
                     db = tb ? g.matmul(a, transposingSelf: true, transposingOther: ta) : a.matmul(g, transposingSelf: !ta)
                 }
             }
-            return [da, db]
+            return InputGradients(da, db)
         }
     }
 

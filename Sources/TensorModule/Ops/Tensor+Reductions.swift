@@ -24,8 +24,8 @@ extension Tensor {
         let ax = axesFor(axes, "sum")
         let inputShape = shape
         let kept = Tensor.keptShape(shape, axes: ax)
-        return reducing(.sum, axes: ax, keepingDimensions: keepingDimensions).recorded("sum", inputs: [self]) { g in
-            [g.withShape(kept).broadcastCopy(to: inputShape)]
+        return reducing(.sum, axes: ax, keepingDimensions: keepingDimensions).recording("sum", self) { g in
+            InputGradients(g.withShape(kept).broadcastCopy(to: inputShape))
         }
     }
 
@@ -38,10 +38,10 @@ extension Tensor {
         // One op: the sum divided by n in place, and its gradient spread and divided in place.
         var total = reducing(.sum, axes: ax, keepingDimensions: keepingDimensions)
         total.divideInPlace(by: n)
-        return total.recorded("mean", inputs: [self]) { g in
+        return total.recording("mean", self) { g in
             var spread = g.withShape(kept).broadcastCopy(to: inputShape)
             spread.divideInPlace(by: n)
-            return [spread]
+            return InputGradients(spread)
         }
     }
 
@@ -75,10 +75,10 @@ extension Tensor {
         let x = self
         let kept = reducing(op, axes: axes, keepingDimensions: true)
         let y = keepingDimensions ? kept : kept.withShape(Tensor.reducedShape(shape, axes: axes))
-        return y.recorded(name, inputs: [x]) { g in
+        return y.recording(name, x) { g in
             let hits = Tensor.applying(.equal, x, kept, name: name)
             let share = hits / hits.reducing(.sum, axes: axes, keepingDimensions: true)
-            return [share * g.withShape(kept.shape)]
+            return InputGradients(share * g.withShape(kept.shape))
         }
     }
 

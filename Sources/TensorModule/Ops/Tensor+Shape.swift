@@ -10,7 +10,7 @@ extension Tensor {
     public func reshaped(to newShape: [Int]) -> Tensor {
         let target = validate { () throws(ShapeError) in try Shapes.reshape(shape, to: newShape) }
         let old = shape
-        return withShape(target).recorded("reshaped", inputs: [self]) { g in [g.withShape(old)] }
+        return withShape(target).recording("reshaped", self) { g in InputGradients(g.withShape(old)) }
     }
 
     /// Removes size-1 dimensions: those in `axes`, or all of them when `axes` is nil.
@@ -56,7 +56,7 @@ extension Tensor {
         }
         var inverse = [Int](repeating: 0, count: rank)
         for (i, a) in axes.enumerated() { inverse[a] = i }
-        return out.recorded("permuted", inputs: [self]) { g in [g.permuted(inverse)] }
+        return out.recording("permuted", self) { g in InputGradients(g.permuted(inverse)) }
     }
 
     /// The dimensions in reverse order (for a matrix, its transpose).
@@ -65,7 +65,7 @@ extension Tensor {
     /// `self` broadcast to `shape` (NumPy's `broadcast_to`, materialised).
     public func expanded(to target: [Int]) -> Tensor {
         validate { () throws(ShapeError) in try Shapes.checkExpand(shape, to: target, op: "expanded") }
-        return broadcastCopy(to: target).recorded("expanded", inputs: [self]) { g in [g] }
+        return broadcastCopy(to: target).recording("expanded", self) { g in InputGradients(g) }
     }
 
     /// Joins tensors of equal shape except along `axis`.
@@ -101,8 +101,8 @@ extension Tensor {
             out.copyBlock(from: t, axis: a, sourceStart: 0, destinationStart: offset, length: t.shape[a])
             offset += t.shape[a]
         }
-        return out.recorded("concatenating", inputs: tensors) { g in
-            zip(tensors, offsets).map { t, o in g.slice(alongAxis: a, o..<(o + t.shape[a])) }
+        return out.recording("concatenating", inputs: tensors) { g in
+            InputGradients(all: zip(tensors, offsets).map { t, o in g.slice(alongAxis: a, o..<(o + t.shape[a])) })
         }
     }
 
@@ -130,10 +130,10 @@ extension Tensor {
         let out = Tensor(uninitialized: outShape, dtype: dtype)
         out.copyBlock(from: self, axis: a, sourceStart: range.lowerBound, destinationStart: 0, length: range.count)
         let inputShape = shape, dt = dtype
-        return out.recorded("slice", inputs: [self]) { g in
+        return out.recording("slice", self) { g in
             let full = Tensor.zeros(inputShape, dtype: dt)
             full.copyBlock(from: g, axis: a, sourceStart: 0, destinationStart: range.lowerBound, length: range.count)
-            return [full]
+            return InputGradients(full)
         }
     }
 
@@ -158,7 +158,7 @@ extension Tensor {
             }
         }
         let inputShape = shape
-        return out.recorded("gathering", inputs: [self]) { g in [g.scatterAddingRows(indices, into: inputShape)] }
+        return out.recording("gathering", self) { g in InputGradients(g.scatterAddingRows(indices, into: inputShape)) }
     }
 
     /// Zeros of `shape` with row `indices[r]` += row r of `self` (the pullback of gathering).

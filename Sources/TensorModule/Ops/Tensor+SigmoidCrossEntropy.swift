@@ -25,7 +25,7 @@ extension Tensor {
         }
         let targetsNeedGradient = y.requiresGradient
         // The engine hands the pullback a gradient shaped like the result, which is the logits' shape.
-        return value.recorded("sigmoidCrossEntropy", inputs: [x, y]) { g in
+        return value.recording("sigmoidCrossEntropy", x, y) { g in
             let dx = Tensor(uninitialized: x.shape, dtype: x.dtype)
             switch x.dtype {
             case .float32: Tensor.sigmoidCrossEntropyBackward(g.pointer(Float.self), x.pointer(Float.self),
@@ -33,7 +33,7 @@ extension Tensor {
             case .float64: Tensor.sigmoidCrossEntropyBackward(g.pointer(Double.self), x.pointer(Double.self),
                                                               y.pointer(Double.self), dx.pointer(Double.self), x.count)
             }
-            return [dx, targetsNeedGradient ? g * -x : nil]
+            return InputGradients(dx, targetsNeedGradient ? g * -x : nil)
         }
     }
 

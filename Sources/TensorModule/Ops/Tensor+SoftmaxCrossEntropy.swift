@@ -25,7 +25,7 @@ extension Tensor {
                                                              losses.pointer(Double.self), probabilities.pointer(Double.self))
             }
         }
-        return losses.recorded("softmaxCrossEntropy", inputs: [self]) { g in
+        return losses.recording("softmaxCrossEntropy", self) { g in
             let rowGradient = g.shape == [n, 1] ? g : g.broadcastCopy(to: [n, 1])
             let dz = Tensor(uninitialized: [n, classes], dtype: probabilities.dtype)
             withExtendedLifetime((rowGradient, probabilities)) {
@@ -36,7 +36,7 @@ extension Tensor {
                                                                   labels, n, classes, dz.pointer(Double.self))
                 }
             }
-            return [dz]
+            return InputGradients(dz)
         }
     }
 
