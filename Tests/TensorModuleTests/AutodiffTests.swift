@@ -138,6 +138,25 @@ import Glibc
         #expect(g.values == [3, 3])
     }
 
+    /// A user-defined op through `recorded(_:inputs:_:)` with more inputs than a tape node stores inline (four), one
+    /// of which its rule gives no gradient: each input receives its closed-form gradient, the skipped one none.
+    @Test func customOpsRecordAnyNumberOfInputs() {
+        let xs = (1...4).map { i -> Tensor in
+            var t = Tensor([Double(i), Double(2 * i)], dtype: .float64)
+            t.requiresGradient = true
+            return t
+        }
+        // f = x0·x1 + x2³ + 0·x3, with its own rule.
+        let value = withoutGradient { xs[0] * xs[1] + xs[2] * xs[2] * xs[2] + xs[3] * 0 }
+        let f = value.recorded("custom", inputs: xs) { g in [g * xs[1], g * xs[0], g * 3 * xs[2] * xs[2], nil] }
+        #expect(f.requiresGradient)
+        f.sum().backward()
+        #expect(xs[0].grad?.values == [2, 4])
+        #expect(xs[1].grad?.values == [1, 2])
+        #expect(xs[2].grad?.values == [27, 108])
+        #expect(xs[3].grad == nil)
+    }
+
     /// After backward() the graph is freed: the intermediate results' nodes are gone even while the tensors
     /// that hold them live on.
     @Test func graphIsFreedAfterBackward() {

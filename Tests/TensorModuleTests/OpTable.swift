@@ -109,6 +109,8 @@ let opTable: [OpCase] =
         OpCase(name: "expanded", shapes: [[3, 1]]) { $0[0].expanded(to: [2, 3, 4]) },
         OpCase(name: "concatenating", shapes: [[2, 3], [2, 1], [2, 2]]) { Tensor.concatenating($0, alongAxis: 1) },
         OpCase(name: "concatenating", shapes: [[1, 3], [2, 3]]) { Tensor.concatenating($0, alongAxis: 0) },
+        // Five inputs: more than a tape node keeps inline.
+        OpCase(name: "concatenating", shapes: [[2, 1], [2, 2], [2, 1], [2, 3], [2, 2]]) { Tensor.concatenating($0, alongAxis: 1) },
         OpCase(name: "stacking", shapes: [[2, 3], [2, 3]]) { Tensor.stacking($0, alongAxis: 1) },
         OpCase(name: "slice", shapes: [[4, 5]]) { $0[0].slice(alongAxis: 1, 1..<4) },
         OpCase(name: "slice", shapes: [[4, 5, 2]]) { $0[0].slice(alongAxis: 0, 2..<4) },
