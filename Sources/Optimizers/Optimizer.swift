@@ -111,6 +111,11 @@ public final class Optimizer {
         }
     }
 
+    /// Parameters from this many elements are updated in two halves on the two cores. Lower than elementwise ops'
+    /// threshold: each element of Adam reads four values and writes three, so the MLP's 256×128 weight (32K elements,
+    /// updated serially while the other core waited) is worth splitting.
+    static let splitCount = 1 << 14
+
     private static func fused<T: TensorScalar>(_: T.Type, _ p: Parameter, _ g: Tensor, _ state: inout [Tensor],
                                                _ body: (FusedBuffers<T>) -> Void) {
         let grad = g.dtype == T.dtype ? g : g.converted(to: T.dtype)
@@ -122,12 +127,12 @@ public final class Optimizer {
             grad.withUnsafeScalars(as: T.self) { gb in
                 p.updateInPlace(as: T.self) { pb in
                     let (p0, g0) = (pb.baseAddress!, gb.baseAddress!)
-                    if pb.count < Parallel.minimumCount {
+                    if pb.count < Optimizer.splitCount {
                         body(FusedBuffers(parameter: p0, gradient: g0, state: pointers, count: pb.count))
                         return
                     }
                     // Each element's update depends on that element only: large parameters are split over both cores.
-                    Parallel.forChunks(pb.count) { lo, hi in
+                    Parallel.forChunks(pb.count, minimumCount: Optimizer.splitCount) { lo, hi in
                         body(FusedBuffers(parameter: p0 + lo, gradient: g0 + lo, state: pointers.map { $0 + lo }, count: hi - lo))
                     }
                 }
