@@ -118,6 +118,27 @@ func adamByHand(amsgrad: Bool, decay: Double) -> [Double] {
         }
     }
 
+    /// A parameter large enough to be updated in two halves on the two cores (40,000 elements, above the split
+    /// size) follows the rule's tensor-op form element for element: each half sees its own slices of the parameter,
+    /// the gradient and the state.
+    @Test(arguments: ruleTable)
+    func largeParametersSplitOverTheCoresMatchTheComposedRule(_ row: RuleCase) {
+        let n = 40_000
+        let targets = Tensor(shape: [n], values: (0..<n).map { Double($0 % 97) / 10 - 4 }, dtype: .float64)
+        let w = Parameter(Tensor.zeros([n], dtype: .float64))
+        let optimizer = Optimizer(row.rule)
+        var composed = Tensor.zeros([n], dtype: .float64)
+        var state = (0..<row.rule.stateCount).map { _ in Tensor.zeros([n], dtype: .float64) }
+        for t in 1...3 {
+            (w.value - targets).squared().sum().backward()
+            optimizer.update([("w", w)])
+            composed = row.rule.update(composed, gradient: (composed - targets) * 2, state: &state, step: t,
+                                       learningRate: row.rule.learningRate)
+        }
+        let worst = zip(w.value.values, composed.values).map { Swift.abs($0 - $1) / Swift.max(1, Swift.abs($1)) }.max()!
+        #expect(worst <= 1e-12, "\(row.name): largest relative difference \(worst)")
+    }
+
     @Test(arguments: ruleTable)
     func convergesWithin2000Steps(_ row: RuleCase) {
         let trajectory = run(row.convergingRule, steps: 2000)
