@@ -14,17 +14,20 @@ extension Tensor {
 
     /// Elementwise product, broadcasting.
     public static func * (lhs: Tensor, rhs: Tensor) -> Tensor {
-        let needL = lhs.requiresGradient, needR = rhs.requiresGradient
+        // The pullback keeps only the factors it will use, as values without their tape nodes.
+        let forL = lhs.requiresGradient ? rhs.detached : nil, forR = rhs.requiresGradient ? lhs.detached : nil
         return applying(.multiply, lhs, rhs, name: "multiply").recording("multiply", lhs, rhs) { g in
-            InputGradients(needL ? g * rhs : nil, needR ? g * lhs : nil)
+            InputGradients(forL.map { g * $0 }, forR.map { g * $0 })
         }
     }
 
     /// Elementwise quotient, broadcasting.
     public static func / (lhs: Tensor, rhs: Tensor) -> Tensor {
         let needL = lhs.requiresGradient, needR = rhs.requiresGradient
+        let (l, r) = (needR ? lhs.detached : nil, needL || needR ? rhs.detached : nil)
         return applying(.divide, lhs, rhs, name: "divide").recording("divide", lhs, rhs) { g in
-            InputGradients(needL ? g / rhs : nil, needR ? -(g * lhs) / (rhs * rhs) : nil)
+            guard let r else { return InputGradients(nil, nil) }
+            return InputGradients(needL ? g / r : nil, l.map { -(g * $0) / (r * r) })
         }
     }
 
