@@ -127,13 +127,10 @@ public final class Optimizer {
             grad.withUnsafeScalars(as: T.self) { gb in
                 p.updateInPlace(as: T.self) { pb in
                     let (p0, g0) = (pb.baseAddress!, gb.baseAddress!)
-                    if pb.count < Optimizer.splitCount {
-                        body(FusedBuffers(parameter: p0, gradient: g0, state: pointers, count: pb.count))
-                        return
-                    }
                     // Each element's update depends on that element only: large parameters are split over both cores.
                     Parallel.forChunks(pb.count, minimumCount: Optimizer.splitCount) { lo, hi in
-                        body(FusedBuffers(parameter: p0 + lo, gradient: g0 + lo, state: pointers.map { $0 + lo }, count: hi - lo))
+                        let state = lo == 0 ? pointers : pointers.map { $0 + lo }
+                        body(FusedBuffers(parameter: p0 + lo, gradient: g0 + lo, state: state, count: hi - lo))
                     }
                 }
             }

@@ -25,24 +25,6 @@ import NeuralKit
         }
     }
 
-    /// forItems covers every item once, in two halves when the work is large and in one call when it is small.
-    @Test(arguments: [(count: 1000, work: 1000, parts: 2), (count: 1000, work: 1, parts: 1), (count: 1, work: 1 << 20, parts: 1)])
-    func forItemsCoversEveryItemOnce(_ row: (count: Int, work: Int, parts: Int)) {
-        let seen = UnsafeMutablePointer<Int>.allocate(capacity: row.count)
-        seen.initialize(repeating: 0, count: row.count)
-        defer { seen.deallocate() }
-        let box = UncheckedBox(seen)
-        let calls = UncheckedBox(UnsafeMutablePointer<Int>.allocate(capacity: 2))
-        calls.pointer.initialize(repeating: 0, count: 2)
-        defer { calls.pointer.deallocate() }
-        Parallel.forParts(row.count, workPerItem: row.work) { part, items in
-            calls.pointer[part] += 1
-            for i in items { box.pointer[i] += 1 }
-        }
-        #expect((0..<row.count).allSatisfy { seen[$0] == 1 })
-        #expect(calls.pointer[0] + calls.pointer[1] == row.parts)
-    }
-
     /// forEachChunk runs each chunk once, the chunks tiling the items in order with sizes differing by at most one,
     /// whether the work is split over both cores or not; parts are 0 or 1.
     @Test(arguments: [(count: 1000, chunks: 16, work: 1000), (count: 1000, chunks: 16, work: 1), (count: 5, chunks: 16, work: 1 << 20),

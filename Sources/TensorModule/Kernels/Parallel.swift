@@ -28,27 +28,6 @@ public enum Parallel {
         both { i in if i == 0 { body(0, half) } else { body(half, n) } }
     }
 
-    /// Splits `count` items (each costing about `workPerItem` element operations) into two halves when the total
-    /// work reaches `minimumWork`.
-    @inline(__always)
-    public static func forItems(_ count: Int, workPerItem: Int, minimumWork: Int = Parallel.minimumCount,
-                                _ body: (Range<Int>) -> Void) {
-        forParts(count, workPerItem: workPerItem, minimumWork: minimumWork) { _, items in body(items) }
-    }
-
-    /// Like ``forItems(_:workPerItem:minimumWork:_:)``, also passing the part's number (0 or 1), for per-thread
-    /// accumulators.
-    @inline(__always)
-    public static func forParts(_ count: Int, workPerItem: Int, minimumWork: Int = Parallel.minimumCount,
-                                _ body: (_ part: Int, _ items: Range<Int>) -> Void) {
-        if count < 2 || count * workPerItem < minimumWork {
-            body(0, 0..<count)
-            return
-        }
-        let half = count / 2
-        both { i in body(i, i == 0 ? 0..<half : half..<count) }
-    }
-
     /// How many chunks ``forEachChunk(_:chunks:workPerItem:minimumWork:_:)`` cuts a loop into by default.
     public static let balancingChunks = 32
 

@@ -59,23 +59,21 @@ extension Tensor {
         let convolution = convolutionGeometry(kernel, bias: bias, strides: strides, padding: padding, dilation: dilation,
                                               op: "conv2d+maxPool2d")
         let filters = kernel.shape[3]
-        let full = validate { () throws(ShapeError) in
-            try WindowGeometry(input: [convolution.batch, convolution.outputHeight, convolution.outputWidth, filters], kernel: pooling.poolSize,
-                               stride: pooling.strides ?? pooling.poolSize, padding: pooling.padding, op: "conv2d+maxPool2d")
-        }
-        // Convolution outputs that no pool window reads (a 2×2 pool of 11×11 never reads row and column 11: 21 of
-        // 121 pixels) are not computed: the convolution runs on the part the pool reads, the pool over that part.
-        let (g, p) = { () -> (WindowGeometry, WindowGeometry) in
-            let read = full.inputExtentRead, g = convolution
-            guard read != (g.outputHeight, g.outputWidth) else { return (g, full) }
-            let cropped = validate { () throws(ShapeError) in
-                try WindowGeometry(input: [g.batch, read.height, read.width, filters], kernel: pooling.poolSize,
+        // The pooling's geometry over a height × width map of the convolution's output.
+        func pool(_ height: Int, _ width: Int) -> WindowGeometry {
+            validate { () throws(ShapeError) in
+                try WindowGeometry(input: [convolution.batch, height, width, filters], kernel: pooling.poolSize,
                                    stride: pooling.strides ?? pooling.poolSize, padding: pooling.padding, op: "conv2d+maxPool2d")
             }
-            precondition(cropped.outputHeight == full.outputHeight && cropped.outputWidth == full.outputWidth,
-                         "conv2d+maxPool2d: cropping changed the pooled size")
-            return (g.croppingOutput(height: read.height, width: read.width), cropped)
-        }()
+        }
+        let full = pool(convolution.outputHeight, convolution.outputWidth)
+        // Convolution outputs that no pool window reads (a 2×2 pool of 11×11 never reads row and column 11: 21 of
+        // 121 pixels) are not computed: the convolution runs on the part the pool reads, the pool over that part.
+        let read = full.inputExtentRead
+        let g = convolution.croppingOutput(height: read.height, width: read.width)
+        let p = read == (convolution.outputHeight, convolution.outputWidth) ? full : pool(read.height, read.width)
+        precondition(p.outputHeight == full.outputHeight && p.outputWidth == full.outputWidth,
+                     "conv2d+maxPool2d: cropping changed the pooled size")
         let out = Tensor(uninitialized: [g.batch, p.outputHeight, p.outputWidth, filters], dtype: dtype)
         let winners = WinnerBuffer(count: out.count)
         withExtendedLifetime((self, kernel, bias)) {
