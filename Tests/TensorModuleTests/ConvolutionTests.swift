@@ -137,6 +137,28 @@ func naiveConv(_ x: Tensor, _ k: Tensor, stride: (Int, Int), dilation: (Int, Int
         }
     }
 
+    /// A small-window convolution with a multiple of 16 filters and a 2×2 pool runs with the pooling in vector
+    /// registers when its input needs no gradient (a first layer): the same values and kernel and bias gradients,
+    /// bit for bit, as the two ops, for every fused activation.
+    @Test(arguments: [FusedActivation.identity, .relu, .tanh, .sigmoid])
+    func registerPooledConvolutionMatchesTheTwoOpsExactly(_ activation: FusedActivation) {
+        for (input, kernelShape) in [([3, 9, 8, 1], [3, 3, 1, 16]), ([2, 7, 9, 3], [2, 2, 3, 32])] {
+            func run(_ fused: Bool) -> [[Double]] {
+                let x = randomTensor(input, seed: 51, dtype: .float32)
+                var k = randomTensor(kernelShape, seed: 52, in: -0.5...0.5, dtype: .float32)
+                var b = randomTensor([kernelShape[3]], seed: 53, dtype: .float32)
+                k.requiresGradient = true; b.requiresGradient = true
+                let y = fused ? x.conv2d(k, bias: b, activation: activation, maxPooling: MaxPooling(poolSize: (2, 2)))
+                              : x.conv2d(k, bias: b, activation: activation).maxPool2d(poolSize: (2, 2))
+                y.backward(gradient: randomTensor(y.shape, seed: 54, dtype: .float32))
+                return [y.values, k.grad!.values, b.grad!.values]
+            }
+            let fused = run(true)
+            #expect(fused[0].contains { $0 != 0 } && fused[1].contains { $0 != 0 } && fused[2].contains { $0 != 0 })
+            #expect(fused == run(false), "\(input) \(kernelShape)")
+        }
+    }
+
     /// The backward pass sums each chunk of images separately and adds the chunks in a fixed order, so gradients
     /// are the same bit for bit however the two cores happened to share the chunks (repeated 20 times).
     @Test func gradientsDoNotDependOnWhichCoreRanWhat() {

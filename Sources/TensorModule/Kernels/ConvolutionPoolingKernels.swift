@@ -9,6 +9,11 @@ extension Kernels {
                                                     _ pooled: UnsafeMutablePointer<T>, winners: UnsafeMutablePointer<Float>,
                                                     _ g: WindowGeometry, _ pool: WindowGeometry, filters f: Int,
                                                     activation: FusedActivation) {
+        if poolsInRegisters(T.self, g, pool, filters: f) {
+            directConvMaxPool2x2(x.floats, w.floats, bias?.floats, pooled.floats, winners: winners, g, pool, filters: f,
+                                 activation: activation)
+            return
+        }
         let convImage = g.outputHeight * g.outputWidth * f, poolImage = pool.outputHeight * pool.outputWidth * f
         let inputImage = g.height * g.width * g.channels, block = imagesPerBlock(g)
         let direct = g.patchSize <= directConvolutionMaximumTaps
@@ -42,6 +47,11 @@ extension Kernels {
                                                      dx: UnsafeMutablePointer<T>?, dw: UnsafeMutablePointer<T>?,
                                                      db: UnsafeMutablePointer<T>?, _ g: WindowGeometry,
                                                      _ pool: WindowGeometry, filters f: Int) {
+        if dx == nil && poolsInRegisters(T.self, g, pool, filters: f) {
+            directConvMaxPool2x2Backward(x.floats, pooled: pooled.floats, dPooled: dPooled.floats, winners: winners,
+                                         activation: activation, dw: dw?.floats, db: db?.floats, g, pool, filters: f)
+            return
+        }
         let convImage = g.outputHeight * g.outputWidth * f, poolImage = pool.outputHeight * pool.outputWidth * f
         convBackward(x, w, dx: dx, dw: dw, db: db, g, filters: f, scratchPerImage: convImage + poolImage) { images, scratch in
             let dz = scratch, masked = scratch + images.count * convImage

@@ -47,7 +47,7 @@ extension Kernels {
     /// Takes `v` (window tap `t`) into the lanes where it is larger than `b`, or is a NaN and `b` is not (so the
     /// first NaN wins); `tap` records the tap each lane took.
     @inline(__always)
-    private static func keepMax(_ b: inout SIMD16<Float>, _ tap: inout SIMD16<Float>, _ v: SIMD16<Float>, _ t: Int) {
+    static func keepMax(_ b: inout SIMD16<Float>, _ tap: inout SIMD16<Float>, _ v: SIMD16<Float>, _ t: Int) {
         // Not (v ≤ b) is v > b or v NaN; b == b excludes a NaN already held. Two compares instead of three.
         let take = .!(v .<= b) .& (b .== b)
         b.replace(with: v, where: take)

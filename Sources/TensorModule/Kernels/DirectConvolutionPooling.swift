@@ -1,0 +1,161 @@
+// A small-window convolution (the direct path: a grayscale first layer's 3×3) followed by 2×2 max pooling of
+// stride 2, with the four convolution outputs of each pooling window computed and pooled in vector registers: the
+// convolution's full-size output is never written. Its weight gradient sends each pooled gradient straight to the
+// winning pixel's window (each lane picks its winner's input values), so the backward pass does not build a
+// full-size gradient map either. `convMaxPoolForward` / `convMaxPoolBackward` take this path when
+// `poolsInRegisters` allows it, with the general path's results to the bit (the same operations in the same
+// order: the sums skip only terms that are zero).
+
+extension Kernels {
+    /// True when ``directConvMaxPool2x2(_:_:_:_:winners:_:_:filters:activation:)`` can run a convolution and its
+    /// max pooling: Float, a direct-path window (≤ ``directConvolutionMaximumTaps`` taps) of stride 1 and no
+    /// dilation lying inside the image for every output pixel, a multiple of 16 filters, and 2×2 pooling windows
+    /// of stride 2 tiling the (cropped) convolution output.
+    static func poolsInRegisters<T: TensorScalar>(_: T.Type, _ g: WindowGeometry, _ pool: WindowGeometry,
+                                                  filters f: Int) -> Bool {
+        T.self == Float.self && g.patchSize <= directConvolutionMaximumTaps && f % 16 == 0
+            && g.strideY == 1 && g.strideX == 1 && g.dilationY == 1 && g.dilationX == 1
+            && g.outputHeight > 0 && g.outputWidth > 0
+            && g.isInterior(oy: 0, ox: 0) && g.isInterior(oy: g.outputHeight - 1, ox: g.outputWidth - 1)
+            && pool.kernelHeight == 2 && pool.kernelWidth == 2 && pool.poolWindowsTileTheImage
+    }
+
+    /// `pooled` = maxPool2×2(activation(conv(x, w) + bias)) and each pooled value's winning tap (0 top-left,
+    /// 1 top-right, 2 bottom-left, 3 bottom-right: ``maxPool(_:_:_:winners:)``'s code), 16 filters at a time.
+    /// Each convolution output adds its taps in patch order from the bias, as ``directConv`` does.
+    static func directConvMaxPool2x2(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+                                     _ pooled: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<Float>,
+                                     _ g: WindowGeometry, _ pool: WindowGeometry, filters f: Int,
+                                     activation: FusedActivation) {
+        // One copy of the loop per activation, each with its function inlined (through a closure, the call per
+        // vector cost 30%).
+        switch activation {
+        case .identity: directConvMaxPool2x2(IdentityVector.self, x, w, bias, pooled, winners, g, pool, f)
+        case .relu: directConvMaxPool2x2(ReLUVector.self, x, w, bias, pooled, winners, g, pool, f)
+        case .tanh: directConvMaxPool2x2(TanhVector.self, x, w, bias, pooled, winners, g, pool, f)
+        case .sigmoid: directConvMaxPool2x2(SigmoidVector.self, x, w, bias, pooled, winners, g, pool, f)
+        }
+    }
+
+    /// ``directConvMaxPool2x2(_:_:_:_:winners:_:_:filters:activation:)`` for one activation `A`.
+    private static func directConvMaxPool2x2<A: VectorActivation>(_: A.Type, _ x: UnsafePointer<Float>,
+                                                                  _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+                                                                  _ pooled: UnsafeMutablePointer<Float>,
+                                                                  _ winners: UnsafeMutablePointer<Float>,
+                                                                  _ g: WindowGeometry, _ pool: WindowGeometry, _ f: Int) {
+        let taps = g.patchSize, right = g.channels, down = g.width * g.channels
+        let offsets = g.patchOffsets()
+        offsets.withUnsafeBufferPointer { offsets in
+            let offsets = offsets.baseAddress!
+            Parallel.forEachChunk(g.batch, workPerItem: g.outputHeight * g.outputWidth * taps * f, minimumWork: 1 << 16) { _, _, images in
+                for n in images {
+                    for py in 0..<pool.outputHeight {
+                        for px in 0..<pool.outputWidth {
+                            let origin = g.windowOrigin(n: n, oy: 2 * py, ox: 2 * px)
+                            let o = ((n * pool.outputHeight + py) * pool.outputWidth + px) * f
+                            for k in stride(from: 0, to: f, by: 16) {
+                                let start: SIMD16<Float> = bias.map { ($0 + k).loadVector() } ?? SIMD16()
+                                var (a, b, c, d) = (start, start, start, start)
+                                for p in 0..<taps {
+                                    let i = origin &+ offsets[p], weights: SIMD16<Float> = (w + (p &* f &+ k)).loadVector()
+                                    a = a.addingProduct(SIMD16(repeating: x[i]), weights)
+                                    b = b.addingProduct(SIMD16(repeating: x[i &+ right]), weights)
+                                    c = c.addingProduct(SIMD16(repeating: x[i &+ down]), weights)
+                                    d = d.addingProduct(SIMD16(repeating: x[i &+ down &+ right]), weights)
+                                }
+                                var best = A.apply(a), tap = SIMD16<Float>()
+                                keepMax(&best, &tap, A.apply(b), 1)
+                                keepMax(&best, &tap, A.apply(c), 2)
+                                keepMax(&best, &tap, A.apply(d), 3)
+                                (pooled + o + k).storeVector(best)
+                                (winners + o + k).storeVector(tap)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The kernel and bias gradients of ``directConvMaxPool2x2(_:_:_:_:winners:_:_:filters:activation:)`` for the
+    /// pooled values' gradient `dPooled` (the input's gradient is the general path's job). Each pooled gradient,
+    /// times the activation's derivative at the pooled value, multiplies its winner's window: per lane, the input
+    /// value of whichever of the four windows won. Chunks of images sum their own gradients, added in chunk order,
+    /// as ``convBackward(_:_:dx:dw:db:_:filters:scratchPerImage:blockGradient:)`` does.
+    static func directConvMaxPool2x2Backward(_ x: UnsafePointer<Float>, pooled: UnsafePointer<Float>,
+                                             dPooled: UnsafePointer<Float>, winners: UnsafePointer<Float>,
+                                             activation: FusedActivation, dw: UnsafeMutablePointer<Float>?,
+                                             db: UnsafeMutablePointer<Float>?, _ g: WindowGeometry,
+                                             _ pool: WindowGeometry, filters f: Int) {
+        let taps = g.patchSize, step = g.channels   // from a window to its right neighbour's
+        let poolImage = pool.outputHeight * pool.outputWidth * f
+        let chunks = Swift.max(1, Swift.min(Parallel.balancingChunks, g.batch)), partSize = taps * f + f
+        let largestChunk = (g.batch + chunks - 1) / chunks
+        let partials: UnsafeMutablePointer<Float> = allocatePartialSums(chunks * partSize)
+        let masked = UnsafeMutablePointer<Float>.allocate(capacity: 2 * largestChunk * poolImage)
+        defer { partials.deallocate(); masked.deallocate() }
+        let offsets = g.patchOffsets()
+        offsets.withUnsafeBufferPointer { offsets in
+            let offsets = offsets.baseAddress!
+            Parallel.forEachChunk(g.batch, chunks: chunks, workPerItem: g.outputHeight * g.outputWidth * taps * f,
+                                  minimumWork: 1 << 16) { part, chunk, images in
+                let dwPart = partials + chunk * partSize, dbPart = dwPart + taps * f
+                dwPart.initialize(repeating: 0, count: partSize)
+                let gradient = masked + part * largestChunk * poolImage, first = images.lowerBound * poolImage
+                activationGradient(dPooled + first, pooled + first, gradient, images.count * poolImage, activation)
+                for n in images {
+                    for py in 0..<pool.outputHeight {
+                        // The winners in the pooling windows' top row first, then those in their bottom row: each
+                        // sum then receives its terms in the order of the general path (which walks the
+                        // convolution's output row by row), so the gradients are the same to the bit.
+                        for half in 0..<2 {
+                            let inHalf = Float(2 * half), right = Float(2 * half + 1)
+                            for px in 0..<pool.outputWidth {
+                                let origin = g.windowOrigin(n: n, oy: 2 * py + half, ox: 2 * px)
+                                let o = ((n * pool.outputHeight + py) * pool.outputWidth + px) * f
+                                for k in stride(from: 0, to: f, by: 16) {
+                                    let won: SIMD16<Float> = (winners + o + k).loadVector()
+                                    let share = SIMD16<Float>().replacing(with: (gradient + (o - first + k)).loadVector(),
+                                                                          where: (won .== inHalf) .| (won .== right))
+                                    let wonRight = won .== right
+                                    (dbPart + k).storeVector((dbPart + k).loadVector(SIMD16<Float>.self) + share)
+                                    for p in 0..<taps {
+                                        let i = origin &+ offsets[p]
+                                        var v = SIMD16<Float>(repeating: x[i])
+                                        v.replace(with: SIMD16(repeating: x[i &+ step]), where: wonRight)
+                                        let row = dwPart + (p &* f &+ k)
+                                        row.storeVector(row.loadVector(SIMD16<Float>.self).addingProduct(share, v))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let dw { sumParts(partials, stride: partSize, parts: chunks, count: taps * f, into: dw) }
+        if let db { sumParts(partials + taps * f, stride: partSize, parts: chunks, count: f, into: db) }
+    }
+}
+
+/// A fused activation on 16 Floats, computed as ``Kernels/activate(_:_:_:)`` does: a type per activation, so a
+/// kernel generic over it is compiled once per activation with the function inlined.
+protocol VectorActivation {
+    static func apply(_ v: SIMD16<Float>) -> SIMD16<Float>
+}
+
+enum IdentityVector: VectorActivation {
+    @inline(__always) static func apply(_ v: SIMD16<Float>) -> SIMD16<Float> { v }
+}
+
+enum ReLUVector: VectorActivation {
+    @inline(__always) static func apply(_ v: SIMD16<Float>) -> SIMD16<Float> { v.replacing(with: 0, where: v .< 0) }
+}
+
+enum TanhVector: VectorActivation {
+    @inline(__always) static func apply(_ v: SIMD16<Float>) -> SIMD16<Float> { Kernels.tanh(v) }
+}
+
+enum SigmoidVector: VectorActivation {
+    @inline(__always) static func apply(_ v: SIMD16<Float>) -> SIMD16<Float> { Kernels.sigmoid(v) }
+}
