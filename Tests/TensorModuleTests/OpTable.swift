@@ -163,6 +163,13 @@ let opTable: [OpCase] =
         OpCase(name: "conv2d", shapes: [[1, 6, 6, 2], [2, 2, 2, 3]]) {
             $0[0].conv2d($0[1], padding: .same, maxPooling: MaxPooling(poolSize: (2, 3), strides: (2, 2), padding: .same))
         },
+        // batch normalization over the last axis: features, and NHWC images (statistics over N, H and W).
+        OpCase(name: "batchNormalized", shapes: [[5, 3], [3], [3]]) {
+            $0[0].batchNormalized(scale: $0[1], offset: $0[2], epsilon: 1e-3).output
+        },
+        OpCase(name: "batchNormalized", shapes: [[2, 3, 2, 4], [4], [4]]) {
+            $0[0].batchNormalized(scale: $0[1], offset: $0[2], epsilon: 0.1).output
+        },
         // dense: 2-D and 3-D inputs, each fused activation, with and without bias.
         OpCase(name: "dense", shapes: [[4, 3], [3, 5], [5]]) { $0[0].dense($0[1], bias: $0[2]) },
         OpCase(name: "dense", shapes: [[4, 3], [3, 5], [5]]) { $0[0].dense($0[1], bias: $0[2], activation: .relu) },

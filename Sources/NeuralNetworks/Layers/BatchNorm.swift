@@ -29,20 +29,19 @@ public final class BatchNorm: Module {
     }
 
     public override func callAsFunction(_ input: Tensor) -> Tensor {
-        let axes = Array(0..<(input.rank - 1))
         if isTraining {
-            let mean = input.mean(alongAxes: axes)
-            let centered = input - mean
-            let variance = centered.squared().mean(alongAxes: axes)
+            let (output, mean, variance) = input.batchNormalized(scale: gamma.value, offset: beta.value, epsilon: epsilon)
             withoutGradient {
                 let n = Double(input.count / Swift.max(input.shape.last ?? 1, 1))
                 let unbiased = variance * (n / Swift.max(n - 1, 1))
-                runningMean.assign(runningMean.value * momentum + mean.detached * (1 - momentum))
-                runningVariance.assign(runningVariance.value * momentum + unbiased.detached * (1 - momentum))
+                runningMean.assign(runningMean.value * momentum + mean * (1 - momentum))
+                runningVariance.assign(runningVariance.value * momentum + unbiased * (1 - momentum))
             }
-            return centered / (variance + epsilon).sqrt() * gamma.value + beta.value
+            return output
         }
-        return (input - runningMean.value) / (runningVariance.value + epsilon).sqrt() * gamma.value + beta.value
+        // The running statistics folded into one scale and offset per channel: two passes over the input.
+        let scale = gamma.value / (runningVariance.value + epsilon).sqrt()
+        return input * scale + (beta.value - runningMean.value * scale)
     }
 
     public override func outputShape(for inputShape: [Int]) throws(ModuleError) -> [Int] {
