@@ -188,7 +188,9 @@ public enum LayerSpec: Equatable, Sendable {
         case "batchNorm":
             let m = try f["momentum"]?.double() ?? 0.99
             guard (0...1).contains(m) else { throw f["momentum"]!.fail("momentum must be in [0, 1]") }
-            self = .batchNorm(momentum: m, epsilon: try f["epsilon"]?.double() ?? 1e-3)
+            let e = try f["epsilon"]?.double() ?? 1e-3
+            guard e >= 0 && e.isFinite else { throw f["epsilon"]!.fail("epsilon must be a finite number ≥ 0, found \(e)") }
+            self = .batchNorm(momentum: m, epsilon: e)
         case "activation": self = .activation(try Activation(json: try r("activation")))
         case "prelu": self = .prelu(shared: try f["shared"]?.bool() ?? false, initialAlpha: try f["initialAlpha"]?.double() ?? 0.25)
         case "maxout": self = .maxout(units: try r("units").int(minimum: 1), pieces: try f["pieces"]?.int(minimum: 1) ?? 2)

@@ -97,6 +97,8 @@ import NeuralKit
         Bad(json: "{" + base + #", "layers": [{"type": "dense", "units": 0}]}"#, error: "$.layers[0].units: expected an integer ≥ 1"),
         Bad(json: "{" + base + #", "layers": [{"type": "conv9"}]}"#, error: "$.layers[0]: unknown layer 'conv9'"),
         Bad(json: "{" + base + #", "layers": [{"type": "dropout", "rate": 1.5}]}"#, error: "$.layers[0].rate: rate must be in [0, 1)"),
+        Bad(json: "{" + base + #", "layers": [{"type": "batchNorm", "epsilon": -0.001}]}"#,
+            error: "$.layers[0].epsilon: epsilon must be a finite number ≥ 0, found -0.001"),
         Bad(json: "{" + base + #", "layers": [{"type": "dense", "units": 2, "color": 1}]}"#,
             error: "$.layers[0].color: unknown field for layer 'dense'"),
         Bad(json: "{" + base + #", "layers": [], "optimizer": {"type": "adam", "learningRate": -1}}"#,

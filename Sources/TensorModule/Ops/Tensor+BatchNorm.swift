@@ -73,11 +73,11 @@ extension Tensor {
                                                            _ meanD: [Double], _ inverseDeviation: [Double],
                                                            _ dx: Tensor?, _ dScale: Tensor?, _ dOffset: Tensor?) {
         let c = x.shape[x.rank - 1], rows = x.count / c, n = Double(rows)
-        var sumDy = [Double](repeating: 0, count: c), sumDyCentered = [Double](repeating: 0, count: c)
+        var sums = [Double](repeating: 0, count: 2 * c)   // S₁ per channel, then S₂
         Kernels.normalizationGradientSums(x.pointer(T.self), grad.pointer(T.self), rows: rows, channels: c, mean: meanD,
-                                          sumDy: &sumDy, sumDyCentered: &sumDyCentered)
-        if let dOffset { for j in 0..<c { dOffset.pointer(T.self)[j] = T(sumDy[j]) } }
-        if let dScale { for j in 0..<c { dScale.pointer(T.self)[j] = T(sumDyCentered[j] * inverseDeviation[j]) } }
+                                          into: &sums)
+        if let dOffset { for j in 0..<c { dOffset.pointer(T.self)[j] = T(sums[j]) } }
+        if let dScale { for j in 0..<c { dScale.pointer(T.self)[j] = T(sums[c + j] * inverseDeviation[j]) } }
         guard let dx else { return }
         let g = scale.pointer(T.self)
         withUnsafeTemporaryAllocation(of: T.self, capacity: 4 * c) { buffer in
@@ -86,8 +86,8 @@ extension Tensor {
                 let s = inverseDeviation[j], gs = Double(g[j]) * s
                 m[j] = T(meanD[j])
                 a[j] = T(gs)
-                b[j] = T(-gs * s * s * sumDyCentered[j] / n)
-                k[j] = T(-gs * sumDy[j] / n)
+                b[j] = T(-gs * s * s * sums[c + j] / n)
+                k[j] = T(-gs * sums[j] / n)
             }
             Kernels.normalizationInputGradient(x.pointer(T.self), grad.pointer(T.self), dx.pointer(T.self), rows: rows,
                                                channels: c, mean: m, a: a, b: b, k: k)
