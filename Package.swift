@@ -82,7 +82,7 @@ let package = Package(
         .executableTarget(name: "Benchmarks", dependencies: ["NeuralKit", "CBLAS"]),
         // Shared test helpers: closeness checks, naive reference implementations, seeded data.
         .target(name: "_TestSupport", dependencies: ["NeuralKit"], path: "Tests/_TestSupport"),
-        .testTarget(name: "TensorModuleTests", dependencies: ["NeuralKit", "_TestSupport"]),
+        .testTarget(name: "TensorModuleTests", dependencies: ["NeuralKit", "TensorModule", "_TestSupport"]),
         .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralKit", "_TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["NeuralKit", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["NeuralKit", "_TestSupport"], resources: [.copy("Fixtures")]),

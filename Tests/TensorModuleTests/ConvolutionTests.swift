@@ -1,5 +1,6 @@
 import Testing
 import NeuralKit
+@_spi(Testing) import TensorModule
 import _TestSupport
 
 /// The naive 7-loop convolution: n, oy, ox, f, ky, kx, c.
@@ -108,8 +109,8 @@ func naiveConv(_ x: Tensor, _ k: Tensor, stride: (Int, Int), dilation: (Int, Int
     /// Convolution and max pooling as one op gives the same values and gradients as the two ops, in both element
     /// types, on the direct path (1 channel) and the im2col path, with tiling, uncovered and overlapping pool
     /// windows. Equal up to rounding: the fused op skips the convolution outputs no window reads (so its GEMM
-    /// blocks have fewer rows) and, where windows overlap, adds the products gradient × activation′ instead of
-    /// multiplying their sum.
+    /// blocks have fewer rows), where windows overlap it adds the products gradient × activation′ instead of
+    /// multiplying their sum, and in Float32 the 32 → 64 channel row runs through Winograd's F(2×2, 3×3).
     @Test(arguments: [
         ([5, 12, 12, 1], [3, 3, 1, 32], FusedActivation.relu, MaxPooling(poolSize: (2, 2))),
         ([4, 11, 11, 32], [3, 3, 32, 64], .relu, MaxPooling(poolSize: (2, 2))),   // 9×9: row and column 9 unread
@@ -130,10 +131,14 @@ func naiveConv(_ x: Tensor, _ k: Tensor, stride: (Int, Int), dilation: (Int, Int
         }
         let fused = run(true), separate = run(false)
         #expect(fused.y.count > 0 && fused.y.contains { $0 != 0 } && fused.dk.contains { $0 != 0 })
-        let tolerance = dtype == .float32 ? 1e-5 : 1e-12
+        // Float32 3×3 convolutions of 16·k channels run through Winograd's F(2×2, 3×3), whose rounding differs more.
+        let winograd = randomTensor(input, seed: 31, dtype: dtype)
+            .convolutionUsesWinograd(randomTensor(kernelShape, seed: 32, dtype: dtype), maxPooling: pool)
+        let tolerance = dtype == .float64 ? 1e-12 : winograd ? 5e-5 : 1e-5
         for (name, a, b) in [("y", fused.y, separate.y), ("dx", fused.dx, separate.dx), ("dk", fused.dk, separate.dk),
                              ("db", fused.db, separate.db)] {
-            #expect(a.count == b.count && zip(a, b).allSatisfy { Swift.abs($0 - $1) <= tolerance * Swift.max(1, Swift.abs($1)) }, "\(name)")
+            #expect(a.count == b.count && zip(a, b).allSatisfy { Swift.abs($0 - $1) <= tolerance * Swift.max(1, Swift.abs($1)) },
+                    "\(name): largest difference \(zip(a, b).map { Swift.abs($0 - $1) / Swift.max(1, Swift.abs($1)) }.max() ?? 0)")
         }
     }
 
@@ -157,6 +162,52 @@ func naiveConv(_ x: Tensor, _ k: Tensor, stride: (Int, Int), dilation: (Int, Int
             #expect(fused[0].contains { $0 != 0 } && fused[1].contains { $0 != 0 } && fused[2].contains { $0 != 0 })
             #expect(fused == run(false), "\(input) \(kernelShape)")
         }
+    }
+
+    /// A 3×3 convolution of 16·k channels into 16·k filters followed by a 2×2 pool runs through Winograd's
+    /// F(2×2, 3×3) in Float32: its values and input, kernel and bias gradients match the Float64 op (which takes
+    /// the general path, itself checked against finite differences and the naive loops) to Float32 rounding, for
+    /// every fused activation, with and without bias, on square and non-square images, cropped (13 → 11 → 10) or
+    /// not, in batches that make one chunk or several.
+    @Test(arguments: [FusedActivation.identity, .relu, .tanh, .sigmoid])
+    func winogradConvolutionMatchesTheFloat64Op(_ activation: FusedActivation) {
+        for (input, kernelShape, hasBias) in [([2, 13, 13, 32], [3, 3, 32, 64], true), ([3, 10, 8, 16], [3, 3, 16, 16], false),
+                                              ([13, 8, 12, 16], [3, 3, 16, 32], true)] {
+            let pool = MaxPooling(poolSize: (2, 2))
+            func run(_ dtype: DType) -> [[Double]] {
+                var x = randomTensor(input, seed: 61, dtype: dtype), k = randomTensor(kernelShape, seed: 62, in: -0.5...0.5, dtype: dtype)
+                var b = randomTensor([kernelShape[3]], seed: 63, dtype: dtype)
+                x.requiresGradient = true; k.requiresGradient = true; b.requiresGradient = true
+                let y = x.conv2d(k, bias: hasBias ? b : nil, activation: activation, maxPooling: pool)
+                y.backward(gradient: randomTensor(y.shape, seed: 64, dtype: dtype))
+                return [y.values, x.grad!.values, k.grad!.values] + (hasBias ? [b.grad!.values] : [])
+            }
+            let x = Tensor.zeros(input), k = Tensor.zeros(kernelShape)
+            #expect(x.convolutionUsesWinograd(k, maxPooling: pool))
+            #expect(!x.converted(to: .float64).convolutionUsesWinograd(k.converted(to: .float64), maxPooling: pool))
+            let winograd = run(.float32), reference = run(.float64)
+            for ((name, a), b) in zip(zip(["y", "dx", "dk", "db"], winograd), reference) {
+                let scale = b.map(Swift.abs).max() ?? 0
+                #expect(scale > 0 && a.count == b.count && zip(a, b).allSatisfy { Swift.abs($0 - $1) <= 1e-5 * scale },
+                        "\(name) \(input) \(kernelShape): largest difference \(zip(a, b).map { Swift.abs($0 - $1) }.max() ?? 0) of \(scale)")
+            }
+        }
+    }
+
+    /// Shapes Winograd's F(2×2, 3×3) does not cover take the general path: a stride, a dilation, padding,
+    /// a 5×5 kernel, an odd output, channel or filter counts that are not multiples of 16, a 3×3 pool.
+    @Test func winogradIsUsedOnlyWhereItApplies() {
+        let x = Tensor.zeros([2, 12, 12, 16]), k = Tensor.zeros([3, 3, 16, 16]), pool = MaxPooling(poolSize: (2, 2))
+        #expect(x.convolutionUsesWinograd(k, maxPooling: pool))
+        #expect(!x.convolutionUsesWinograd(k, strides: (2, 2), maxPooling: pool))
+        #expect(!x.convolutionUsesWinograd(k, dilation: (2, 2), maxPooling: pool))
+        #expect(!x.convolutionUsesWinograd(k, padding: .same, maxPooling: pool))
+        #expect(!x.convolutionUsesWinograd(Tensor.zeros([5, 5, 16, 16]), maxPooling: pool))
+        #expect(!Tensor.zeros([2, 12, 12, 8]).convolutionUsesWinograd(Tensor.zeros([3, 3, 8, 16]), maxPooling: pool))
+        #expect(!x.convolutionUsesWinograd(Tensor.zeros([3, 3, 16, 24]), maxPooling: pool))
+        #expect(!x.convolutionUsesWinograd(k, maxPooling: MaxPooling(poolSize: (3, 3))))
+        #expect(!Tensor.zeros([2, 11, 11, 16]).convolutionUsesWinograd(k, maxPooling: MaxPooling(poolSize: (2, 2), padding: .same)))
+        #expect(Tensor.zeros([2, 13, 13, 16]).convolutionUsesWinograd(k, maxPooling: pool))   // 11 × 11, cropped to 10 × 10
     }
 
     /// The backward pass sums each chunk of images separately and adds the chunks in a fixed order, so gradients

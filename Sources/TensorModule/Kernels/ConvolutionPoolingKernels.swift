@@ -9,6 +9,11 @@ extension Kernels {
                                                     _ pooled: UnsafeMutablePointer<T>, winners: UnsafeMutablePointer<Float>,
                                                     _ g: WindowGeometry, _ pool: WindowGeometry, filters f: Int,
                                                     activation: FusedActivation) {
+        if winogradApplies(T.self, g, pool, filters: f) {
+            winogradConvMaxPool2x2(x.floats, w.floats, bias?.floats, pooled.floats, winners: winners, g, pool, filters: f,
+                                   activation: activation)
+            return
+        }
         if poolsInRegisters(T.self, g, pool, filters: f) {
             directConvMaxPool2x2(x.floats, w.floats, bias?.floats, pooled.floats, winners: winners, g, pool, filters: f,
                                  activation: activation)
@@ -47,6 +52,12 @@ extension Kernels {
                                                      dx: UnsafeMutablePointer<T>?, dw: UnsafeMutablePointer<T>?,
                                                      db: UnsafeMutablePointer<T>?, _ g: WindowGeometry,
                                                      _ pool: WindowGeometry, filters f: Int) {
+        if winogradApplies(T.self, g, pool, filters: f) {
+            winogradConvMaxPool2x2Backward(x.floats, w.floats, pooled: pooled.floats, dPooled: dPooled.floats,
+                                           winners: winners, activation: activation, dx: dx?.floats, dw: dw?.floats,
+                                           db: db?.floats, g, filters: f)
+            return
+        }
         if dx == nil && poolsInRegisters(T.self, g, pool, filters: f) {
             directConvMaxPool2x2Backward(x.floats, pooled: pooled.floats, dPooled: dPooled.floats, winners: winners,
                                          activation: activation, dw: dw?.floats, db: db?.floats, g, pool, filters: f)

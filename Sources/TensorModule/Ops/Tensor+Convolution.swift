@@ -56,24 +56,9 @@ extension Tensor {
     public func conv2d(_ kernel: Tensor, bias: Tensor? = nil, strides: (Int, Int) = (1, 1), padding: Padding = .valid,
                        dilation: (Int, Int) = (1, 1), activation: FusedActivation = .identity,
                        maxPooling pooling: MaxPooling) -> Tensor {
-        let convolution = convolutionGeometry(kernel, bias: bias, strides: strides, padding: padding, dilation: dilation,
-                                              op: "conv2d+maxPool2d")
+        let (g, p) = convolutionPoolingGeometry(kernel, bias: bias, strides: strides, padding: padding, dilation: dilation,
+                                                pooling: pooling)
         let filters = kernel.shape[3]
-        // The pooling's geometry over a height × width map of the convolution's output.
-        func pool(_ height: Int, _ width: Int) -> WindowGeometry {
-            validate { () throws(ShapeError) in
-                try WindowGeometry(input: [convolution.batch, height, width, filters], kernel: pooling.poolSize,
-                                   stride: pooling.strides ?? pooling.poolSize, padding: pooling.padding, op: "conv2d+maxPool2d")
-            }
-        }
-        let full = pool(convolution.outputHeight, convolution.outputWidth)
-        // Convolution outputs that no pool window reads (a 2×2 pool of 11×11 never reads row and column 11: 21 of
-        // 121 pixels) are not computed: the convolution runs on the part the pool reads, the pool over that part.
-        let read = full.inputExtentRead
-        let g = convolution.croppingOutput(height: read.height, width: read.width)
-        let p = read == (convolution.outputHeight, convolution.outputWidth) ? full : pool(read.height, read.width)
-        precondition(p.outputHeight == full.outputHeight && p.outputWidth == full.outputWidth,
-                     "conv2d+maxPool2d: cropping changed the pooled size")
         let out = Tensor(uninitialized: [g.batch, p.outputHeight, p.outputWidth, filters], dtype: dtype)
         let winners = WinnerBuffer(count: out.count)
         withExtendedLifetime((self, kernel, bias)) {
@@ -103,6 +88,40 @@ extension Tensor {
                 }
             }
         }
+    }
+
+    /// The convolution and pooling geometries of ``conv2d(_:bias:strides:padding:dilation:activation:maxPooling:)``.
+    private func convolutionPoolingGeometry(_ kernel: Tensor, bias: Tensor?, strides: (Int, Int), padding: Padding,
+                                            dilation: (Int, Int), pooling: MaxPooling) -> (WindowGeometry, WindowGeometry) {
+        let convolution = convolutionGeometry(kernel, bias: bias, strides: strides, padding: padding, dilation: dilation,
+                                              op: "conv2d+maxPool2d")
+        let filters = kernel.shape[3]
+        // The pooling's geometry over a height × width map of the convolution's output.
+        func pool(_ height: Int, _ width: Int) -> WindowGeometry {
+            validate { () throws(ShapeError) in
+                try WindowGeometry(input: [convolution.batch, height, width, filters], kernel: pooling.poolSize,
+                                   stride: pooling.strides ?? pooling.poolSize, padding: pooling.padding, op: "conv2d+maxPool2d")
+            }
+        }
+        let full = pool(convolution.outputHeight, convolution.outputWidth)
+        // Convolution outputs that no pool window reads (a 2×2 pool of 11×11 never reads row and column 11: 21 of
+        // 121 pixels) are not computed: the convolution runs on the part the pool reads, the pool over that part.
+        let read = full.inputExtentRead
+        let g = convolution.croppingOutput(height: read.height, width: read.width)
+        let p = read == (convolution.outputHeight, convolution.outputWidth) ? full : pool(read.height, read.width)
+        precondition(p.outputHeight == full.outputHeight && p.outputWidth == full.outputWidth,
+                     "conv2d+maxPool2d: cropping changed the pooled size")
+        return (g, p)
+    }
+
+    /// Whether ``conv2d(_:bias:strides:padding:dilation:activation:maxPooling:)`` with these operands runs through
+    /// Winograd's F(2×2, 3×3) (Kernels/WinogradConvolutionPooling.swift): for tests that mean to reach that path.
+    @_spi(Testing)
+    public func convolutionUsesWinograd(_ kernel: Tensor, strides: (Int, Int) = (1, 1), padding: Padding = .valid,
+                                        dilation: (Int, Int) = (1, 1), maxPooling pooling: MaxPooling) -> Bool {
+        let (g, p) = convolutionPoolingGeometry(kernel, bias: nil, strides: strides, padding: padding, dilation: dilation,
+                                                pooling: pooling)
+        return dtype == .float32 ? Kernels.winogradApplies(Float.self, g, p, filters: kernel.shape[3]) : false
     }
 
     /// Validates a convolution's operands and returns its window geometry.
