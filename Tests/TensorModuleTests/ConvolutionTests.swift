@@ -168,11 +168,12 @@ func naiveConv(_ x: Tensor, _ k: Tensor, stride: (Int, Int), dilation: (Int, Int
     /// F(2×2, 3×3) in Float32: its values and input, kernel and bias gradients match the Float64 op (which takes
     /// the general path, itself checked against finite differences and the naive loops) to Float32 rounding, for
     /// every fused activation, with and without bias, on square and non-square images, cropped (13 → 11 → 10) or
-    /// not, in batches that make one chunk or several.
+    /// not, in batches that make one block or several chunks of several blocks.
     @Test(arguments: [FusedActivation.identity, .relu, .tanh, .sigmoid])
     func winogradConvolutionMatchesTheFloat64Op(_ activation: FusedActivation) {
         for (input, kernelShape, hasBias) in [([2, 13, 13, 32], [3, 3, 32, 64], true), ([3, 10, 8, 16], [3, 3, 16, 16], false),
-                                              ([13, 8, 12, 16], [3, 3, 16, 32], true)] {
+                                              ([13, 8, 12, 16], [3, 3, 16, 32], true),
+                                              ([130, 10, 10, 16], [3, 3, 16, 16], true)] {   // 8 chunks of 2 blocks
             let pool = MaxPooling(poolSize: (2, 2))
             func run(_ dtype: DType) -> [[Double]] {
                 var x = randomTensor(input, seed: 61, dtype: dtype), k = randomTensor(kernelShape, seed: 62, in: -0.5...0.5, dtype: dtype)

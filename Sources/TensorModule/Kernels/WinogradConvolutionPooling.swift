@@ -22,6 +22,10 @@ extension Kernels {
     /// fastest at about this many rows (110–117 GFLOP/s at 125, 60–70 at 500 and more; `/tmp` program like
     /// `tools/gemm-shapes.c`).
     static let winogradTilesPerBlock = 128
+    /// Chunks of images the two cores share out: each chunk sums its own weight gradient over its blocks, 16·C·F
+    /// Floats (128 KB for 32 → 64 channels) that are then added up in chunk order, so few chunks; yet enough that
+    /// the core that runs ahead takes more of them.
+    static let winogradChunks = 8
 
     /// True when ``winogradConvMaxPool2x2(_:_:_:_:winners:_:_:filters:activation:)`` can run a convolution and its
     /// max pooling: Float, a 3×3 window of stride 1 and no dilation inside the image for every output pixel, 16·k
@@ -59,15 +63,15 @@ extension Kernels {
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * plan.scratchPerPart)
         defer { u.deallocate(); scratch.deallocate() }
         winogradKernel(w, u, channels: c, filters: f)
-        plan.forEachChunk { part, _, images in
+        plan.forEachBlock { part, _, _, images in
             let tiles = images.count * plan.tilesPerImage, first = images.lowerBound * plan.tilesPerImage
-            let v = scratch + part * plan.scratchPerPart, m = v + 16 * plan.largestChunkTiles * c
+            let v = scratch + part * plan.scratchPerPart, m = v + 16 * plan.largestBlockTiles * c
             winogradInputTiles(x, v, plan, images: images)
             for e in 0..<16 {
                 BLAS.serialGemm(transposeA: false, transposeB: false, m: tiles, n: f, k: c, a: v + e * tiles * c, lda: c,
                                 b: u + e * c * f, ldb: f, c: m + e * tiles * f, ldc: f)
             }
-            // Tile t of the chunk is pooled value first + t: tiles run over (image, row, column) as pooled values do.
+            // Tile t of the block is pooled value first + t: tiles run over (image, row, column) as pooled values do.
             let slice = tiles * f
             for t in 0..<tiles {
                 for k in stride(from: 0, to: f, by: 16) {
@@ -100,17 +104,17 @@ extension Kernels {
         let transformed = 16 * c * f, partSize = transformed + f
         let u = UnsafeMutablePointer<Float>.allocate(capacity: transformed)
         let partials: UnsafeMutablePointer<Float> = allocatePartialSums(plan.chunks * partSize)
-        let perPart = plan.scratchPerPart + plan.largestChunkTiles * f
+        let perPart = plan.scratchPerPart + plan.largestBlockTiles * f
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * perPart)
         defer { u.deallocate(); partials.deallocate(); scratch.deallocate() }
         if dx != nil { winogradKernel(w, u, channels: c, filters: f) }
-        plan.forEachChunk { part, chunk, images in
+        plan.forEachBlock { part, chunk, firstBlock, images in
             let tiles = images.count * plan.tilesPerImage, first = images.lowerBound * plan.tilesPerImage
-            let v = scratch + part * perPart, m = v + 16 * plan.largestChunkTiles * c
-            let share = m + 16 * plan.largestChunkTiles * f
+            let v = scratch + part * perPart, m = v + 16 * plan.largestBlockTiles * c
+            let share = m + 16 * plan.largestBlockTiles * f
             let duPart = partials + chunk * partSize, dbPart = duPart + transformed
             activationGradient(dPooled + first * f, pooled + first * f, share, tiles * f, activation)
-            dbPart.initialize(repeating: 0, count: f)
+            if firstBlock { dbPart.initialize(repeating: 0, count: f) }
             // dM = A dY Aᵀ, dY being the winner's gradient in its corner of the 2×2 output and zero elsewhere.
             let slice = tiles * f
             for t in 0..<tiles {
@@ -131,7 +135,7 @@ extension Kernels {
                 winogradInputTiles(x, v, plan, images: images)
                 for e in 0..<16 {
                     BLAS.serialGemm(transposeA: true, transposeB: false, m: c, n: f, k: tiles, a: v + e * tiles * c, lda: c,
-                                    b: m + e * tiles * f, ldb: f, c: duPart + e * c * f, ldc: f)
+                                    b: m + e * tiles * f, ldb: f, c: duPart + e * c * f, ldc: f, beta: firstBlock ? 0 : 1)
                 }
             }
             if let dx {
@@ -143,20 +147,30 @@ extension Kernels {
             }
         }
         if let dw {
+            // The chunks' sums added in chunk order and transformed back, each core taking half of the
+            // (channel, filter) pairs.
             let du = UnsafeMutablePointer<Float>.allocate(capacity: transformed)
             defer { du.deallocate() }
-            sumParts(partials, stride: partSize, parts: plan.chunks, count: transformed, into: du)
-            winogradKernelAdjoint(du, dw, channels: c, filters: f)
+            let cf = c * f, middle = cf / 32 * 16
+            Parallel.both { half in
+                let pairs = half == 0 ? 0..<middle : middle..<cf
+                for e in 0..<16 {
+                    sumParts(partials + (e * cf + pairs.lowerBound), stride: partSize, parts: plan.chunks, count: pairs.count,
+                             into: du + (e * cf + pairs.lowerBound))
+                }
+                winogradKernelAdjoint(du, dw, channels: c, filters: f, pairs: pairs)
+            }
         }
         if let db { sumParts(partials + transformed, stride: partSize, parts: plan.chunks, count: f, into: db) }
     }
 
-    /// How a Winograd pass cuts its batch: 2×2 output tiles per image, chunks of whole images of about
-    /// ``winogradTilesPerBlock`` tiles (one block each), and each core's scratch room.
+    /// How a Winograd pass cuts its batch: 2×2 output tiles per image, ``winogradChunks`` chunks of images (fewer
+    /// for small batches), each cut into blocks of whole images of about ``winogradTilesPerBlock`` tiles, and each
+    /// core's scratch room.
     private struct WinogradPlan {
         let g: WindowGeometry
         let tilesWide: Int, tilesPerImage: Int
-        let chunks: Int, largestChunkTiles: Int
+        let chunks: Int, largestBlockTiles: Int
         /// Transformed tiles V [16, tiles, C], then products M [16, tiles, F].
         let scratchPerPart: Int
         let workPerImage: Int
@@ -165,14 +179,34 @@ extension Kernels {
             self.g = g
             tilesWide = g.outputWidth / 2
             tilesPerImage = g.outputHeight / 2 * tilesWide
-            chunks = Swift.max(1, Swift.min(g.batch, (g.batch * tilesPerImage + winogradTilesPerBlock / 2) / winogradTilesPerBlock))
-            largestChunkTiles = (g.batch + chunks - 1) / chunks * tilesPerImage
-            scratchPerPart = 16 * largestChunkTiles * (g.channels + f)
+            let imagesPerBlock = Swift.max(1, (winogradTilesPerBlock + tilesPerImage / 2) / tilesPerImage)
+            chunks = Swift.max(1, Swift.min(winogradChunks, g.batch / imagesPerBlock))
+            // Chunks have ⌊N / chunks⌋ or ⌈N / chunks⌉ images, blocks ⌊n / blocks⌋ or ⌈n / blocks⌉ of a chunk's n.
+            var largest = 0
+            for n in [g.batch / chunks, (g.batch + chunks - 1) / chunks] {
+                let blocks = WinogradPlan.blocks(n, tilesPerImage: tilesPerImage)
+                largest = Swift.max(largest, (n + blocks - 1) / blocks)
+            }
+            largestBlockTiles = largest * tilesPerImage
+            scratchPerPart = 16 * largestBlockTiles * (g.channels + f)
             workPerImage = 32 * tilesPerImage * g.channels * f
         }
 
-        func forEachChunk(_ body: (_ part: Int, _ chunk: Int, _ images: Range<Int>) -> Void) {
-            Parallel.forEachChunk(g.batch, chunks: chunks, workPerItem: workPerImage, minimumWork: 1 << 16, body)
+        /// Blocks in a chunk of `images`: as many as hold about ``winogradTilesPerBlock`` tiles each.
+        static func blocks(_ images: Int, tilesPerImage: Int) -> Int {
+            Swift.max(1, images * tilesPerImage / winogradTilesPerBlock)
+        }
+
+        /// Calls `body(part, chunk, firstBlock, images)` for each block: chunks shared between the cores (`part`
+        /// names the core), each chunk's blocks in order, `firstBlock` true for a chunk's first.
+        func forEachBlock(_ body: (_ part: Int, _ chunk: Int, _ firstBlock: Bool, _ images: Range<Int>) -> Void) {
+            Parallel.forEachChunk(g.batch, chunks: chunks, workPerItem: workPerImage, minimumWork: 1 << 16) { part, chunk, images in
+                let blocks = WinogradPlan.blocks(images.count, tilesPerImage: tilesPerImage)
+                for b in 0..<blocks {
+                    let start = images.lowerBound + images.count * b / blocks, end = images.lowerBound + images.count * (b + 1) / blocks
+                    body(part, chunk, b == 0, start..<end)
+                }
+            }
         }
 
         /// Calls `body(t, origin)` for the tiles of `images` in order: t from 0, origin the flat input offset of
@@ -251,13 +285,13 @@ extension Kernels {
         }
     }
 
-    /// dw [3, 3, C, F] = Gᵀ dU G for each (channel, filter) of `du` [16, C, F].
+    /// dw [3, 3, C, F] = Gᵀ dU G for the (channel, filter) pairs `pairs` (flat, multiples of 16) of `du` [16, C, F].
     private static func winogradKernelAdjoint(_ du: UnsafePointer<Float>, _ dw: UnsafeMutablePointer<Float>,
-                                              channels c: Int, filters f: Int) {
+                                              channels c: Int, filters f: Int, pairs: Range<Int>) {
         let cf = c * f
         withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 12) { tile in
             let s = tile.baseAddress!   // Gᵀ dU: 3 rows of 4
-            for i in stride(from: 0, to: cf, by: 16) {
+            for i in stride(from: pairs.lowerBound, to: pairs.upperBound, by: 16) {
                 for j in 0..<4 {
                     (s[j], s[4 + j], s[8 + j]) = kernelStepAdjoint((du + (j * cf + i)).loadVector(),
                                                                    (du + ((4 + j) * cf + i)).loadVector(),
