@@ -218,23 +218,32 @@ if sections.contains("cnn-phases") {
 // Conv GFLOP/s at the cnn preset's shapes (batch 128): forward, backward-data, backward-weights, median of 5.
 if sections.contains("conv") {
     var rng = RandomGenerator(seed: 3)
-    for (name, input, kernel) in [("conv1 28×28×1→32", [128, 28, 28, 1], [3, 3, 1, 32]), ("conv2 13×13×32→64", [128, 13, 13, 32], [3, 3, 32, 64])] {
-        let x = Tensor.randomUniform(input, using: &rng)
-        var k = Tensor.randomUniform(kernel, lowerBound: -0.1, upperBound: 0.1, using: &rng)
-        let y = x.conv2d(k)
-        let flops = 2.0 * Double(y.count) * Double(kernel[0] * kernel[1] * kernel[2])
-        let forward = measure(repeats: 5, minTime: 0.5) { _ = x.conv2d(k) }
-        // backward-weights only: the input needs no gradient. Each round back-propagates a fixed output gradient.
-        k.requiresGradient = true
-        let g = Tensor.ones(y.shape)
-        let backWeights = measure(repeats: 5, minTime: 0.5) { x.conv2d(k).backward(gradient: g); k.grad = nil } - forward
-        var xv = x
-        xv.requiresGradient = true
-        let both = measure(repeats: 5, minTime: 0.5) { xv.conv2d(k).backward(gradient: g); k.grad = nil; xv.grad = nil } - forward
-        let backData = both - backWeights
-        for (phase, t) in [("forward", forward), ("backward-data", backData), ("backward-weights", backWeights)] {
+    /// Rows of forward, backward-data and backward-weights GFLOP/s of `op` on `x` and `k`, each pass counted as
+    /// `flops` (a direct convolution's multiply-adds × 2). Each round back-propagates a fixed output gradient.
+    func rates(_ name: String, flops: Double, _ x: Tensor, _ k: Tensor, _ op: (Tensor, Tensor) -> Tensor) {
+        var x = x, k = k
+        let forward = measure(repeats: 5, minTime: 0.5) { _ = op(x, k) }
+        k.requiresGradient = true   // backward-weights only: the input needs no gradient
+        let g = Tensor.ones(op(x, k).shape)
+        let backWeights = measure(repeats: 5, minTime: 0.5) { op(x, k).backward(gradient: g); k.grad = nil } - forward
+        x.requiresGradient = true
+        let both = measure(repeats: 5, minTime: 0.5) { op(x, k).backward(gradient: g); k.grad = nil; x.grad = nil } - forward
+        for (phase, t) in [("forward", forward), ("backward-data", both - backWeights), ("backward-weights", backWeights)] {
             row("\(name) \(phase)", String(format: "%.1f GFLOP/s", flops / t / 1e9), String(format: "%.2f ms", t * 1e3), "")
         }
+    }
+    for (name, input, kernel) in [("conv1 28×28×1→32", [128, 28, 28, 1], [3, 3, 1, 32]), ("conv2 13×13×32→64", [128, 13, 13, 32], [3, 3, 32, 64])] {
+        let x = Tensor.randomUniform(input, using: &rng)
+        let k = Tensor.randomUniform(kernel, lowerBound: -0.1, upperBound: 0.1, using: &rng)
+        let flops = 2.0 * Double(x.conv2d(k).count) * Double(kernel[0] * kernel[1] * kernel[2])
+        rates(name, flops: flops, x, k) { $0.conv2d($1) }
+    }
+    // conv2 as training runs it: fused with its 2×2 pooling, through Winograd's F(2×2, 3×3) on the 10 × 10
+    // outputs the pooling reads. GFLOP/s counted as a direct convolution of those outputs would need.
+    let x = Tensor.randomUniform([128, 13, 13, 32], using: &rng)
+    let k = Tensor.randomUniform([3, 3, 32, 64], lowerBound: -0.1, upperBound: 0.1, using: &rng)
+    rates("conv2+pool Winograd (direct-equivalent)", flops: 2.0 * 128 * 10 * 10 * 64 * 288, x, k) {
+        $0.conv2d($1, activation: .relu, maxPooling: MaxPooling(poolSize: (2, 2)))
     }
 }
 
