@@ -195,18 +195,53 @@ func naiveConv(_ x: Tensor, _ k: Tensor, stride: (Int, Int), dilation: (Int, Int
         }
     }
 
-    /// Shapes Winograd's F(2×2, 3×3) does not cover take the general path: a stride, a dilation, padding,
-    /// a 5×5 kernel, an odd output, channel or filter counts that are not multiples of 16, a 3×3 pool.
+    /// A 3×3 convolution of stride 1 from 16·k channels into 16·k filters runs through Winograd's F(2×2, 3×3) in
+    /// Float32, with any padding: values and input, kernel and bias gradients match the Float64 op (general path)
+    /// to Float32 rounding, for every fused activation, with padding valid, same and explicit, on odd and even
+    /// outputs (tiles half outside), with and without bias.
+    @Test(arguments: [FusedActivation.identity, .relu, .tanh, .sigmoid])
+    func winogradConvolutionWithoutPoolingMatchesTheFloat64Op(_ activation: FusedActivation) {
+        for (input, kernelShape, padding, hasBias) in [
+            ([2, 13, 13, 32], [3, 3, 32, 64], Padding.valid, true),                  // 11 × 11: odd
+            ([3, 14, 14, 32], [3, 3, 32, 32], .same, false),                         // cnn-strong's conv2
+            ([5, 7, 10, 16], [3, 3, 16, 16], .explicit(top: 2, bottom: 0, left: 1, right: 3), true),   // 7 × 12
+            ([20, 9, 9, 16], [3, 3, 16, 16], .same, true),                           // 4 chunks
+        ] {
+            func run(_ dtype: DType) -> [[Double]] {
+                var x = randomTensor(input, seed: 71, dtype: dtype), k = randomTensor(kernelShape, seed: 72, in: -0.5...0.5, dtype: dtype)
+                var b = randomTensor([kernelShape[3]], seed: 73, dtype: dtype)
+                x.requiresGradient = true; k.requiresGradient = true; b.requiresGradient = true
+                let y = x.conv2d(k, bias: hasBias ? b : nil, padding: padding, activation: activation)
+                y.backward(gradient: randomTensor(y.shape, seed: 74, dtype: dtype))
+                return [y.values, x.grad!.values, k.grad!.values] + (hasBias ? [b.grad!.values] : [])
+            }
+            #expect(Tensor.zeros(input).convolutionUsesWinograd(Tensor.zeros(kernelShape), padding: padding))
+            let winograd = run(.float32), reference = run(.float64)
+            for ((name, a), b) in zip(zip(["y", "dx", "dk", "db"], winograd), reference) {
+                let scale = b.map(Swift.abs).max() ?? 0
+                #expect(scale > 0 && a.count == b.count && zip(a, b).allSatisfy { Swift.abs($0 - $1) <= 1e-5 * scale },
+                        "\(name) \(input) \(padding): largest difference \(zip(a, b).map { Swift.abs($0 - $1) }.max() ?? 0) of \(scale)")
+            }
+        }
+    }
+
+    /// Shapes Winograd's F(2×2, 3×3) does not cover take the general path: a stride, a dilation, a 5×5 kernel,
+    /// channel or filter counts that are not multiples of 16; and, fused with pooling, a pool that does not tile
+    /// an even output in 2×2 windows.
     @Test func winogradIsUsedOnlyWhereItApplies() {
         let x = Tensor.zeros([2, 12, 12, 16]), k = Tensor.zeros([3, 3, 16, 16]), pool = MaxPooling(poolSize: (2, 2))
-        #expect(x.convolutionUsesWinograd(k, maxPooling: pool))
-        #expect(!x.convolutionUsesWinograd(k, strides: (2, 2), maxPooling: pool))
-        #expect(!x.convolutionUsesWinograd(k, dilation: (2, 2), maxPooling: pool))
-        #expect(!x.convolutionUsesWinograd(k, padding: .same, maxPooling: pool))
-        #expect(!x.convolutionUsesWinograd(Tensor.zeros([5, 5, 16, 16]), maxPooling: pool))
-        #expect(!Tensor.zeros([2, 12, 12, 8]).convolutionUsesWinograd(Tensor.zeros([3, 3, 8, 16]), maxPooling: pool))
-        #expect(!x.convolutionUsesWinograd(Tensor.zeros([3, 3, 16, 24]), maxPooling: pool))
+        for pooling in [nil, pool] {
+            #expect(x.convolutionUsesWinograd(k, maxPooling: pooling))
+            #expect(x.convolutionUsesWinograd(k, padding: .same, maxPooling: pooling))
+            #expect(!x.convolutionUsesWinograd(k, strides: (2, 2), maxPooling: pooling))
+            #expect(!x.convolutionUsesWinograd(k, dilation: (2, 2), maxPooling: pooling))
+            #expect(!x.convolutionUsesWinograd(Tensor.zeros([5, 5, 16, 16]), maxPooling: pooling))
+            #expect(!Tensor.zeros([2, 12, 12, 8]).convolutionUsesWinograd(Tensor.zeros([3, 3, 8, 16]), maxPooling: pooling))
+            #expect(!x.convolutionUsesWinograd(Tensor.zeros([3, 3, 16, 24]), maxPooling: pooling))
+            #expect(!x.converted(to: .float64).convolutionUsesWinograd(k.converted(to: .float64), maxPooling: pooling))
+        }
         #expect(!x.convolutionUsesWinograd(k, maxPooling: MaxPooling(poolSize: (3, 3))))
+        #expect(Tensor.zeros([2, 11, 11, 16]).convolutionUsesWinograd(k))   // 9 × 9: tiles half outside
         #expect(!Tensor.zeros([2, 11, 11, 16]).convolutionUsesWinograd(k, maxPooling: MaxPooling(poolSize: (2, 2), padding: .same)))
         #expect(Tensor.zeros([2, 13, 13, 16]).convolutionUsesWinograd(k, maxPooling: pool))   // 11 × 11, cropped to 10 × 10
     }

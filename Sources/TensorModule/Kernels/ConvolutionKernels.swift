@@ -34,6 +34,10 @@ extension Kernels {
     static func convForward<T: TensorScalar>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, _ bias: UnsafePointer<T>?,
                                              _ y: UnsafeMutablePointer<T>, _ g: WindowGeometry, filters f: Int,
                                              activation: FusedActivation) {
+        if winogradApplies(T.self, g, filters: f) {
+            winogradConv(x.floats, w.floats, bias?.floats, y.floats, g, filters: f, activation: activation)
+            return
+        }
         if g.patchSize <= directConvolutionMaximumTaps {
             directConv(x, w, bias, y, g, filters: f, activation: activation)
             return
@@ -69,6 +73,11 @@ extension Kernels {
                                               output: UnsafePointer<T>, activation: FusedActivation,
                                               dx: UnsafeMutablePointer<T>?, dw: UnsafeMutablePointer<T>?,
                                               db: UnsafeMutablePointer<T>?, _ g: WindowGeometry, filters f: Int) {
+        if winogradApplies(T.self, g, filters: f) {
+            winogradConvBackward(x.floats, w.floats, dy.floats, output: output.floats, activation: activation,
+                                 dx: dx?.floats, dw: dw?.floats, db: db?.floats, g, filters: f)
+            return
+        }
         let rowsPerImage = g.outputHeight * g.outputWidth
         convBackward(x, w, dx: dx, dw: dw, db: db, g, filters: f,
                      scratchPerImage: activation == .identity ? 0 : rowsPerImage * f) { images, scratch in

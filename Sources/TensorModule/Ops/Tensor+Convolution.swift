@@ -114,14 +114,19 @@ extension Tensor {
         return (g, p)
     }
 
-    /// Whether ``conv2d(_:bias:strides:padding:dilation:activation:maxPooling:)`` with these operands runs through
-    /// Winograd's F(2×2, 3×3) (Kernels/WinogradConvolutionPooling.swift): for tests that mean to reach that path.
+    /// Whether `conv2d` with these operands (followed by `maxPooling` in one op, when given) runs through
+    /// Winograd's F(2×2, 3×3) (Kernels/WinogradConvolution.swift): for tests that mean to reach that path.
     @_spi(Testing)
     public func convolutionUsesWinograd(_ kernel: Tensor, strides: (Int, Int) = (1, 1), padding: Padding = .valid,
-                                        dilation: (Int, Int) = (1, 1), maxPooling pooling: MaxPooling) -> Bool {
-        let (g, p) = convolutionPoolingGeometry(kernel, bias: nil, strides: strides, padding: padding, dilation: dilation,
-                                                pooling: pooling)
-        return dtype == .float32 ? Kernels.winogradApplies(Float.self, g, p, filters: kernel.shape[3]) : false
+                                        dilation: (Int, Int) = (1, 1), maxPooling pooling: MaxPooling? = nil) -> Bool {
+        guard dtype == .float32 else { return false }
+        if let pooling {
+            let (g, p) = convolutionPoolingGeometry(kernel, bias: nil, strides: strides, padding: padding, dilation: dilation,
+                                                    pooling: pooling)
+            return Kernels.winogradApplies(Float.self, g, p, filters: kernel.shape[3])
+        }
+        let g = convolutionGeometry(kernel, bias: nil, strides: strides, padding: padding, dilation: dilation, op: "conv2d")
+        return Kernels.winogradApplies(Float.self, g, filters: kernel.shape[3])
     }
 
     /// Validates a convolution's operands and returns its window geometry.
