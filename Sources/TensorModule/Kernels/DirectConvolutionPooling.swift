@@ -45,6 +45,16 @@ extension Kernels {
                                                                   _ g: WindowGeometry, _ pool: WindowGeometry, _ f: Int) {
         let taps = g.patchSize, right = g.channels, down = g.width * g.channels
         let offsets = g.patchOffsets()
+        /// Activates a window's four outputs (top-left, top-right, bottom-left, bottom-right), keeps their maximum
+        /// and its tap.
+        @inline(__always) func poolWindow(_ a: SIMD16<Float>, _ b: SIMD16<Float>, _ c: SIMD16<Float>, _ d: SIMD16<Float>, at o: Int) {
+            var best = A.apply(a), tap = SIMD16<Float>()
+            keepMax(&best, &tap, A.apply(b), 1)
+            keepMax(&best, &tap, A.apply(c), 2)
+            keepMax(&best, &tap, A.apply(d), 3)
+            (pooled + o).storeVector(best)
+            (winners + o).storeVector(tap)
+        }
         offsets.withUnsafeBufferPointer { offsets in
             let offsets = offsets.baseAddress!
             Parallel.forEachChunk(g.batch, workPerItem: g.outputHeight * g.outputWidth * taps * f, minimumWork: 1 << 16) { _, _, images in
@@ -53,7 +63,28 @@ extension Kernels {
                         for px in 0..<pool.outputWidth {
                             let origin = g.windowOrigin(n: n, oy: 2 * py, ox: 2 * px)
                             let o = ((n * pool.outputHeight + py) * pool.outputWidth + px) * f
-                            for k in stride(from: 0, to: f, by: 16) {
+                            var k = 0
+                            // 32 filters at a time: each input value broadcast once for two vectors of filters.
+                            while k + 32 <= f {
+                                let start0: SIMD16<Float> = bias.map { ($0 + k).loadVector() } ?? SIMD16()
+                                let start1: SIMD16<Float> = bias.map { ($0 + (k + 16)).loadVector() } ?? SIMD16()
+                                var (a0, b0, c0, d0) = (start0, start0, start0, start0)
+                                var (a1, b1, c1, d1) = (start1, start1, start1, start1)
+                                for p in 0..<taps {
+                                    let i = origin &+ offsets[p], row = w + (p &* f &+ k)
+                                    let w0: SIMD16<Float> = row.loadVector(), w1: SIMD16<Float> = (row + 16).loadVector()
+                                    let xa = SIMD16(repeating: x[i]), xb = SIMD16(repeating: x[i &+ right])
+                                    let xc = SIMD16(repeating: x[i &+ down]), xd = SIMD16(repeating: x[i &+ down &+ right])
+                                    a0 = a0.addingProduct(xa, w0); a1 = a1.addingProduct(xa, w1)
+                                    b0 = b0.addingProduct(xb, w0); b1 = b1.addingProduct(xb, w1)
+                                    c0 = c0.addingProduct(xc, w0); c1 = c1.addingProduct(xc, w1)
+                                    d0 = d0.addingProduct(xd, w0); d1 = d1.addingProduct(xd, w1)
+                                }
+                                poolWindow(a0, b0, c0, d0, at: o + k)
+                                poolWindow(a1, b1, c1, d1, at: o + k + 16)
+                                k += 32
+                            }
+                            for k in stride(from: k, to: f, by: 16) {
                                 let start: SIMD16<Float> = bias.map { ($0 + k).loadVector() } ?? SIMD16()
                                 var (a, b, c, d) = (start, start, start, start)
                                 for p in 0..<taps {
@@ -63,12 +94,7 @@ extension Kernels {
                                     c = c.addingProduct(SIMD16(repeating: x[i &+ down]), weights)
                                     d = d.addingProduct(SIMD16(repeating: x[i &+ down &+ right]), weights)
                                 }
-                                var best = A.apply(a), tap = SIMD16<Float>()
-                                keepMax(&best, &tap, A.apply(b), 1)
-                                keepMax(&best, &tap, A.apply(c), 2)
-                                keepMax(&best, &tap, A.apply(d), 3)
-                                (pooled + o + k).storeVector(best)
-                                (winners + o + k).storeVector(tap)
+                                poolWindow(a, b, c, d, at: o + k)
                             }
                         }
                     }
