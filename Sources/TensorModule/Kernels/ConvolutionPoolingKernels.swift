@@ -1,6 +1,8 @@
 // A convolution followed by max pooling of its activated output, computed one block of images at a time: the
 // full-size convolution output only ever lives in a per-core scratch buffer (in cache), and the pooling keeps, for
 // each pooled value, the window tap that won: all the backward pass needs to send the gradient back to its pixel.
+// Two special cases pool in registers without any full-size scratch: a 3×3 convolution through Winograd's
+// F(2×2, 3×3) (WinogradConvolutionPooling.swift) and a small-window direct one (DirectConvolutionPooling.swift).
 
 extension Kernels {
     /// `pooled` = maxPool(activation(conv(x, w) + bias)), pooling geometry `pool` over the convolution's output;
