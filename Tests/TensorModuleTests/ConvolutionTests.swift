@@ -164,63 +164,42 @@ func naiveConv(_ x: Tensor, _ k: Tensor, stride: (Int, Int), dilation: (Int, Int
         }
     }
 
-    /// A 3×3 convolution of 16·k channels into 16·k filters followed by a 2×2 pool runs through Winograd's
-    /// F(2×2, 3×3) in Float32: its values and input, kernel and bias gradients match the Float64 op (which takes
-    /// the general path, itself checked against finite differences and the naive loops) to Float32 rounding, for
-    /// every fused activation, with and without bias, on square and non-square images, cropped (13 → 11 → 10) or
-    /// not, in batches that make one block or several chunks of several blocks.
+    /// A Float32 3×3 convolution of stride 1 from 16·k channels into 16·k filters runs through Winograd's
+    /// F(2×2, 3×3), alone or fused with a 2×2 max pooling: its values and input, kernel and bias gradients match
+    /// the Float64 op (which takes the general path, itself checked against finite differences and the naive
+    /// loops) to Float32 rounding, for every fused activation, with and without bias, with padding valid, same and
+    /// explicit, on square and non-square images, odd outputs (tiles half outside) and cropped ones (a pool of
+    /// 11 × 11 reads 10 × 10), in batches that make one block or several chunks of several blocks.
     @Test(arguments: [FusedActivation.identity, .relu, .tanh, .sigmoid])
     func winogradConvolutionMatchesTheFloat64Op(_ activation: FusedActivation) {
-        for (input, kernelShape, hasBias) in [([2, 13, 13, 32], [3, 3, 32, 64], true), ([3, 10, 8, 16], [3, 3, 16, 16], false),
-                                              ([13, 8, 12, 16], [3, 3, 16, 32], true),
-                                              ([130, 10, 10, 16], [3, 3, 16, 16], true)] {   // 8 chunks of 2 blocks
-            let pool = MaxPooling(poolSize: (2, 2))
+        let pool = MaxPooling(poolSize: (2, 2))
+        for (input, kernelShape, padding, pooling, hasBias) in [
+            ([2, 13, 13, 32], [3, 3, 32, 64], Padding.valid, pool as MaxPooling?, true),     // the cnn preset's conv2
+            ([3, 10, 8, 16], [3, 3, 16, 16], .valid, pool, false),
+            ([13, 8, 12, 16], [3, 3, 16, 32], .valid, pool, true),
+            ([130, 10, 10, 16], [3, 3, 16, 16], .valid, pool, true),                     // 8 chunks of 2 blocks
+            ([3, 6, 10, 16], [3, 3, 16, 16], .same, pool, true),                         // tiles over the padding
+            ([2, 13, 13, 32], [3, 3, 32, 64], .valid, nil, true),                        // 11 × 11: odd
+            ([3, 14, 14, 32], [3, 3, 32, 32], .same, nil, false),                        // cnn-strong's conv2
+            ([5, 7, 10, 16], [3, 3, 16, 16], .explicit(top: 2, bottom: 0, left: 1, right: 3), nil, true),   // 7 × 12
+            ([20, 9, 9, 16], [3, 3, 16, 16], .same, nil, true),                          // 4 chunks
+        ] {
             func run(_ dtype: DType) -> [[Double]] {
                 var x = randomTensor(input, seed: 61, dtype: dtype), k = randomTensor(kernelShape, seed: 62, in: -0.5...0.5, dtype: dtype)
                 var b = randomTensor([kernelShape[3]], seed: 63, dtype: dtype)
                 x.requiresGradient = true; k.requiresGradient = true; b.requiresGradient = true
-                let y = x.conv2d(k, bias: hasBias ? b : nil, activation: activation, maxPooling: pool)
+                let bias = hasBias ? b : nil
+                let y = pooling.map { x.conv2d(k, bias: bias, padding: padding, activation: activation, maxPooling: $0) }
+                    ?? x.conv2d(k, bias: bias, padding: padding, activation: activation)
                 y.backward(gradient: randomTensor(y.shape, seed: 64, dtype: dtype))
                 return [y.values, x.grad!.values, k.grad!.values] + (hasBias ? [b.grad!.values] : [])
             }
-            let x = Tensor.zeros(input), k = Tensor.zeros(kernelShape)
-            #expect(x.convolutionUsesWinograd(k, maxPooling: pool))
-            #expect(!x.converted(to: .float64).convolutionUsesWinograd(k.converted(to: .float64), maxPooling: pool))
+            #expect(Tensor.zeros(input).convolutionUsesWinograd(Tensor.zeros(kernelShape), padding: padding, maxPooling: pooling))
             let winograd = run(.float32), reference = run(.float64)
             for ((name, a), b) in zip(zip(["y", "dx", "dk", "db"], winograd), reference) {
                 let scale = b.map(Swift.abs).max() ?? 0
                 #expect(scale > 0 && a.count == b.count && zip(a, b).allSatisfy { Swift.abs($0 - $1) <= 1e-5 * scale },
-                        "\(name) \(input) \(kernelShape): largest difference \(zip(a, b).map { Swift.abs($0 - $1) }.max() ?? 0) of \(scale)")
-            }
-        }
-    }
-
-    /// A 3×3 convolution of stride 1 from 16·k channels into 16·k filters runs through Winograd's F(2×2, 3×3) in
-    /// Float32, with any padding: values and input, kernel and bias gradients match the Float64 op (general path)
-    /// to Float32 rounding, for every fused activation, with padding valid, same and explicit, on odd and even
-    /// outputs (tiles half outside), with and without bias.
-    @Test(arguments: [FusedActivation.identity, .relu, .tanh, .sigmoid])
-    func winogradConvolutionWithoutPoolingMatchesTheFloat64Op(_ activation: FusedActivation) {
-        for (input, kernelShape, padding, hasBias) in [
-            ([2, 13, 13, 32], [3, 3, 32, 64], Padding.valid, true),                  // 11 × 11: odd
-            ([3, 14, 14, 32], [3, 3, 32, 32], .same, false),                         // cnn-strong's conv2
-            ([5, 7, 10, 16], [3, 3, 16, 16], .explicit(top: 2, bottom: 0, left: 1, right: 3), true),   // 7 × 12
-            ([20, 9, 9, 16], [3, 3, 16, 16], .same, true),                           // 4 chunks
-        ] {
-            func run(_ dtype: DType) -> [[Double]] {
-                var x = randomTensor(input, seed: 71, dtype: dtype), k = randomTensor(kernelShape, seed: 72, in: -0.5...0.5, dtype: dtype)
-                var b = randomTensor([kernelShape[3]], seed: 73, dtype: dtype)
-                x.requiresGradient = true; k.requiresGradient = true; b.requiresGradient = true
-                let y = x.conv2d(k, bias: hasBias ? b : nil, padding: padding, activation: activation)
-                y.backward(gradient: randomTensor(y.shape, seed: 74, dtype: dtype))
-                return [y.values, x.grad!.values, k.grad!.values] + (hasBias ? [b.grad!.values] : [])
-            }
-            #expect(Tensor.zeros(input).convolutionUsesWinograd(Tensor.zeros(kernelShape), padding: padding))
-            let winograd = run(.float32), reference = run(.float64)
-            for ((name, a), b) in zip(zip(["y", "dx", "dk", "db"], winograd), reference) {
-                let scale = b.map(Swift.abs).max() ?? 0
-                #expect(scale > 0 && a.count == b.count && zip(a, b).allSatisfy { Swift.abs($0 - $1) <= 1e-5 * scale },
-                        "\(name) \(input) \(padding): largest difference \(zip(a, b).map { Swift.abs($0 - $1) }.max() ?? 0) of \(scale)")
+                        "\(name) \(input) \(padding) pooled \(pooling != nil): largest difference \(zip(a, b).map { Swift.abs($0 - $1) }.max() ?? 0) of \(scale)")
             }
         }
     }
