@@ -183,6 +183,9 @@ func naiveConv(_ x: Tensor, _ k: Tensor, stride: (Int, Int), dilation: (Int, Int
             ([3, 14, 14, 32], [3, 3, 32, 32], .same, nil, false),                        // cnn-strong's conv2
             ([5, 7, 10, 16], [3, 3, 16, 16], .explicit(top: 2, bottom: 0, left: 1, right: 3), nil, true),   // 7 × 12
             ([20, 9, 9, 16], [3, 3, 16, 16], .same, nil, true),                          // 4 chunks
+            ([4, 3, 3, 16], [3, 3, 16, 16], .valid, nil, true),                          // 1 × 1: one tile, ¾ outside
+            ([3, 2, 2, 16], [3, 3, 16, 16], .same, nil, true),                           // 2 × 2, all taps but 4 padding
+            ([6, 5, 5, 48], [3, 3, 48, 256], .valid, nil, true),                         // 3 × 3 of 256 filters
         ] {
             func run(_ dtype: DType) -> [[Double]] {
                 var x = randomTensor(input, seed: 61, dtype: dtype), k = randomTensor(kernelShape, seed: 62, in: -0.5...0.5, dtype: dtype)

@@ -27,6 +27,9 @@ extension Kernels {
     /// Floats (128 KB for 32 → 64 channels) that are then added up in chunk order, so few chunks; yet enough that
     /// the core that runs ahead takes more of them.
     static let winogradChunks = 8
+    /// Bytes the chunks' weight-gradient sums may take together: wide layers get fewer chunks (512 → 512 channels,
+    /// 16 MB per chunk: 2 chunks).
+    static let winogradPartialsBudget = 32 << 20
 
     /// True when a convolution can run through F(2×2, 3×3): Float, a 3×3 window of stride 1 and no dilation, and
     /// 16·k input channels and filters (any padding).
@@ -198,7 +201,8 @@ extension Kernels {
     }
 
     /// How a Winograd pass cuts its batch: 2×2 output tiles per image (the last row and column of tiles half
-    /// outside an odd output), ``winogradChunks`` chunks of images (fewer for small batches), each cut into blocks
+    /// outside an odd output), ``winogradChunks`` chunks of images (fewer for small batches and wide layers, see
+    /// ``winogradPartialsBudget``), each cut into blocks
     /// of whole images of about ``winogradTilesPerBlock`` tiles, and each core's scratch room.
     struct WinogradPlan {
         let g: WindowGeometry
@@ -214,7 +218,8 @@ extension Kernels {
             tilesWide = (g.outputWidth + 1) / 2
             tilesPerImage = tilesHigh * tilesWide
             let imagesPerBlock = Swift.max(1, (winogradTilesPerBlock + tilesPerImage / 2) / tilesPerImage)
-            chunks = Swift.max(1, Swift.min(winogradChunks, g.batch / imagesPerBlock))
+            let partialBytes = 16 * g.channels * f * MemoryLayout<Float>.stride
+            chunks = Swift.max(1, Swift.min(winogradChunks, g.batch / imagesPerBlock, winogradPartialsBudget / partialBytes))
             // Chunks have ⌊N / chunks⌋ or ⌈N / chunks⌉ images, blocks ⌊n / blocks⌋ or ⌈n / blocks⌉ of a chunk's n.
             var largest = 0
             for n in [g.batch / chunks, (g.batch + chunks - 1) / chunks] {
