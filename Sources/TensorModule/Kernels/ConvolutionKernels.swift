@@ -1,10 +1,10 @@
 // Convolution kernels over NHWC images, kernels [kh, kw, C, F] seen as a [kh·kw·C, F] matrix.
 // Float 3×3 convolutions of stride 1 with 16·k channels and filters go to Winograd's F(2×2, 3×3)
-// (WinogradConvolution.swift). Other windows of more than 27 taps are lowered to im2col + GEMM one block of images at a time, so each block's patch
-// matrix (≤ 512 rows) stays in the core's L2 cache and is rebuilt in the backward pass instead of kept in memory.
-// The batch is cut into chunks of images that the two cores take in turn (`Parallel.forEachChunk`), each with
-// single-threaded GEMMs. Smaller windows (a grayscale first layer: 9 taps) are convolved directly, with the filter
-// loop in vector registers.
+// (WinogradConvolution.swift). Other windows of more than 27 taps are lowered to im2col + GEMM one block of images
+// at a time, so each block's patch matrix (≤ 512 rows) stays in the core's L2 cache and is rebuilt in the backward
+// pass instead of kept in memory. The batch is cut into chunks of images that the two cores take in turn
+// (`Parallel.forEachChunk`), each with single-threaded GEMMs. Smaller windows (a grayscale first layer: 9 taps) are
+// convolved directly, with the filter loop in vector registers.
 
 extension Kernels {
     /// Windows with at most this many taps (kh·kw·C) are convolved directly instead of through im2col + GEMM.
