@@ -45,16 +45,6 @@ extension Kernels {
                                                                   _ g: WindowGeometry, _ pool: WindowGeometry, _ f: Int) {
         let taps = g.patchSize, right = g.channels, down = g.width * g.channels
         let offsets = g.patchOffsets()
-        /// Activates a window's four outputs (top-left, top-right, bottom-left, bottom-right), keeps their maximum
-        /// and its tap.
-        @inline(__always) func poolWindow(_ a: SIMD16<Float>, _ b: SIMD16<Float>, _ c: SIMD16<Float>, _ d: SIMD16<Float>, at o: Int) {
-            var best = A.apply(a), tap = SIMD16<Float>()
-            keepMax(&best, &tap, A.apply(b), 1)
-            keepMax(&best, &tap, A.apply(c), 2)
-            keepMax(&best, &tap, A.apply(d), 3)
-            (pooled + o).storeVector(best)
-            (winners + o).storeVector(tap)
-        }
         offsets.withUnsafeBufferPointer { offsets in
             let offsets = offsets.baseAddress!
             Parallel.forEachChunk(g.batch, workPerItem: g.outputHeight * g.outputWidth * taps * f, minimumWork: 1 << 16) { _, _, images in
@@ -80,8 +70,9 @@ extension Kernels {
                                     c0 = c0.addingProduct(xc, w0); c1 = c1.addingProduct(xc, w1)
                                     d0 = d0.addingProduct(xd, w0); d1 = d1.addingProduct(xd, w1)
                                 }
-                                poolWindow(a0, b0, c0, d0, at: o + k)
-                                poolWindow(a1, b1, c1, d1, at: o + k + 16)
+                                poolActivated(A.self, a0, b0, c0, d0, into: pooled + (o + k), winners: winners + (o + k))
+                                poolActivated(A.self, a1, b1, c1, d1, into: pooled + (o + k + 16),
+                                              winners: winners + (o + k + 16))
                                 k += 32
                             }
                             for k in stride(from: k, to: f, by: 16) {
@@ -94,7 +85,7 @@ extension Kernels {
                                     c = c.addingProduct(SIMD16(repeating: x[i &+ down]), weights)
                                     d = d.addingProduct(SIMD16(repeating: x[i &+ down &+ right]), weights)
                                 }
-                                poolWindow(a, b, c, d, at: o + k)
+                                poolActivated(A.self, a, b, c, d, into: pooled + (o + k), winners: winners + (o + k))
                             }
                         }
                     }
@@ -161,6 +152,23 @@ extension Kernels {
         }
         if let dw { sumParts(partials, stride: partSize, parts: chunks, count: taps * f, into: dw) }
         if let db { sumParts(partials + taps * f, stride: partSize, parts: chunks, count: f, into: db) }
+    }
+}
+
+extension Kernels {
+    /// Activates the four outputs of 2×2 pooling windows (top-left, top-right, bottom-left, bottom-right; 16
+    /// filters), stores their maximum at `pooled` and the winner's tap (``maxPool(_:_:_:winners:)``'s code) at
+    /// `winners`.
+    @inline(__always)
+    static func poolActivated<A: VectorActivation>(_: A.Type, _ a: SIMD16<Float>, _ b: SIMD16<Float>, _ c: SIMD16<Float>,
+                                                   _ d: SIMD16<Float>, into pooled: UnsafeMutablePointer<Float>,
+                                                   winners: UnsafeMutablePointer<Float>) {
+        var best = A.apply(a), tap = SIMD16<Float>()
+        keepMax(&best, &tap, A.apply(b), 1)
+        keepMax(&best, &tap, A.apply(c), 2)
+        keepMax(&best, &tap, A.apply(d), 3)
+        pooled.storeVector(best)
+        winners.storeVector(tap)
     }
 }
 

@@ -42,13 +42,8 @@ extension Kernels {
                     let (y00, y01, y10, y11) = outputTransform(loadRow(p, slice), loadRow(p + 4 * slice, slice),
                                                                loadRow(p + 8 * slice, slice), loadRow(p + 12 * slice, slice))
                     let b: SIMD16<Float> = bias.map { ($0 + k).loadVector() } ?? SIMD16()
-                    var best = A.apply(y00 + b), tap = SIMD16<Float>()
-                    keepMax(&best, &tap, A.apply(y01 + b), 1)
-                    keepMax(&best, &tap, A.apply(y10 + b), 2)
-                    keepMax(&best, &tap, A.apply(y11 + b), 3)
                     let o = (first + t) * f + k
-                    (pooled + o).storeVector(best)
-                    (winners + o).storeVector(tap)
+                    poolActivated(A.self, y00 + b, y01 + b, y10 + b, y11 + b, into: pooled + o, winners: winners + o)
                 }
             }
         }
