@@ -1,29 +1,39 @@
 #!/usr/bin/env bash
-# The cnn preset's test accuracy after 2 epochs over several seeds, NeuralKit and TensorFlow alternately (one seed
+# The cnn preset's test accuracy after 2 epochs over several seeds, NeuralKit and the peers alternately (one seed
 # tells little: the spread between seeds is ~0.005). Needs the peers' venv (make bench-peers sets it up).
+# Accuracy does not depend on timing, so the machine may be busy meanwhile.
 #
-#   SEEDS="1 2 3 4 5 6 7 8 9 10" tools/cnn-accuracy-seeds.sh      # results in .build/cnn-seeds/
+#   SEEDS="1 2 3 4 5 6 7 8 9 10" PEERS="tf torch jax" tools/cnn-accuracy-seeds.sh    # results in .build/cnn-seeds/
+#
+# BENCHMARKS_BINARY=path runs that Benchmarks binary instead of building one (e.g. a copy, so that builds meanwhile
+# do not replace it). A seed whose result file already exists is not run again.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-PEERS=${PEERS_DIR:-$ROOT/.build/peers}
+PEERS_DIR=${PEERS_DIR:-$ROOT/.build/peers}
 OUT=${OUT:-$ROOT/.build/cnn-seeds}
 SEEDS=${SEEDS:-"1 2 3 4 5 6 7 8 9 10"}
-[ -x "$PEERS/.venv/bin/python" ] || { echo "cnn-accuracy-seeds: run make bench-peers once first (peers venv)" >&2; exit 1; }
-swift build -c release --product Benchmarks
+PEERS=${PEERS:-tf}
+[ -x "$PEERS_DIR/.venv/bin/python" ] || { echo "cnn-accuracy-seeds: run make bench-peers once first (peers venv)" >&2; exit 1; }
+BIN=${BENCHMARKS_BINARY:-}
+if [ -z "$BIN" ]; then swift build -c release --product Benchmarks; BIN=$ROOT/.build/release/Benchmarks; fi
 mkdir -p "$OUT"
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
 export BENCH_THREADS=2 TF_CPP_MIN_LOG_LEVEL=2
 for s in $SEEDS; do
-  NEURALKIT_SEED=$s NEURALKIT_RESULTS="$OUT/neuralkit$s.json" "$ROOT/.build/release/Benchmarks" cnn >/dev/null
-  (cd "$PEERS" && .venv/bin/python bench_tf.py --task cnn --out "$OUT/tf$s.json" --seed "$s" >/dev/null 2>&1)
+  [ -s "$OUT/neuralkit$s.json" ] || NEURALKIT_SEED=$s NEURALKIT_RESULTS="$OUT/neuralkit$s.json" "$BIN" cnn >/dev/null
+  for p in $PEERS; do
+    [ -s "$OUT/$p$s.json" ] || (cd "$PEERS_DIR" && .venv/bin/python "bench_$p.py" --task cnn --out "$OUT/$p$s.json" --seed "$s" >/dev/null 2>&1)
+  done
   echo "seed $s done ($(date +%T))"
 done
-"$PEERS/.venv/bin/python" - "$OUT" $SEEDS <<'PY'
-import json, statistics as st, sys
-out, seeds = sys.argv[1], sys.argv[2:]
-for name, read in [("neuralkit", lambda d: d["cnn"]["test_accuracy"]), ("tf", lambda d: d["result"]["test_acc"])]:
+"$PEERS_DIR/.venv/bin/python" - "$OUT" "$SEEDS" neuralkit $PEERS <<'PY'
+import json, math, statistics as st, sys
+out, seeds, names = sys.argv[1], sys.argv[2].split(), sys.argv[3:]
+read = lambda d: d["cnn"]["test_accuracy"] if "cnn" in d else d["result"]["test_acc"]
+for name in names:
     accs = [read(json.load(open(f"{out}/{name}{s}.json"))) for s in seeds]
     sd = st.stdev(accs) if len(accs) > 1 else 0
-    print(f"{name:10s} mean {st.mean(accs):.4f} ± {sd:.4f}  median {st.median(accs):.4f}  range {min(accs):.4f}–{max(accs):.4f}  {accs}")
+    print(f"{name:10s} n {len(accs):3d}  mean {st.mean(accs):.4f} ± {sd:.4f} (standard error {sd / math.sqrt(len(accs)):.4f})"
+          f"  median {st.median(accs):.4f}  range {min(accs):.4f}–{max(accs):.4f}")
 PY
