@@ -23,6 +23,7 @@ demo: build
 	.build/release/neuralkit train --output neuralkit-run
 
 test: deps
+	tools/lint.sh
 	swift build $(SWIFT_FLAGS) --build-tests
 	swift test $(SWIFT_FLAGS) --skip-build
 	$(MAKE) browser-test

@@ -24,7 +24,7 @@ public protocol BatchSource {
 extension BatchSource {
     /// The examples in `range` as a source of their own, numbered from 0 (e.g. a validation split).
     public func rows(_ range: Range<Int>) -> RowRange<Self> {
-        precondition(range.lowerBound >= 0 && range.upperBound <= count, "rows: \(range) outside 0..<\(count)")
+        require(range.lowerBound >= 0 && range.upperBound <= count, "rows: \(range) outside 0..<\(count)")
         return RowRange(base: self, range: range)
     }
 }
@@ -57,7 +57,7 @@ public struct TensorPairs: BatchSource, Sendable {
     public let y: Tensor
 
     public init(x: Tensor, y: Tensor) {
-        precondition(x.rank >= 1 && y.rank >= 1 && x.shape[0] == y.shape[0],
+        require(x.rank >= 1 && y.rank >= 1 && x.shape[0] == y.shape[0],
                      "TensorPairs: inputs \(x.shape) and targets \(y.shape) have different example counts")
         self.x = x
         self.y = y

@@ -20,7 +20,7 @@ public struct ByteImages: BatchSource, Sendable {
     /// `pixels.count` must be `labels.count` × the product of `exampleShape`.
     public init(pixels: [UInt8], exampleShape: [Int], labels: [Int], scale: Float = 1.0 / 255) {
         let width = exampleShape.reduce(1, *)
-        precondition(pixels.count == labels.count * width,
+        require(pixels.count == labels.count * width,
                      "ByteImages: \(pixels.count) values for \(labels.count) examples of shape \(exampleShape)")
         self.pixels = pixels
         self.exampleShape = exampleShape
@@ -35,7 +35,7 @@ public struct ByteImages: BatchSource, Sendable {
         let x = pixels.withUnsafeBufferPointer { src in
             Tensor.filling([indices.count] + exampleShape, as: Float.self) { dst in
                 for (r, i) in indices.enumerated() {
-                    precondition(i >= 0 && i < labels.count, "ByteImages.batch: index \(i) outside 0..<\(labels.count)")
+                    require(i >= 0 && i < labels.count, "ByteImages.batch: index \(i) outside 0..<\(labels.count)")
                     let from = src.baseAddress! + i * width, to = dst.baseAddress! + r * width
                     for j in 0..<width { to[j] = Float(from[j]) * s }
                 }

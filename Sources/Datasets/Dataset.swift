@@ -15,7 +15,7 @@ public struct Dataset: Sendable {
     public var classNames: [String]?
 
     public init(name: String, features: Tensor, targets: Tensor, classNames: [String]? = nil) {
-        precondition(features.shape.first == targets.shape.first, "Dataset: \(features.shape) features for \(targets.shape) targets")
+        require(features.shape.first == targets.shape.first, "Dataset: \(features.shape) features for \(targets.shape) targets")
         self.name = name
         self.features = features
         self.targets = targets
@@ -36,7 +36,7 @@ public struct Dataset: Sendable {
 
     /// A shuffled split into (train, test); stratified keeps each class's share in both parts.
     public func split(testFraction: Double, seed: UInt64, stratified: Bool = false) -> (train: Dataset, test: Dataset) {
-        precondition(testFraction > 0 && testFraction < 1, "split: testFraction must be in (0, 1)")
+        require(testFraction > 0 && testFraction < 1, "split: testFraction must be in (0, 1)")
         var rng = RandomGenerator(seed: seed)
         var trainIdx: [Int] = [], testIdx: [Int] = []
         let groups: [[Int]]
@@ -61,7 +61,7 @@ public struct Dataset: Sendable {
 
     /// Mini-batches in a shuffled (or fixed) order; the last partial batch is kept unless `dropLast`.
     public func batches(size: Int, shuffleSeed: UInt64? = nil, dropLast: Bool = false) -> [(features: Tensor, targets: Tensor)] {
-        precondition(size > 0, "batches: size must be positive")
+        require(size > 0, "batches: size must be positive")
         var order = Array(0..<count)
         if let s = shuffleSeed {
             var rng = RandomGenerator(seed: s)
@@ -81,7 +81,7 @@ public struct Dataset: Sendable {
 
     /// Targets as one-hot rows [N, classes] (classification only).
     public func oneHotTargets() -> Tensor {
-        precondition(isClassification, "oneHotTargets: \(name) is a regression dataset")
+        require(isClassification, "oneHotTargets: \(name) is a regression dataset")
         return Tensor.oneHot(targets.values.map { Int($0) }, classCount: outputCount, dtype: features.dtype)
     }
 }

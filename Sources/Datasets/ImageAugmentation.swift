@@ -39,7 +39,7 @@ public final class ImageAugmentation: @unchecked Sendable {
 
     public func callAsFunction(_ batch: Tensor) -> Tensor {
         let images = imageShape.map { batch.reshaped(to: [batch.shape[0]] + $0) } ?? batch
-        precondition(images.rank == 4, "ImageAugmentation: expected NHWC images, got shape \(images.shape)")
+        require(images.rank == 4, "ImageAugmentation: expected NHWC images, got shape \(images.shape)")
         let out = withoutGradient { augment(images.converted(to: .float64)).converted(to: batch.dtype) }
         return imageShape == nil ? out : out.reshaped(to: batch.shape)
     }
@@ -109,7 +109,7 @@ extension ImageAugmentation {
     /// let mirrored = ImageAugmentation.view(of: x, imageShape: [28, 28, 1], flip: true)
     /// ```
     public static func view(of batch: Tensor, imageShape: [Int], shift: (x: Int, y: Int) = (0, 0), flip: Bool = false) -> Tensor {
-        precondition(imageShape.count == 3 && batch.count == batch.shape[0] * imageShape.reduce(1, *),
+        require(imageShape.count == 3 && batch.count == batch.shape[0] * imageShape.reduce(1, *),
                      "ImageAugmentation.view: batch \(batch.shape) does not hold images of shape \(imageShape)")
         let (h, w, c) = (imageShape[0], imageShape[1], imageShape[2])
         let size = h * w * c

@@ -3,7 +3,7 @@ import TensorModule
 extension Parameter {
     /// Uses `tensor` itself (with its tape node) as the value, for differentiating with respect to parameters.
     func bind(_ tensor: Tensor) {
-        precondition(tensor.shape == value.shape, "Parameter.bind: shape \(tensor.shape) differs from \(value.shape)")
+        require(tensor.shape == value.shape, "Parameter.bind: shape \(tensor.shape) differs from \(value.shape)")
         storedValue = tensor
     }
 }

@@ -47,7 +47,7 @@ extension Module {
     /// let probabilities = model.predict(x, batchSize: 256).softmax()
     /// ```
     public func predict(_ input: Tensor, batchSize: Int = 256) -> Tensor {
-        precondition(batchSize > 0, "predict: batchSize must be positive, got \(batchSize)")
+        require(batchSize > 0, "predict: batchSize must be positive, got \(batchSize)")
         let wasTraining = isTraining
         setTraining(false)
         defer { setTraining(wasTraining) }

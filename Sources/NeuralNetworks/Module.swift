@@ -21,7 +21,7 @@ open class Module {
 
     /// Applies the module to a batch (the first dimension is the batch).
     open func callAsFunction(_ input: Tensor) -> Tensor {
-        preconditionFailure("\(typeName) must override callAsFunction(_:)")
+        fatalError("\(typeName) must override callAsFunction(_:)")
     }
 
     /// The output shape for an input shape (batch dimension first), or an error naming this layer and the shape.

@@ -12,7 +12,7 @@ public struct SGD: OptimizerRule {
     public var nesterov: Bool
 
     public init(learningRate: Double = 0.01, momentum: Double = 0, nesterov: Bool = false) {
-        precondition(learningRate >= 0 && momentum >= 0 && momentum < 1, "SGD: need η ≥ 0 and 0 ≤ momentum < 1")
+        require(learningRate >= 0 && momentum >= 0 && momentum < 1, "SGD: need η ≥ 0 and 0 ≤ momentum < 1")
         self.learningRate = learningRate
         self.momentum = momentum
         self.nesterov = nesterov
@@ -120,7 +120,7 @@ public struct Adam: OptimizerRule {
 
     public init(learningRate: Double = 0.001, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
                 amsgrad: Bool = false, weightDecay: Double = 0) {
-        precondition((0..<1).contains(beta1) && (0..<1).contains(beta2), "Adam: betas must be in [0, 1)")
+        require((0..<1).contains(beta1) && (0..<1).contains(beta2), "Adam: betas must be in [0, 1)")
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2

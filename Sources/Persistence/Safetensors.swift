@@ -43,7 +43,7 @@ public struct Safetensors: Sendable {
         public let bytes: [UInt8]
 
         public init(elementType: ElementType, shape: [Int], bytes: [UInt8]) {
-            precondition(shape.reduce(1, *) * elementType.byteCount == bytes.count, "Safetensors.Entry: shape and byte count disagree")
+            require(shape.reduce(1, *) * elementType.byteCount == bytes.count, "Safetensors.Entry: shape and byte count disagree")
             self.elementType = elementType
             self.shape = shape
             self.bytes = bytes

@@ -1,6 +1,6 @@
 /// A shape misuse found by one of the validation functions in ``Shapes``: the op's name and the shapes involved.
 ///
-/// Tensor math stops (a precondition failure) with this message, since a wrong shape is a programming error;
+/// Tensor math stops (`fatalError`, in every build mode) with this message, since a wrong shape is a programming error;
 /// code that takes shapes from the outside world calls the throwing validation functions itself.
 ///
 /// ```swift
@@ -133,5 +133,5 @@ public enum Shapes {
 /// Runs a validation and stops with its message if it fails: shape misuse in tensor math is a programming error.
 @inline(__always)
 func validate<R>(_ body: () throws(ShapeError) -> R) -> R {
-    do { return try body() } catch { preconditionFailure(error.description) }
+    do { return try body() } catch { fatalError(error.description) }
 }

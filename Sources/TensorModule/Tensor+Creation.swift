@@ -7,7 +7,7 @@ extension Tensor {
     /// Tensor.full([2, 2], value: 7)
     /// ```
     public static func full(_ shape: [Int], value: Double, dtype: DType = .float32) -> Tensor {
-        precondition(shape.allSatisfy { $0 >= 0 }, "full: negative dimension in \(shape)")
+        require(shape.allSatisfy { $0 >= 0 }, "full: negative dimension in \(shape)")
         let t = Tensor(uninitialized: shape, dtype: dtype)
         switch dtype {
         case .float32: t.pointer(Float.self).update(repeating: Float(value), count: t.count)
@@ -28,14 +28,14 @@ extension Tensor {
     /// Tensor.arange(0, 1, step: 0.25)  // [0.0, 0.25, 0.5, 0.75]
     /// ```
     public static func arange(_ start: Double, _ end: Double, step: Double = 1, dtype: DType = .float32) -> Tensor {
-        precondition(step != 0 && step.isFinite, "arange: step must be finite and non-zero, got \(step)")
+        require(step != 0 && step.isFinite, "arange: step must be finite and non-zero, got \(step)")
         let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
         return Tensor(shape: [n], values: (0..<n).map { start + Double($0) * step }, dtype: dtype)
     }
 
     /// `count` evenly spaced values from `start` to `end`, both included (NumPy's `linspace`).
     public static func linspace(_ start: Double, _ end: Double, count: Int, dtype: DType = .float32) -> Tensor {
-        precondition(count >= 0, "linspace: count must be ≥ 0, got \(count)")
+        require(count >= 0, "linspace: count must be ≥ 0, got \(count)")
         let step = count > 1 ? (end - start) / Double(count - 1) : 0
         return Tensor(shape: [count], values: (0..<count).map { $0 == count - 1 ? end : start + Double($0) * step },
                       dtype: dtype)
@@ -81,7 +81,7 @@ extension Tensor {
     /// ```
     public static func filling<T: TensorScalar>(_ shape: [Int], as _: T.Type,
                                                 _ body: (UnsafeMutableBufferPointer<T>) throws -> Void) rethrows -> Tensor {
-        precondition(shape.allSatisfy { $0 >= 0 }, "filling: negative dimension in \(shape)")
+        require(shape.allSatisfy { $0 >= 0 }, "filling: negative dimension in \(shape)")
         let t = Tensor(uninitialized: shape, dtype: T.dtype)
         try body(UnsafeMutableBufferPointer(start: t.pointer(T.self), count: t.count))
         return t

@@ -53,8 +53,8 @@ extension Tensor {
     /// let m = Tensor(shape: [2, 2], scalars: [1, 2, 3, 4] as [Float])
     /// ```
     public init<T: TensorScalar>(shape: [Int], scalars: [T]) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor(shape:scalars:): negative dimension in \(shape)")
-        precondition(Shapes.count(shape) == scalars.count,
+        require(shape.allSatisfy { $0 >= 0 }, "Tensor(shape:scalars:): negative dimension in \(shape)")
+        require(Shapes.count(shape) == scalars.count,
                      "Tensor(shape:scalars:): shape \(shape) needs \(Shapes.count(shape)) scalars, got \(scalars.count)")
         self.init(uninitialized: shape, dtype: T.dtype)
         let p = pointer(T.self)
@@ -91,7 +91,7 @@ extension Tensor {
     /// ```
     public init(rows: [[Double]], dtype: DType = .float32) {
         let width = rows.first?.count ?? 0
-        precondition(rows.allSatisfy { $0.count == width }, "Tensor(rows:): rows have different lengths")
+        require(rows.allSatisfy { $0.count == width }, "Tensor(rows:): rows have different lengths")
         self.init(shape: [rows.count, width], values: rows.flatMap { $0 }, dtype: dtype)
     }
 
@@ -123,13 +123,13 @@ extension Tensor {
 
     /// The single element of a one-element tensor, as `Double` (like PyTorch's `item()`).
     public var scalar: Double {
-        precondition(count == 1, "scalar: tensor of shape \(shape) has \(count) elements, not 1")
+        require(count == 1, "scalar: tensor of shape \(shape) has \(count) elements, not 1")
         return self[flat: 0]
     }
 
     /// The element at a flat (row-major) offset, as `Double`.
     public subscript(flat index: Int) -> Double {
-        precondition(index >= 0 && index < count, "subscript: flat index \(index) out of range for \(count) elements")
+        require(index >= 0 && index < count, "subscript: flat index \(index) out of range for \(count) elements")
         return withExtendedLifetime(storage) {
             switch dtype {
             case .float32: return Double(pointer(Float.self)[index])
@@ -145,10 +145,10 @@ extension Tensor {
     /// m[1, 0]  // 3.0
     /// ```
     public subscript(_ index: Int...) -> Double {
-        precondition(index.count == rank, "subscript: \(index.count) indices for a tensor of rank \(rank)")
+        require(index.count == rank, "subscript: \(index.count) indices for a tensor of rank \(rank)")
         var flat = 0
         for (i, d) in zip(index, shape) {
-            precondition(i >= 0 && i < d, "subscript: index \(index) out of range for shape \(shape)")
+            require(i >= 0 && i < d, "subscript: index \(index) out of range for shape \(shape)")
             flat = flat * d + i
         }
         return self[flat: flat]
@@ -186,7 +186,7 @@ extension Tensor {
     /// ```
     @inlinable
     public func withUnsafeScalars<T: TensorScalar, R>(as _: T.Type, _ body: (UnsafeBufferPointer<T>) throws -> R) rethrows -> R {
-        precondition(T.dtype == dtype, "withUnsafeScalars: tensor holds \(dtype), not \(T.dtype)")
+        require(T.dtype == dtype, "withUnsafeScalars: tensor holds \(dtype), not \(T.dtype)")
         return try withExtendedLifetime(self) {
             try body(UnsafeBufferPointer(start: baseAddress.assumingMemoryBound(to: T.self), count: count))
         }
@@ -201,7 +201,7 @@ extension Tensor {
     @inlinable
     public mutating func withUnsafeMutableScalars<T: TensorScalar, R>(as _: T.Type,
                                                                       _ body: (UnsafeMutableBufferPointer<T>) throws -> R) rethrows -> R {
-        precondition(T.dtype == dtype, "withUnsafeMutableScalars: tensor holds \(dtype), not \(T.dtype)")
+        require(T.dtype == dtype, "withUnsafeMutableScalars: tensor holds \(dtype), not \(T.dtype)")
         let base = uniqueBaseAddress()
         return try withExtendedLifetime(self) {
             try body(UnsafeMutableBufferPointer(start: base.assumingMemoryBound(to: T.self), count: count))

@@ -27,7 +27,7 @@ public final class Ensemble {
     public let transform: (Tensor) -> Tensor
 
     public init(models: [Module], method: Method = .average, transform: @escaping (Tensor) -> Tensor = { $0 }) {
-        precondition(!models.isEmpty, "Ensemble: needs at least one model")
+        require(!models.isEmpty, "Ensemble: needs at least one model")
         members = models.map(Member.model)
         self.method = method
         self.transform = transform
@@ -36,7 +36,7 @@ public final class Ensemble {
     /// An ensemble of weight snapshots of one architecture (snapshot ensembles).
     public init(model: Module, snapshots: [[String: Tensor]], method: Method = .average,
                 transform: @escaping (Tensor) -> Tensor = { $0 }) {
-        precondition(!snapshots.isEmpty, "Ensemble: needs at least one snapshot")
+        require(!snapshots.isEmpty, "Ensemble: needs at least one snapshot")
         members = snapshots.map { .snapshot(model, $0) }
         self.method = method
         self.transform = transform
@@ -90,7 +90,7 @@ public final class SnapshotEnsemble: Callback {
     public private(set) var snapshots: [[String: Tensor]] = []
 
     public init(cycleLength: Int) {
-        precondition(cycleLength > 0, "SnapshotEnsemble: cycleLength must be positive")
+        require(cycleLength > 0, "SnapshotEnsemble: cycleLength must be positive")
         self.cycleLength = cycleLength
     }
 

@@ -1,4 +1,5 @@
 import Optimizers
+import TensorModule
 
 /// Sets the optimizer's learning rate at the start of each epoch from a schedule over epochs (Keras's
 /// `LearningRateScheduler`): `lr(epoch) = schedule.learningRate(base: initial, step: epoch)`.
@@ -42,7 +43,7 @@ public final class ReduceLROnPlateau: Callback {
 
     public init(monitor: String = "val_loss", factor: Double = 0.1, patience: Int = 10, minDelta: Double = 1e-4,
                 cooldown: Int = 0, minimumLearningRate: Double = 0, mode: MonitorMode? = nil) {
-        precondition(factor > 0 && factor < 1, "ReduceLROnPlateau: factor must be in (0, 1), got \(factor)")
+        require(factor > 0 && factor < 1, "ReduceLROnPlateau: factor must be in (0, 1), got \(factor)")
         self.monitor = monitor
         self.factor = factor
         self.patience = patience

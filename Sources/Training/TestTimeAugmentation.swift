@@ -12,7 +12,7 @@ extension Module {
     /// ```
     public func predict(_ input: Tensor, testTimeAugmentation transforms: [(Tensor) -> Tensor], batchSize: Int = 256,
                         output: (Tensor) -> Tensor = { $0 }) -> Tensor {
-        precondition(!transforms.isEmpty, "predict(testTimeAugmentation:): needs at least one transform")
+        require(!transforms.isEmpty, "predict(testTimeAugmentation:): needs at least one transform")
         return withoutGradient {
             var sum: Tensor?
             for t in transforms {

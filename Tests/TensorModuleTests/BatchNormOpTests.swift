@@ -41,14 +41,17 @@ import _TestSupport
         }
     }
 
-    /// A scale or offset that does not match the last axis stops the program (in a child process, so the trap is
-    /// observed, not suffered), as the other ops' shape misuse does.
+    /// A scale or offset that does not match the last axis stops the program with a message naming the op and the
+    /// shapes (in a child process, so the stop is observed, not suffered), as the other ops' shape misuse does.
     @Test func scaleMustMatchTheLastAxis() async {
-        await #expect(processExitsWith: .failure) {
+        let scale = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor.zeros([4, 3]).batchNormalized(scale: Tensor.ones([4]), offset: Tensor.zeros([4]), epsilon: 1e-3)
         }
-        await #expect(processExitsWith: .failure) {
+        expectStandardError(of: scale, contains: "batchNormalized: scale and offset must be [channels] (the input's "
+                            + "last axis), got [4] and [4] for input [4, 3]")
+        let offset = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor.zeros([4, 3]).batchNormalized(scale: Tensor.ones([3]), offset: Tensor.zeros([2]), epsilon: 1e-3)
         }
+        expectStandardError(of: offset, contains: "got [3] and [2] for input [4, 3]")
     }
 }

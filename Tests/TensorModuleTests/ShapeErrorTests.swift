@@ -1,5 +1,6 @@
 import Testing
 import NeuralKit
+import _TestSupport
 
 /// Shape misuse stops with a message naming the op and both shapes; the messages come from these validators.
 @Suite struct ShapeErrorTests {
@@ -40,14 +41,17 @@ import NeuralKit
         #expect(throws: ShapeError.self) { try Shapes.checkSameDType(.float32, .float64, op: "add") }
     }
 
-    /// The ops themselves stop (precondition) with the validator's message; run in a child process so the trap is
-    /// observed, not suffered.
+    /// The ops themselves stop with the validator's message, in every build mode (`make test` runs these tests in a
+    /// release build, where `precondition` would print nothing); run in a child process so the stop is observed, not
+    /// suffered.
     @Test func opsStopWithTheValidatorsMessage() async {
-        await #expect(processExitsWith: .failure) {
+        let matmul = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor.zeros([2, 3]).matmul(Tensor.zeros([4, 5]))
         }
-        await #expect(processExitsWith: .failure) {
+        expectStandardError(of: matmul, contains: "matmul: inner dimensions differ (3 vs 4) in shapes [2, 3] and [4, 5]")
+        let add = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor.zeros([2, 3]) + Tensor.zeros([4])
         }
+        expectStandardError(of: add, contains: "add: shapes [2, 3] and [4] cannot be broadcast together")
     }
 }

@@ -18,9 +18,9 @@ public final class BatchNorm: Module {
     public let epsilon: Double
 
     public init(featureCount: Int, momentum: Double = 0.99, epsilon: Double = 1e-3) {
-        precondition(featureCount > 0, "BatchNorm: featureCount must be positive")
-        precondition(momentum >= 0 && momentum <= 1, "BatchNorm: momentum must be in [0, 1], got \(momentum)")
-        precondition(epsilon >= 0 && epsilon.isFinite, "BatchNorm: epsilon must be a finite number ≥ 0, got \(epsilon)")
+        require(featureCount > 0, "BatchNorm: featureCount must be positive")
+        require(momentum >= 0 && momentum <= 1, "BatchNorm: momentum must be in [0, 1], got \(momentum)")
+        require(epsilon >= 0 && epsilon.isFinite, "BatchNorm: epsilon must be a finite number ≥ 0, got \(epsilon)")
         gamma = Parameter(Tensor.ones([featureCount]))
         beta = Parameter(Tensor.zeros([featureCount]))
         runningMean = Parameter(Tensor.zeros([featureCount]), isTrainable: false)

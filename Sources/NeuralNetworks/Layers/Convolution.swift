@@ -18,7 +18,7 @@ public final class Conv2D: Module {
     public init(inputChannels: Int, filters: Int, kernelSize: (Int, Int), strides: (Int, Int) = (1, 1), padding: Padding = .valid,
                 dilation: (Int, Int) = (1, 1), activation: Activation = .identity, useBias: Bool = true,
                 kernelInitializer: Initializer = .glorotUniform, kernelRegularizer: Regularizer? = nil, seed: UInt64? = nil) {
-        precondition(inputChannels > 0 && filters > 0 && kernelSize.0 > 0 && kernelSize.1 > 0, "Conv2D: sizes must be positive")
+        require(inputChannels > 0 && filters > 0 && kernelSize.0 > 0 && kernelSize.1 > 0, "Conv2D: sizes must be positive")
         let seed = seed ?? RandomSeeds.next()
         kernel = Parameter(kernelInitializer.make([kernelSize.0, kernelSize.1, inputChannels, filters], seed: seed),
                            regularizer: kernelRegularizer)

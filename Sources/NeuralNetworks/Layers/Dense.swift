@@ -14,7 +14,7 @@ public final class Dense: Module {
     public init(inputSize: Int, outputSize: Int, activation: Activation = .identity, useBias: Bool = true,
                 weightInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
                 weightRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil, seed: UInt64? = nil) {
-        precondition(inputSize > 0 && outputSize > 0, "Dense: sizes must be positive, got \(inputSize)→\(outputSize)")
+        require(inputSize > 0 && outputSize > 0, "Dense: sizes must be positive, got \(inputSize)→\(outputSize)")
         let seed = seed ?? RandomSeeds.next()
         weight = Parameter(weightInitializer.make([inputSize, outputSize], seed: seed), regularizer: weightRegularizer)
         bias = useBias ? Parameter(biasInitializer.make([outputSize], seed: seed &+ 1), regularizer: biasRegularizer) : nil

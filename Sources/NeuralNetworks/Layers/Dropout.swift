@@ -16,7 +16,7 @@ public final class Dropout: Module {
     public var generator: RandomGenerator
 
     public init(rate: Double, seed: UInt64? = nil) {
-        precondition(rate >= 0 && rate < 1, "Dropout: rate must be in [0, 1), got \(rate)")
+        require(rate >= 0 && rate < 1, "Dropout: rate must be in [0, 1), got \(rate)")
         self.rate = rate
         generator = RandomGenerator(seed: seed ?? RandomSeeds.next())
     }

@@ -13,7 +13,7 @@ public final class Maxout: Module {
 
     public init(inputSize: Int, outputSize: Int, pieceCount: Int = 2, weightInitializer: Initializer = .glorotUniform,
                 seed: UInt64? = nil) {
-        precondition(inputSize > 0 && outputSize > 0 && pieceCount > 0, "Maxout: sizes and pieceCount must be positive")
+        require(inputSize > 0 && outputSize > 0 && pieceCount > 0, "Maxout: sizes and pieceCount must be positive")
         let seed = seed ?? RandomSeeds.next()
         weight = Parameter(weightInitializer.make([inputSize, outputSize * pieceCount], fanIn: inputSize,
                                                   fanOut: outputSize, seed: seed))

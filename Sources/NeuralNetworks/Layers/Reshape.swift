@@ -25,7 +25,7 @@ public final class Reshape: Module {
     public let shape: [Int]
 
     public init(_ shape: [Int]) {
-        precondition(shape.allSatisfy { $0 > 0 }, "Reshape: dimensions must be positive, got \(shape)")
+        require(shape.allSatisfy { $0 > 0 }, "Reshape: dimensions must be positive, got \(shape)")
         self.shape = shape
     }
 

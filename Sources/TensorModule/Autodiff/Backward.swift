@@ -42,7 +42,7 @@ enum Backpropagation {
                 if node.isLeaf || (!keep.isEmpty && keep.contains(ObjectIdentifier(node))) { deliver(node, g) }
                 guard let pullback = node.pullback.take() else { continue }
                 var inputGrads = pullback(g)
-                precondition(inputGrads.count == node.inputCount,
+                require(inputGrads.count == node.inputCount,
                              "\(node.op): pullback returned \(inputGrads.count) gradients for \(node.inputCount) inputs")
                 for i in 0..<node.inputCount {
                     guard let input = node.input(i), let ig = inputGrads.take(i) else { continue }
@@ -57,7 +57,7 @@ enum Backpropagation {
     /// Sums a gradient over the dimensions its input was broadcast along, then gives it the input's shape.
     static func unbroadcast(_ g: Tensor, to shape: [Int], op: String) -> Tensor {
         if g.shape == shape { return g }
-        precondition(g.rank >= shape.count, "\(op): gradient of shape \(g.shape) cannot reduce to input shape \(shape)")
+        require(g.rank >= shape.count, "\(op): gradient of shape \(g.shape) cannot reduce to input shape \(shape)")
         let off = g.rank - shape.count
         var axes: [Int] = Array(0..<off)
         for d in 0..<shape.count where shape[d] == 1 && g.shape[d + off] != 1 { axes.append(d + off) }
@@ -87,13 +87,13 @@ extension Tensor {
     /// ```
     public func backward(gradient: Tensor? = nil) {
         if let gradient {
-            precondition(gradient.shape == shape && gradient.dtype == dtype,
+            require(gradient.shape == shape && gradient.dtype == dtype,
                          "backward: gradient of shape \(gradient.shape) (\(gradient.dtype)) for a result of shape \(shape) (\(dtype))")
         } else {
-            precondition(count == 1, "backward: needs a one-element result, got shape \(shape); reduce it first (e.g. sum()) or pass gradient:")
+            require(count == 1, "backward: needs a one-element result, got shape \(shape); reduce it first (e.g. sum()) or pass gradient:")
         }
         guard let root = node else {
-            preconditionFailure("backward: this tensor does not require a gradient (no input was marked requiresGradient)")
+            fatalError("backward: this tensor does not require a gradient (no input was marked requiresGradient)")
         }
         Backpropagation.run(from: root, seed: gradient ?? Tensor.ones(shape, dtype: dtype)) { node, g in
             node.grad = node.grad.map { $0 + g } ?? g
@@ -110,7 +110,7 @@ extension Tensor {
 /// let (dw) = gradients(of: loss, withRespectTo: [w])[0]  // [4.0]
 /// ```
 public func gradients(of loss: Tensor, withRespectTo variables: [Tensor]) -> [Tensor] {
-    precondition(loss.count == 1, "gradients(of:withRespectTo:): loss must have one element, got shape \(loss.shape)")
+    require(loss.count == 1, "gradients(of:withRespectTo:): loss must have one element, got shape \(loss.shape)")
     var found: [ObjectIdentifier: Tensor] = [:]
     if let root = loss.node {
         let wanted = Set(variables.compactMap { $0.node.map(ObjectIdentifier.init) })

@@ -152,7 +152,7 @@ extension Tensor {
         var out = self
         out.node = Node(op: op, shape: shape, inputs: inputs) { g in
             let grads = pullback(g)
-            precondition(grads.count == count, "\(op): pullback returned \(grads.count) gradients for \(count) inputs")
+            require(grads.count == count, "\(op): pullback returned \(grads.count) gradients for \(count) inputs")
             return InputGradients(all: grads)
         }
         return out

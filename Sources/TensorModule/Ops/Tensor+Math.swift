@@ -67,7 +67,7 @@ extension Tensor {
     /// Tensor([-2, 0.5, 3]).clamped(lowerBound: 0, upperBound: 1)  // [0.0, 0.5, 1.0]
     /// ```
     public func clamped(lowerBound: Double, upperBound: Double) -> Tensor {
-        precondition(lowerBound <= upperBound, "clamped: lowerBound \(lowerBound) > upperBound \(upperBound)")
+        require(lowerBound <= upperBound, "clamped: lowerBound \(lowerBound) > upperBound \(upperBound)")
         return maximum(scalarLike(lowerBound)).minimum(scalarLike(upperBound))
     }
 

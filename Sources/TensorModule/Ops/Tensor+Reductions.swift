@@ -90,7 +90,7 @@ extension Tensor {
     /// ```
     public func argmax(alongAxis axis: Int = -1, keepingDimensions: Bool = false) -> Tensor {
         let a = validate { () throws(ShapeError) in try Shapes.normalize(axis: axis, rank: rank, op: "argmax") }
-        precondition(rank > 0 && shape[a] > 0, "argmax: needs a non-empty axis, got shape \(shape)")
+        require(rank > 0 && shape[a] > 0, "argmax: needs a non-empty axis, got shape \(shape)")
         let outer = shape[..<a].reduce(1, *), inner = shape[(a + 1)...].reduce(1, *)
         let out = Tensor(uninitialized: keepingDimensions ? Tensor.keptShape(shape, axes: [a])
                                                           : Tensor.reducedShape(shape, axes: [a]), dtype: dtype)

@@ -74,7 +74,7 @@ extension Tensor {
     /// Tensor.concatenating([Tensor([1]), Tensor([2, 3])])  // [1.0, 2.0, 3.0]
     /// ```
     public static func concatenating(_ tensors: [Tensor], alongAxis axis: Int = 0) -> Tensor {
-        precondition(!tensors.isEmpty, "concatenating: needs at least one tensor")
+        require(!tensors.isEmpty, "concatenating: needs at least one tensor")
         let first = tensors[0]
         let a = validate { () throws(ShapeError) -> Int in
             let a = try Shapes.normalize(axis: axis, rank: first.rank, op: "concatenating")
@@ -108,7 +108,7 @@ extension Tensor {
 
     /// Stacks tensors of equal shape along a new dimension at `axis`.
     public static func stacking(_ tensors: [Tensor], alongAxis axis: Int = 0) -> Tensor {
-        precondition(!tensors.isEmpty, "stacking: needs at least one tensor")
+        require(!tensors.isEmpty, "stacking: needs at least one tensor")
         return concatenating(tensors.map { $0.unsqueezed(at: axis) }, alongAxis: axis)
     }
 
@@ -143,9 +143,9 @@ extension Tensor {
     /// Tensor(rows: [[1, 2], [3, 4]]).gathering(rows: [1, 1, 0])  // [[3, 4], [3, 4], [1, 2]]
     /// ```
     public func gathering(rows indices: [Int]) -> Tensor {
-        precondition(rank >= 1, "gathering: needs rank ≥ 1, got shape \(shape)")
+        require(rank >= 1, "gathering: needs rank ≥ 1, got shape \(shape)")
         for i in indices {
-            precondition(i >= 0 && i < shape[0], "gathering: row index \(i) out of range for shape \(shape)")
+            require(i >= 0 && i < shape[0], "gathering: row index \(i) out of range for shape \(shape)")
         }
         let width = count / Swift.max(shape[0], 1)
         var outShape = shape
@@ -203,7 +203,7 @@ extension Tensor {
     /// ```
     public static func oneHot(_ labels: [Int], classCount: Int, dtype: DType = .float32) -> Tensor {
         for l in labels {
-            precondition(l >= 0 && l < classCount, "oneHot: label \(l) out of range for \(classCount) classes")
+            require(l >= 0 && l < classCount, "oneHot: label \(l) out of range for \(classCount) classes")
         }
         var values = [Double](repeating: 0, count: labels.count * classCount)
         for (i, l) in labels.enumerated() { values[i * classCount + l] = 1 }

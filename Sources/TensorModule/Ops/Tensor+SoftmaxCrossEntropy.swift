@@ -10,10 +10,10 @@ extension Tensor {
     /// Tensor(rows: [[1, 2, 3]]).softmaxCrossEntropy(labels: [2])   // [[0.4076…]] = log(e + e² + e³) − 3
     /// ```
     public func softmaxCrossEntropy(labels: [Int]) -> Tensor {
-        precondition(rank == 2, "softmaxCrossEntropy: logits must be [batch, classes], got \(shape)")
+        require(rank == 2, "softmaxCrossEntropy: logits must be [batch, classes], got \(shape)")
         let (n, classes) = (shape[0], shape[1])
-        precondition(labels.count == n, "softmaxCrossEntropy: \(labels.count) labels for logits \(shape)")
-        for l in labels { precondition(l >= 0 && l < classes, "softmaxCrossEntropy: label \(l) out of range for \(classes) classes") }
+        require(labels.count == n, "softmaxCrossEntropy: \(labels.count) labels for logits \(shape)")
+        for l in labels { require(l >= 0 && l < classes, "softmaxCrossEntropy: label \(l) out of range for \(classes) classes") }
         let losses = Tensor(uninitialized: [n, 1], dtype: dtype)
         // The softmax, kept for the pullback.
         let probabilities = Tensor(uninitialized: shape, dtype: dtype)
