@@ -58,7 +58,7 @@ public struct TensorPairs: BatchSource, Sendable {
 
     public init(x: Tensor, y: Tensor) {
         require(x.rank >= 1 && y.rank >= 1 && x.shape[0] == y.shape[0],
-                     "TensorPairs: inputs \(x.shape) and targets \(y.shape) have different example counts")
+                "TensorPairs: inputs \(x.shape) and targets \(y.shape) have different example counts")
         self.x = x
         self.y = y
     }

@@ -21,7 +21,7 @@ public struct ByteImages: BatchSource, Sendable {
     public init(pixels: [UInt8], exampleShape: [Int], labels: [Int], scale: Float = 1.0 / 255) {
         let width = exampleShape.reduce(1, *)
         require(pixels.count == labels.count * width,
-                     "ByteImages: \(pixels.count) values for \(labels.count) examples of shape \(exampleShape)")
+                "ByteImages: \(pixels.count) values for \(labels.count) examples of shape \(exampleShape)")
         self.pixels = pixels
         self.exampleShape = exampleShape
         self.labels = labels

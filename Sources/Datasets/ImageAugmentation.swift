@@ -110,7 +110,7 @@ extension ImageAugmentation {
     /// ```
     public static func view(of batch: Tensor, imageShape: [Int], shift: (x: Int, y: Int) = (0, 0), flip: Bool = false) -> Tensor {
         require(imageShape.count == 3 && batch.count == batch.shape[0] * imageShape.reduce(1, *),
-                     "ImageAugmentation.view: batch \(batch.shape) does not hold images of shape \(imageShape)")
+                "ImageAugmentation.view: batch \(batch.shape) does not hold images of shape \(imageShape)")
         let (h, w, c) = (imageShape[0], imageShape[1], imageShape[2])
         let size = h * w * c
         let src = batch.values

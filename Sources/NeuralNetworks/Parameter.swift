@@ -39,7 +39,7 @@ public final class Parameter {
     /// Replaces the value (same shape), starting a fresh autodiff leaf with no gradient.
     public func assign(_ newValue: Tensor) {
         require(newValue.shape == value.shape,
-                     "Parameter.assign: shape \(newValue.shape) differs from the parameter's \(value.shape)")
+                "Parameter.assign: shape \(newValue.shape) differs from the parameter's \(value.shape)")
         storedValue = newValue.detached
         storedValue.requiresGradient = requiresGradient
     }

@@ -55,7 +55,7 @@ extension Tensor {
     public init<T: TensorScalar>(shape: [Int], scalars: [T]) {
         require(shape.allSatisfy { $0 >= 0 }, "Tensor(shape:scalars:): negative dimension in \(shape)")
         require(Shapes.count(shape) == scalars.count,
-                     "Tensor(shape:scalars:): shape \(shape) needs \(Shapes.count(shape)) scalars, got \(scalars.count)")
+                "Tensor(shape:scalars:): shape \(shape) needs \(Shapes.count(shape)) scalars, got \(scalars.count)")
         self.init(uninitialized: shape, dtype: T.dtype)
         let p = pointer(T.self)
         scalars.withUnsafeBufferPointer { src in

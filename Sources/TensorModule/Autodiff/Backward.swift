@@ -43,7 +43,7 @@ enum Backpropagation {
                 guard let pullback = node.pullback.take() else { continue }
                 var inputGrads = pullback(g)
                 require(inputGrads.count == node.inputCount,
-                             "\(node.op): pullback returned \(inputGrads.count) gradients for \(node.inputCount) inputs")
+                        "\(node.op): pullback returned \(inputGrads.count) gradients for \(node.inputCount) inputs")
                 for i in 0..<node.inputCount {
                     guard let input = node.input(i), let ig = inputGrads.take(i) else { continue }
                     let reduced = unbroadcast(ig, to: input.shape, op: node.op)
@@ -88,7 +88,7 @@ extension Tensor {
     public func backward(gradient: Tensor? = nil) {
         if let gradient {
             require(gradient.shape == shape && gradient.dtype == dtype,
-                         "backward: gradient of shape \(gradient.shape) (\(gradient.dtype)) for a result of shape \(shape) (\(dtype))")
+                    "backward: gradient of shape \(gradient.shape) (\(gradient.dtype)) for a result of shape \(shape) (\(dtype))")
         } else {
             require(count == 1, "backward: needs a one-element result, got shape \(shape); reduce it first (e.g. sum()) or pass gradient:")
         }

@@ -110,7 +110,7 @@ extension Tensor {
         let g = convolution.croppingOutput(height: read.height, width: read.width)
         let p = read == (convolution.outputHeight, convolution.outputWidth) ? full : pool(read.height, read.width)
         require(p.outputHeight == full.outputHeight && p.outputWidth == full.outputWidth,
-                     "conv2d+maxPool2d: cropping changed the pooled size")
+                "conv2d+maxPool2d: cropping changed the pooled size")
         return (g, p)
     }
 
