@@ -177,6 +177,30 @@ import Glibc
         #expect(w.grad != nil)
     }
 
+    /// Intermediate nodes that only the graph holds (no tensor of the caller's) are freed by backward() as it
+    /// releases the graph, inputs first; one of them is used three times. The gradient is the closed form
+    /// d/dw Σ (t² + t) = (2t + 1)(1 − t²)·2 with t = tanh(2w).
+    @Test func nodesHeldOnlyByTheGraphAreFreedByBackward() {
+        var w = Tensor([0.5, -1.5], dtype: .float64)
+        w.requiresGradient = true
+        weak var probe: AnyObject?
+        var loss: Tensor
+        do {
+            let t = (w * 2).tanh()
+            probe = GraphProbe.node(of: t)
+            loss = (t * t + t).sum()
+        }
+        #expect(probe != nil, "the graph holds its nodes until backward()")
+        loss.backward()
+        #expect(probe == nil, "the graph outlived backward()")
+        let expected = [0.5, -1.5].map { w -> Double in
+            let t = Glibc.tanh(2 * w)
+            return (2 * t + 1) * (1 - t * t) * 2
+        }
+        let grad = w.grad?.values ?? []
+        #expect(grad.count == 2 && zip(grad, expected).allSatisfy { abs($0 - $1) < 1e-12 }, "\(grad) vs \(expected)")
+    }
+
     @Test func graphIsFreedWhenDroppedWithoutBackward() {
         var w = Tensor([0.5], dtype: .float64)
         w.requiresGradient = true

@@ -7,23 +7,29 @@ enum Backpropagation {
     private static let passCounter = Atomic<UInt64>(0)
 
     /// Nodes reachable from `root`, inputs before the nodes that use them (iterative, so deep graphs are fine).
-    static func topologicalOrder(from root: Node) -> [Node] {
+    ///
+    /// The references are unretained: `root` keeps every node it reaches alive through its inputs, and the tape is
+    /// a DAG that nothing changes while a pass walks it. At the Playground's scale the reference counting of a
+    /// retained walk cost more than the arithmetic.
+    static func topologicalOrder(from root: Node) -> [Unmanaged<Node>] {
         let pass = passCounter.add(1, ordering: .relaxed).newValue
-        var order: [Node] = []
-        var stack: [(Node, Int)] = []
+        var order: [Unmanaged<Node>] = []
+        var stack: [(Unmanaged<Node>, Int)] = []
         order.reserveCapacity(64)
         stack.reserveCapacity(64)
-        stack.append((root, 0))
+        stack.append((Unmanaged.passUnretained(root), 0))
         root.visit = pass
-        while let (node, next) = stack.popLast() {
-            if next < node.inputCount {
-                stack.append((node, next + 1))
-                if let input = node.input(next), input.visit != pass {
-                    input.visit = pass
-                    stack.append((input, 0))
+        while let (ref, next) = stack.popLast() {
+            ref._withUnsafeGuaranteedRef { node in
+                if next < node.inputCount {
+                    stack.append((ref, next + 1))
+                    if let input = node.unretainedInput(next), input._withUnsafeGuaranteedRef({ $0.visit != pass }) {
+                        input._withUnsafeGuaranteedRef { $0.visit = pass }
+                        stack.append((input, 0))
+                    }
+                } else {
+                    order.append(ref)
                 }
-            } else {
-                order.append(node)
             }
         }
         return order
@@ -37,20 +43,25 @@ enum Backpropagation {
             let order = topologicalOrder(from: root)
             root.pending = seed
             for index in order.indices.reversed() {
-                let node = order[index]
-                guard let g = node.pending.take() else { continue }
-                if node.isLeaf || (!keep.isEmpty && keep.contains(ObjectIdentifier(node))) { deliver(node, g) }
-                guard let pullback = node.pullback.take() else { continue }
-                var inputGrads = pullback(g)
-                require(inputGrads.count == node.inputCount,
-                        "\(node.op): pullback returned \(inputGrads.count) gradients for \(node.inputCount) inputs")
-                for i in 0..<node.inputCount {
-                    guard let input = node.input(i), let ig = inputGrads.take(i) else { continue }
-                    let reduced = unbroadcast(ig, to: input.shape, op: node.op)
-                    input.pending = input.pending.map { $0 + reduced } ?? reduced
+                order[index]._withUnsafeGuaranteedRef { node in
+                    guard let g = node.pending.take() else { return }
+                    if node.isLeaf || (!keep.isEmpty && keep.contains(ObjectIdentifier(node))) { deliver(node, g) }
+                    guard let pullback = node.pullback.take() else { return }
+                    var inputGrads = pullback(g)
+                    require(inputGrads.count == node.inputCount,
+                            "\(node.op): pullback returned \(inputGrads.count) gradients for \(node.inputCount) inputs")
+                    for i in 0..<node.inputCount {
+                        guard let input = node.unretainedInput(i), let ig = inputGrads.take(i) else { continue }
+                        input._withUnsafeGuaranteedRef { input in
+                            let reduced = unbroadcast(ig, to: input.shape, op: node.op)
+                            input.pending = input.pending.map { $0 + reduced } ?? reduced
+                        }
+                    }
                 }
             }
-            for node in order where !node.isLeaf { node.release() }
+            // In order, inputs first: releasing a node may free its inputs, which the loop has passed already; the
+            // nodes after it are still held by the ones that use them, or are `root`, which the caller holds.
+            for ref in order { ref._withUnsafeGuaranteedRef { if !$0.isLeaf { $0.release() } } }
         }
     }
 

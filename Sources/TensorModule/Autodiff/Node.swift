@@ -58,13 +58,14 @@ final class Node {
         isLeaf = false
     }
 
-    /// The node of input `i` (nil when that input takes no part in differentiation).
-    @inline(__always) func input(_ i: Int) -> Node? {
+    /// The node of input `i` (nil when that input takes no part in differentiation), unretained: for the backward
+    /// pass's walk, while the caller keeps the graph alive.
+    @inline(__always) func unretainedInput(_ i: Int) -> Unmanaged<Node>? {
         switch i {
-        case 0: return input0
-        case 1: return input1
-        case 2: return input2
-        default: return moreInputs[i - 3]
+        case 0: return input0.map { Unmanaged.passUnretained($0) }
+        case 1: return input1.map { Unmanaged.passUnretained($0) }
+        case 2: return input2.map { Unmanaged.passUnretained($0) }
+        default: return moreInputs[i - 3].map { Unmanaged.passUnretained($0) }
         }
     }
 

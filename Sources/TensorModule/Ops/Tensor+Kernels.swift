@@ -17,13 +17,26 @@ extension Tensor {
         validate { () throws(ShapeError) in try Shapes.checkSameDType(a.dtype, b.dtype, op: name) }
         let layout = BroadcastLayout(a.shape, b.shape, op: name)
         let out = Tensor(uninitialized: layout.shape, dtype: a.dtype)
-        withExtendedLifetime((a, b)) {
+        keepingAlive(a, b) {
             switch a.dtype {
             case .float32: Kernels.binary(op, a.pointer(Float.self), b.pointer(Float.self), out.pointer(Float.self), layout)
             case .float64: Kernels.binary(op, a.pointer(Double.self), b.pointer(Double.self), out.pointer(Double.self), layout)
             }
         }
         return out
+    }
+
+    /// Runs `body` while `a` and `b` stay alive (it uses their buffers' pointers). Each is borrowed in turn:
+    /// `withExtendedLifetime((a, b))` copied both into a tuple, six reference-count operations per op.
+    @inline(__always)
+    static func keepingAlive<R>(_ a: Tensor, _ b: Tensor, _ body: () -> R) -> R {
+        withExtendedLifetime(a) { withExtendedLifetime(b) { body() } }
+    }
+
+    /// ``keepingAlive(_:_:_:)`` for three tensors.
+    @inline(__always)
+    static func keepingAlive<R>(_ a: Tensor, _ b: Tensor, _ c: Tensor, _ body: () -> R) -> R {
+        withExtendedLifetime(a) { withExtendedLifetime(b) { withExtendedLifetime(c) { body() } } }
     }
 
     /// A scalar of this tensor's element type.

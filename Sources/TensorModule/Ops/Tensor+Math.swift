@@ -88,7 +88,7 @@ extension Tensor {
             Shapes.strides(shape), StridedPlan.broadcastStrides(mask.shape, to: shape),
             StridedPlan.broadcastStrides(a.shape, to: shape), StridedPlan.broadcastStrides(b.shape, to: shape),
         ])
-        withExtendedLifetime((mask, a, b)) {
+        keepingAlive(mask, a, b) {
             switch a.dtype {
             case .float32: Kernels.select(mask.pointer(Float.self), a.pointer(Float.self), b.pointer(Float.self),
                                           out.pointer(Float.self), plan)

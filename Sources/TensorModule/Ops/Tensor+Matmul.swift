@@ -46,7 +46,7 @@ extension Tensor {
     }
 
     private static func gemm(_ a: Tensor, _ b: Tensor, _ ta: Bool, _ tb: Bool, into out: Tensor) {
-        withExtendedLifetime((a, b)) {
+        keepingAlive(a, b) {
             switch a.dtype {
             case .float32: gemmTyped(Float.self, a, b, ta, tb, out)
             case .float64: gemmTyped(Double.self, a, b, ta, tb, out)

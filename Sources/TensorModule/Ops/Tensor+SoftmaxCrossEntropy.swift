@@ -28,7 +28,7 @@ extension Tensor {
         return losses.recording("softmaxCrossEntropy", self) { g in
             let rowGradient = g.shape == [n, 1] ? g : g.broadcastCopy(to: [n, 1])
             let dz = Tensor(uninitialized: [n, classes], dtype: probabilities.dtype)
-            withExtendedLifetime((rowGradient, probabilities)) {
+            Tensor.keepingAlive(rowGradient, probabilities) {
                 switch dz.dtype {
                 case .float32: Tensor.softmaxCrossEntropyBackward(rowGradient.pointer(Float.self), probabilities.pointer(Float.self),
                                                                   labels, n, classes, dz.pointer(Float.self))
