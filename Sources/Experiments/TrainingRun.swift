@@ -44,6 +44,7 @@ public enum TrainingRun {
         let spec = try modelSpec(config, train: train)
         RandomSeeds.reset(to: config.seed)
         let model = try spec.buildModel()
+        try checkFits(train, spec: spec, model: model, source: { if case .specFile(let path) = config.model { path } else { "--model" } }())
         let optimizer = Optimizer(spec.optimizer, schedule: spec.schedule)
         let trainer = Trainer(model: model, loss: spec.loss, optimizer: optimizer, metrics: spec.metrics, seed: config.seed &+ 1)
         let hash = configurationHash(config, spec)
@@ -162,9 +163,6 @@ public enum TrainingRun {
         case .specFile(let path):
             let bytes = try AtomicFile.read(path, limit: 16 << 20)
             do { spec = try ModelSpec(json: bytes) } catch { throw DataError(file: path, error.description) }
-            guard spec.input == train.exampleShape else {
-                throw DataError(file: path, "input \(spec.input) does not match the data's example shape \(train.exampleShape)")
-            }
         case .preset(let name):
             let flat = train.exampleShape.reduce(1, *)
             var layers: [LayerSpec] = train.exampleShape.count > 1 ? [.flatten] : []
@@ -195,6 +193,46 @@ public enum TrainingRun {
             spec.schedule = try decodeSchedule(s, totalSteps: c.epochs * ((train.count + c.batchSize - 1) / c.batchSize))
         }
         return spec
+    }
+
+    /// Checks that `data` fits `model`, built from `spec`, before any tensor math runs (a misfit there would stop the program):
+    /// the examples have the model's input shape, and the model's output fits the targets its loss compares it
+    /// with — logits for at least as many classes as the labels name (softmax cross-entropy, which needs class
+    /// labels), or outputs the targets reshape or broadcast to. `source` names the model in the error.
+    ///
+    /// ```swift
+    /// try TrainingRun.checkFits(test, spec: trained.spec, model: trained.model, source: "run/model.json")
+    /// ```
+    public static func checkFits(_ data: Dataset, spec: ModelSpec, model: Module, source: String) throws {
+        guard data.exampleShape == spec.input else {
+            throw DataError(file: source, "input \(spec.input) does not match the data's example shape \(data.exampleShape)")
+        }
+        let output: [Int]
+        do { output = Array(try model.outputShape(for: [1] + spec.input).dropFirst()) } catch {
+            throw DataError(file: source, error.description)
+        }
+        let targets = Array(data.targets.shape.dropFirst())
+        let outputCount = output.reduce(1, *), targetCount = targets.reduce(1, *)
+        switch spec.loss.kind {
+        case .softmaxCrossEntropy:
+            guard let classes = data.classNames?.count else {
+                throw DataError(file: source, "loss \(spec.loss.name) needs class labels; \(data.name) has regression targets")
+            }
+            guard output.count == 1, output[0] >= classes else {
+                throw DataError(file: source, "the model's output \(output) cannot score \(data.name)'s \(classes) classes with loss "
+                                + "\(spec.loss.name): it needs [\(classes)]")
+            }
+        default:
+            // Equal counts are reshaped; otherwise the loss broadcasts [batch] + output against [batch] + targets, which
+            // holds for every batch size only dimension by dimension (logits-BCE expands the targets to the output).
+            let expandsOnly = spec.loss.kind == .binaryCrossEntropyWithLogits
+            let fits = outputCount == targetCount || output.count == targets.count
+                && zip(output, targets).allSatisfy { o, t in o == t || t == 1 || (o == 1 && !expandsOnly) }
+            guard fits else {
+                throw DataError(file: source, "the model's output \(output) does not fit \(data.name)'s targets \(targets) "
+                                + "with loss \(spec.loss.name)")
+            }
+        }
     }
 
     /// Conv 32 3×3 ReLU → MaxPool 2 → Conv 64 3×3 ReLU → MaxPool 2 → Dense 128 ReLU (→ Dense classes).

@@ -40,6 +40,9 @@ import _TestSupport
         let tta = try CommandLineTool.run(["evaluate", "--model-dir", out, "--dataset", "digits", "--tta", "flip,translate=1"])
         #expect(tta.status == 0, "\(tta.stderr)")
         #expect(tta.stdout.contains("tta_accuracy (6 views): "))
+        // Data the model does not fit: an error naming both shapes, not a stop in the tensor math.
+        let misfit = try CommandLineTool.run(["evaluate", "--model-dir", out, "--dataset", "iris"])
+        #expect(misfit.status != 0 && misfit.stderr.contains("input [64] does not match the data's example shape [4]"), "\(misfit.stderr)")
         let badView = try CommandLineTool.run(["evaluate", "--model-dir", out, "--dataset", "digits", "--tta", "spin"])
         #expect(badView.status != 0 && badView.stderr.contains("--tta: unknown view 'spin' (flip, translate=PIXELS)"), "\(badView.stderr)")
         // With the identity as the only view, the averaged probabilities give the plain evaluation's accuracy.
@@ -78,6 +81,12 @@ import _TestSupport
         Bad(name: "unknown preset", arguments: ["--dataset", "iris", "--model", "resnet"], message: "unknown preset 'resnet'"),
         Bad(name: "malformed spec", arguments: ["--dataset", "iris", "--model-file", "SPEC"], message: "$.layers[0].units"),
         Bad(name: "spec input mismatch", arguments: ["--dataset", "digits", "--model-file", "SPEC4"], message: "does not match"),
+        Bad(name: "spec output too small for the classes", arguments: ["--dataset", "iris", "--model-file", "SPEC2"],
+            message: "the model's output [2] cannot score iris's 3 classes with loss sparse_categorical_crossentropy_logits: it needs [3]"),
+        Bad(name: "class loss on regression targets", arguments: ["--dataset", "diabetes", "--model-file", "SPECREG"],
+            message: "needs class labels; diabetes has regression targets"),
+        Bad(name: "spec output does not fit the targets", arguments: ["--dataset", "diabetes", "--model-file", "SPECMSE"],
+            message: "the model's output [3, 2] does not fit diabetes's targets [1] with loss mse"),
         Bad(name: "unknown optimizer", arguments: ["--dataset", "iris", "--optimizer", "lion"], message: "unknown optimizer 'lion'"),
         Bad(name: "bad learning rate", arguments: ["--dataset", "iris", "--learning-rate", "-1"], message: "--learning-rate"),
         Bad(name: "non-numeric CSV cell", arguments: ["--data", "BADCSV"], message: "line 3"),
@@ -93,7 +102,14 @@ import _TestSupport
         let spec4 = try tmp.write(#"{"input": [4], "layers": [{"type": "dense", "units": 3}], "loss": "softmaxCrossEntropy"}"#, to: "spec4.json")
         let badCSV = try tmp.write("a,b,label\n1,2,0\n3,oops,1\n", to: "bad.csv")
         let goodCSV = try tmp.write("a,b,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n9,10,0\n11,12,1\n", to: "good.csv")
-        let args = bad.arguments.map { ["SPEC": spec, "SPEC4": spec4, "BADCSV": badCSV, "GOODCSV": goodCSV][$0] ?? $0 }
+        let spec2 = try tmp.write(#"{"input": [4], "layers": [{"type": "dense", "units": 2}], "loss": "softmaxCrossEntropy"}"#, to: "spec2.json")
+        let specReg = try tmp.write(#"{"input": [10], "layers": [{"type": "dense", "units": 1}], "loss": "softmaxCrossEntropy"}"#,
+                                    to: "specreg.json")
+        let specMSE = try tmp.write(#"{"input": [10], "layers": [{"type": "dense", "units": 6}, {"type": "reshape", "shape": [3, 2]}], "#
+                                    + #""loss": "meanSquaredError"}"#, to: "specmse.json")
+        let files = ["SPEC": spec, "SPEC4": spec4, "SPEC2": spec2, "SPECREG": specReg, "SPECMSE": specMSE, "BADCSV": badCSV,
+                     "GOODCSV": goodCSV]
+        let args = bad.arguments.map { files[$0] ?? $0 }
         let out = tmp.file("out")
         let epochs = args.contains("--epochs") ? [] : ["--epochs", "1"]
         let r = try CommandLineTool.run(["train"] + args + epochs + ["--output", out])
