@@ -120,6 +120,10 @@ extension Kernels {
                 dwPart.initialize(repeating: 0, count: partSize)
                 let gradient = masked + part * largestChunk * poolImage, first = images.lowerBound * poolImage
                 activationGradient(dPooled + first, pooled + first, gradient, images.count * poolImage, activation)
+                if taps == 9 {
+                    winnerWindows9(x, offsets, gradient - first, winners, dwPart, dbPart, g, pool, f, images)
+                    return
+                }
                 for n in images {
                     for py in 0..<pool.outputHeight {
                         // The winners in the pooling windows' top row first, then those in their bottom row: each
@@ -156,6 +160,51 @@ extension Kernels {
 }
 
 extension Kernels {
+    /// ``directConvMaxPool2x2Backward``'s sums for a 9-tap window (a grayscale 3×3), 16 filters at a time, with the
+    /// 9 kernel-gradient sums and the bias-gradient sum held in registers over all of `images` rather than loaded
+    /// and stored at every window (that traffic, not the multiply-adds, bounded the general loop). Each sum
+    /// receives its terms in the general loop's order, so the results are the same to the bit. `gradient` holds
+    /// the pooled gradients times the activation's derivative, indexed as `winners`.
+    private static func winnerWindows9(_ x: UnsafePointer<Float>, _ offsets: UnsafePointer<Int>,
+                                       _ gradient: UnsafePointer<Float>, _ winners: UnsafePointer<Float>,
+                                       _ dw: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePointer<Float>,
+                                       _ g: WindowGeometry, _ pool: WindowGeometry, _ f: Int, _ images: Range<Int>) {
+        let step = g.channels
+        let (o0, o1, o2, o3, o4) = (offsets[0], offsets[1], offsets[2], offsets[3], offsets[4])
+        let (o5, o6, o7, o8) = (offsets[5], offsets[6], offsets[7], offsets[8])
+        for k in stride(from: 0, to: f, by: 16) {
+            var (s0, s1, s2, s3, s4) = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
+            var (s5, s6, s7, s8, sb) = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
+            for n in images {
+                for py in 0..<pool.outputHeight {
+                    for half in 0..<2 {
+                        let inHalf = Float(2 * half), right = Float(2 * half + 1)
+                        for px in 0..<pool.outputWidth {
+                            let origin = g.windowOrigin(n: n, oy: 2 * py + half, ox: 2 * px)
+                            let o = ((n * pool.outputHeight + py) * pool.outputWidth + px) * f + k
+                            let won: SIMD16<Float> = (winners + o).loadVector()
+                            let share = SIMD16<Float>().replacing(with: (gradient + o).loadVector(),
+                                                                  where: (won .== inHalf) .| (won .== right))
+                            let wonRight = won .== right
+                            sb += share
+                            @inline(__always) func term(_ offset: Int) -> SIMD16<Float> {
+                                let i = origin &+ offset
+                                return SIMD16(repeating: x[i]).replacing(with: SIMD16(repeating: x[i &+ step]), where: wonRight)
+                            }
+                            s0 = s0.addingProduct(share, term(o0)); s1 = s1.addingProduct(share, term(o1))
+                            s2 = s2.addingProduct(share, term(o2)); s3 = s3.addingProduct(share, term(o3))
+                            s4 = s4.addingProduct(share, term(o4)); s5 = s5.addingProduct(share, term(o5))
+                            s6 = s6.addingProduct(share, term(o6)); s7 = s7.addingProduct(share, term(o7))
+                            s8 = s8.addingProduct(share, term(o8))
+                        }
+                    }
+                }
+            }
+            for (p, sum) in [s0, s1, s2, s3, s4, s5, s6, s7, s8].enumerated() { (dw + (p * f + k)).storeVector(sum) }
+            (db + k).storeVector(sb)
+        }
+    }
+
     /// Activates the four outputs of 2×2 pooling windows (top-left, top-right, bottom-left, bottom-right; 16
     /// filters), stores their maximum at `pooled` and the winner's tap (``maxPool(_:_:_:winners:)``'s code) at
     /// `winners`.
