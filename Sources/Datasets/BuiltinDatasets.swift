@@ -41,8 +41,8 @@ public enum BuiltinDatasets {
         if name == "fashion-mnist" {
             let d = try IDXDataset.fashionMNIST(directory: fashionMNISTDirectory)
             let classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
-            return (Dataset(name: name, features: d.train.x, targets: d.train.y, classNames: classes),
-                    Dataset(name: name, features: d.test.x, targets: d.test.y, classNames: classes))
+            return (Dataset(name: name, features: d.train.x, targets: d.train.y, classNames: classes, imageShape: [28, 28, 1]),
+                    Dataset(name: name, features: d.test.x, targets: d.test.y, classNames: classes, imageShape: [28, 28, 1]))
         }
         let all = try load(name, seed: seed)
         return all.split(testFraction: 0.2, seed: seed, stratified: all.isClassification)
@@ -54,7 +54,8 @@ public enum BuiltinDatasets {
         case "fashion-mnist": return try trainTest(name).train
         case "digits":
             let d = try CSVReader.dataset(rows(resource: "digits.csv.gz"), file: "digits.csv.gz", hasHeader: false, name: name)
-            return Dataset(name: name, features: d.features / 16, targets: d.targets, classNames: (0...9).map(String.init))
+            return Dataset(name: name, features: d.features / 16, targets: d.targets, classNames: (0...9).map(String.init),
+                           imageShape: [8, 8, 1])
         case "iris": return try scikitTable("iris.csv", name: name)
         case "breast-cancer": return try scikitTable("breast_cancer.csv", name: name)
         case "diabetes":

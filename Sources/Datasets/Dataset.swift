@@ -13,13 +13,31 @@ public struct Dataset: Sendable {
     public var targets: Tensor
     /// Class names for classification; nil for regression.
     public var classNames: [String]?
+    /// One example read as an image [H, W, C], or nil when the examples are not images (table rows). Features
+    /// [N, H, W, C] and [N, H, W] (one channel) are images by their shape; flat features [N, H·W·C] only when
+    /// their loader says so (the built-in Fashion-MNIST and digits, IDX files): four table columns are not a
+    /// 2×2 image.
+    public var imageShape: [Int]?
 
-    public init(name: String, features: Tensor, targets: Tensor, classNames: [String]? = nil) {
+    /// `imageShape` names the image layout of flat features; features of rank 3 or 4 have theirs from their shape.
+    ///
+    /// ```swift
+    /// let digits = Dataset(name: "digits", features: x, targets: y, classNames: names, imageShape: [8, 8, 1])  // x: [N, 64]
+    /// ```
+    public init(name: String, features: Tensor, targets: Tensor, classNames: [String]? = nil, imageShape: [Int]? = nil) {
         require(features.shape.first == targets.shape.first, "Dataset: \(features.shape) features for \(targets.shape) targets")
         self.name = name
         self.features = features
         self.targets = targets
         self.classNames = classNames
+        let example = Array(features.shape.dropFirst())
+        switch example.count {
+        case 3: self.imageShape = example
+        case 2: self.imageShape = example + [1]
+        default: self.imageShape = imageShape
+        }
+        require(self.imageShape.map { $0.count == 3 && $0.reduce(1, *) == example.reduce(1, *) } ?? true,
+                "Dataset: image shape \(imageShape ?? []) does not hold examples of shape \(example)")
     }
 
     public var count: Int { features.shape.first ?? 0 }
@@ -31,7 +49,8 @@ public struct Dataset: Sendable {
 
     /// The examples at `indices`, in that order.
     public func subset(_ indices: [Int]) -> Dataset {
-        Dataset(name: name, features: features.gathering(rows: indices), targets: targets.gathering(rows: indices), classNames: classNames)
+        Dataset(name: name, features: features.gathering(rows: indices), targets: targets.gathering(rows: indices), classNames: classNames,
+                imageShape: imageShape)
     }
 
     /// A shuffled split into (train, test); stratified keeps each class's share in both parts.

@@ -79,7 +79,7 @@ public enum TrainingRun {
                 callbacks.append(EarlyStopping(monitor: monitor, patience: patience, restoreBestWeights: true))
             }
             if !config.augmentation.isEmpty {
-                let image = try imageShape(train.exampleShape)
+                let image = try imageShape(of: train, for: "--augment")
                 let augment = ImageAugmentation(config.augmentation, imageShape: image, seed: config.seed &+ 2)
                 trainer.augmentation = { augment($0) }
             }
@@ -143,9 +143,12 @@ public enum TrainingRun {
             }
             (train, test) = all.split(testFraction: 0.2, seed: c.seed, stratified: all.isClassification)
         case let .idx(images, labels):
-            let (x, y) = try IDXDataset.load(images: images, labels: labels, classCount: 256)
+            let (x, y) = try IDXDataset.load(images: images, labels: labels, classCount: 256, flatten: false)
             let classes = Int(y.max().scalar) + 1
-            let all = Dataset(name: images, features: x, targets: y, classNames: (0..<classes).map(String.init))
+            let example = Array(x.shape.dropFirst())
+            let image = example.count == 2 ? example + [1] : example.count == 3 ? example : nil
+            let all = Dataset(name: images, features: x.reshaped(to: [x.shape[0], -1]), targets: y,
+                              classNames: (0..<classes).map(String.init), imageShape: image)
             (train, test) = all.split(testFraction: 0.2, seed: c.seed, stratified: true)
         }
         guard train.count > 0, test.count > 0 else { throw DataError(file: train.name, "not enough examples to split") }
@@ -170,7 +173,7 @@ public enum TrainingRun {
             case "linear": break
             case "mlp": layers += [.dense(256, activation: .relu), .dense(128, activation: .relu)]
             case "cnn", "cnn-strong":
-                let image = try imageShape(train.exampleShape)
+                let image = try imageShape(of: train, for: "--model \(name)")
                 layers = [.reshape(image)] + (name == "cnn" ? cnnLayers : strongCNNLayers)
             default:
                 throw DataError(file: "--model", "unknown preset '\(name)' (available: \(RunConfiguration.presets.joined(separator: ", ")))")
@@ -282,12 +285,14 @@ public enum TrainingRun {
     }
 
     /// Parses `--tta`: comma-separated `flip` (the mirrored images) and `translate=PIXELS` (the four shifts by that
-    /// many pixels), views added to the original images for test-time augmentation.
-    public static func testTimeViews(_ text: String, exampleShape: [Int]) throws -> [(Tensor) -> Tensor] {
-        let image: [Int]
-        do { image = try imageShape(exampleShape) } catch {
-            throw DataError(file: "--tta", "needs image examples; these have shape \(exampleShape)")
-        }
+    /// many pixels), views added to the original images for test-time augmentation. `data`'s examples must be
+    /// images (``Dataset/imageShape``).
+    ///
+    /// ```swift
+    /// let views = try TrainingRun.testTimeViews("flip,translate=1", for: digits)   // the original and 5 views
+    /// ```
+    public static func testTimeViews(_ text: String, for data: Dataset) throws -> [(Tensor) -> Tensor] {
+        let image = try imageShape(of: data, for: "--tta")
         var views: [(Tensor) -> Tensor] = [{ $0 }]
         for item in text.split(separator: ",") {
             let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
@@ -308,15 +313,12 @@ public enum TrainingRun {
         return views
     }
 
-    /// [H, W, C] as it is; a flat square [H·W] as [H, W, 1].
-    static func imageShape(_ shape: [Int]) throws -> [Int] {
-        if shape.count == 3 { return shape }
-        if shape.count == 2 { return shape + [1] }
-        let side = Int(Double(shape[0]).squareRoot().rounded())
-        guard shape.count == 1, side * side == shape[0] else {
-            throw DataError(file: "--model", "the cnn presets need square images; examples have shape \(shape)")
+    /// The examples' image shape [H, W, C] (``Dataset/imageShape``), for `option`, which needs images.
+    static func imageShape(of data: Dataset, for option: String) throws -> [Int] {
+        guard let image = data.imageShape else {
+            throw DataError(file: option, "needs image examples; \(data.name)'s are table rows of shape \(data.exampleShape)")
         }
-        return [side, side, 1]
+        return image
     }
 
     static func decodeOptimizer(_ text: String) throws -> any OptimizerRule {

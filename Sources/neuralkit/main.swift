@@ -131,7 +131,7 @@ struct Evaluate: ParsableCommand {
             c.seed = seed
             let (_, test, _) = try TrainingRun.loadData(c, standardize: false)
             try TrainingRun.checkFits(test, spec: trained.spec, model: trained.model, source: modelDirectory + "/model.json")
-            let views = try testTimeAugmentation.map { try TrainingRun.testTimeViews($0, exampleShape: test.exampleShape) }
+            let views = try testTimeAugmentation.map { try TrainingRun.testTimeViews($0, for: test) }
             if views != nil, !test.isClassification || trained.spec.loss.kind != .softmaxCrossEntropy {
                 throw DataError(file: "--tta", "needs a classifier trained with softmax cross-entropy")
             }

@@ -68,6 +68,18 @@ import _TestSupport
         #expect(summaryTable.status == 0 && summaryTable.stdout.contains("Total params: 2410"))
     }
 
+    /// Test-time views need images: the built-in image sets and rank-3 features have an image shape, table rows
+    /// (even four columns, a perfect square) do not.
+    @Test func testTimeViewsNeedImages() throws {
+        #expect(try TrainingRun.testTimeViews("flip", for: BuiltinDatasets.load("digits")).count == 2)
+        let images = Dataset(name: "x", features: Tensor.zeros([2, 3, 3, 1]), targets: Tensor([0, 1]), classNames: ["a", "b"])
+        #expect(try TrainingRun.testTimeViews("translate=1", for: images).count == 5)
+        #expect(throws: DataError.self) { try TrainingRun.testTimeViews("flip", for: BuiltinDatasets.load("iris")) }
+        do { _ = try TrainingRun.testTimeViews("flip", for: BuiltinDatasets.load("iris")) } catch {
+            #expect("\(error)".contains("--tta: needs image examples; iris's are table rows of shape [4]"), "\(error)")
+        }
+    }
+
     struct Bad: CustomTestStringConvertible, Sendable {
         let name: String
         let arguments: [String]
@@ -92,6 +104,11 @@ import _TestSupport
         Bad(name: "non-numeric CSV cell", arguments: ["--data", "BADCSV"], message: "line 3"),
         Bad(name: "bad option value", arguments: ["--dataset", "iris", "--epochs", "many"], message: "epochs"),
         Bad(name: "label out of range", arguments: ["--data", "GOODCSV", "--label", "7"], message: "label column 7 is out of range"),
+        // Four table columns are not a 2×2 image.
+        Bad(name: "augmentation of table rows", arguments: ["--dataset", "iris", "--augment", "flip"],
+            message: "--augment: needs image examples; iris's are table rows of shape [4]"),
+        Bad(name: "cnn preset on table rows", arguments: ["--dataset", "iris", "--model", "cnn"],
+            message: "--model cnn: needs image examples; iris's are table rows of shape [4]"),
     ]
 
     @Test(arguments: badInputs)
