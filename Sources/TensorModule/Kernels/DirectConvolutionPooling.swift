@@ -124,31 +124,16 @@ extension Kernels {
                     winnerWindows9(x, offsets, gradient - first, winners, dwPart, dbPart, g, pool, f, images)
                     return
                 }
-                for n in images {
-                    for py in 0..<pool.outputHeight {
-                        // The winners in the pooling windows' top row first, then those in their bottom row: each
-                        // sum then receives its terms in the order of the general path (which walks the
-                        // convolution's output row by row), so the gradients are the same to the bit.
-                        for half in 0..<2 {
-                            let inHalf = Float(2 * half), right = Float(2 * half + 1)
-                            for px in 0..<pool.outputWidth {
-                                let origin = g.windowOrigin(n: n, oy: 2 * py + half, ox: 2 * px)
-                                let o = ((n * pool.outputHeight + py) * pool.outputWidth + px) * f
-                                for k in stride(from: 0, to: f, by: 16) {
-                                    let won: SIMD16<Float> = (winners + o + k).loadVector()
-                                    let share = SIMD16<Float>().replacing(with: (gradient + (o - first + k)).loadVector(),
-                                                                          where: (won .== inHalf) .| (won .== right))
-                                    let wonRight = won .== right
-                                    (dbPart + k).storeVector((dbPart + k).loadVector(SIMD16<Float>.self) + share)
-                                    for p in 0..<taps {
-                                        let i = origin &+ offsets[p]
-                                        var v = SIMD16<Float>(repeating: x[i])
-                                        v.replace(with: SIMD16(repeating: x[i &+ step]), where: wonRight)
-                                        let row = dwPart + (p &* f &+ k)
-                                        row.storeVector(row.loadVector(SIMD16<Float>.self).addingProduct(share, v))
-                                    }
-                                }
-                            }
+                forEachWinnerWindow(images, g, pool, f) { origin, o, half in
+                    for k in stride(from: 0, to: f, by: 16) {
+                        let (share, wonRight) = winnerShare((winners + o + k).loadVector(),
+                                                            (gradient + (o - first + k)).loadVector(), half: half)
+                        (dbPart + k).storeVector((dbPart + k).loadVector(SIMD16<Float>.self) + share)
+                        for p in 0..<taps {
+                            let i = origin &+ offsets[p]
+                            let v = SIMD16<Float>(repeating: x[i]).replacing(with: SIMD16(repeating: x[i &+ step]), where: wonRight)
+                            let row = dwPart + (p &* f &+ k)
+                            row.storeVector(row.loadVector(SIMD16<Float>.self).addingProduct(share, v))
                         }
                     }
                 }
@@ -175,34 +160,51 @@ extension Kernels {
         for k in stride(from: 0, to: f, by: 16) {
             var (s0, s1, s2, s3, s4) = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
             var (s5, s6, s7, s8, sb) = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
-            for n in images {
-                for py in 0..<pool.outputHeight {
-                    for half in 0..<2 {
-                        let inHalf = Float(2 * half), right = Float(2 * half + 1)
-                        for px in 0..<pool.outputWidth {
-                            let origin = g.windowOrigin(n: n, oy: 2 * py + half, ox: 2 * px)
-                            let o = ((n * pool.outputHeight + py) * pool.outputWidth + px) * f + k
-                            let won: SIMD16<Float> = (winners + o).loadVector()
-                            let share = SIMD16<Float>().replacing(with: (gradient + o).loadVector(),
-                                                                  where: (won .== inHalf) .| (won .== right))
-                            let wonRight = won .== right
-                            sb += share
-                            @inline(__always) func term(_ offset: Int) -> SIMD16<Float> {
-                                let i = origin &+ offset
-                                return SIMD16(repeating: x[i]).replacing(with: SIMD16(repeating: x[i &+ step]), where: wonRight)
-                            }
-                            s0 = s0.addingProduct(share, term(o0)); s1 = s1.addingProduct(share, term(o1))
-                            s2 = s2.addingProduct(share, term(o2)); s3 = s3.addingProduct(share, term(o3))
-                            s4 = s4.addingProduct(share, term(o4)); s5 = s5.addingProduct(share, term(o5))
-                            s6 = s6.addingProduct(share, term(o6)); s7 = s7.addingProduct(share, term(o7))
-                            s8 = s8.addingProduct(share, term(o8))
-                        }
-                    }
+            forEachWinnerWindow(images, g, pool, f) { origin, o, half in
+                let (share, wonRight) = winnerShare((winners + o + k).loadVector(), (gradient + o + k).loadVector(), half: half)
+                sb += share
+                @inline(__always) func term(_ offset: Int) -> SIMD16<Float> {
+                    let i = origin &+ offset
+                    return SIMD16(repeating: x[i]).replacing(with: SIMD16(repeating: x[i &+ step]), where: wonRight)
                 }
+                s0 = s0.addingProduct(share, term(o0)); s1 = s1.addingProduct(share, term(o1))
+                s2 = s2.addingProduct(share, term(o2)); s3 = s3.addingProduct(share, term(o3))
+                s4 = s4.addingProduct(share, term(o4)); s5 = s5.addingProduct(share, term(o5))
+                s6 = s6.addingProduct(share, term(o6)); s7 = s7.addingProduct(share, term(o7))
+                s8 = s8.addingProduct(share, term(o8))
             }
             for (p, sum) in [s0, s1, s2, s3, s4, s5, s6, s7, s8].enumerated() { (dw + (p * f + k)).storeVector(sum) }
             (db + k).storeVector(sb)
         }
+    }
+
+    /// Calls `body(origin, o, half)` for the convolution windows of `images` that 2×2 pooling windows read, in the
+    /// order the general path sums their terms (it walks the convolution's output row by row): for each row of
+    /// pooling windows, the windows of their top row (`half` 0), then those of their bottom row (`half` 1).
+    /// `origin` is the window's first input index, `o` its pooling window's first output index.
+    @inline(__always)
+    private static func forEachWinnerWindow(_ images: Range<Int>, _ g: WindowGeometry, _ pool: WindowGeometry, _ f: Int,
+                                            _ body: (_ origin: Int, _ o: Int, _ half: Int) -> Void) {
+        for n in images {
+            for py in 0..<pool.outputHeight {
+                for half in 0..<2 {
+                    for px in 0..<pool.outputWidth {
+                        body(g.windowOrigin(n: n, oy: 2 * py + half, ox: 2 * px), ((n * pool.outputHeight + py) * pool.outputWidth + px) * f,
+                             half)
+                    }
+                }
+            }
+        }
+    }
+
+    /// A pooled gradient's share for one of its window's rows (`half`): the gradient in the lanes whose winner
+    /// (``maxPool(_:_:_:winners:)``'s code `won`) lies in that row, zero elsewhere; and the lanes whose winner is
+    /// in the right column.
+    @inline(__always)
+    private static func winnerShare(_ won: SIMD16<Float>, _ gradient: SIMD16<Float>,
+                                    half: Int) -> (share: SIMD16<Float>, right: SIMDMask<SIMD16<Int32>>) {
+        let left = Float(2 * half), right = Float(2 * half + 1)
+        return (SIMD16<Float>().replacing(with: gradient, where: (won .== left) .| (won .== right)), won .== right)
     }
 
     /// Activates the four outputs of 2×2 pooling windows (top-left, top-right, bottom-left, bottom-right; 16
