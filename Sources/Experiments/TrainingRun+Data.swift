@@ -1,0 +1,153 @@
+// A training run's data and model: the datasets it loads, the model spec it builds (the presets), and the check
+// that the data fits the model before any tensor math runs.
+
+import Datasets
+import NeuralNetworks
+import Optimizers
+import Persistence
+import TensorModule
+
+extension TrainingRun {
+    /// The datasets and (for tabular data) a standardization fitted on the training split.
+    /// `standardize: false` leaves tabular features raw (for a saved model that carries its own scaler).
+    public static func loadData(_ c: RunConfiguration, standardize: Bool = true) throws -> (Dataset, Dataset, FeatureScaler?) {
+        var (train, test): (Dataset, Dataset)
+        switch c.data {
+        case .builtin(let name):
+            (train, test) = try BuiltinDatasets.trainTest(name, seed: c.seed)
+        case let .csv(path, label):
+            let all = try CSVReader.read(path, label: label)
+            guard all.count >= 5 else { throw DataError(file: path, "needs at least 5 examples, found \(all.count)") }
+            (train, test) = all.split(testFraction: 0.2, seed: c.seed, stratified: all.isClassification)
+        case let .npy(featuresPath, labelsPath):
+            let x = try NPYArray(contentsOf: featuresPath), y = try NPYArray(contentsOf: labelsPath)
+            guard x.shape.first == y.shape.first, x.shape.count >= 2 else {
+                throw DataError(file: labelsPath, "\(y.shape.first ?? 0) labels for features of shape \(x.shape) in \(featuresPath)")
+            }
+            let labels = y.tensor()
+            let values = labels.values
+            let integral = values.allSatisfy { $0 == $0.rounded() }
+            if y.kind != .float, let bad = values.firstIndex(where: { $0 < 0 }) {
+                throw DataError(file: labelsPath, location: "element \(bad)", "class label \(Int(values[bad])) is negative")
+            }
+            let all: Dataset
+            if integral && y.shape.count == 1 && values.allSatisfy({ $0 >= 0 }) {
+                let classes = Int(labels.max().scalar) + 1
+                guard classes <= 10_000 else { throw DataError(file: labelsPath, "label \(classes - 1) is too large for a class index") }
+                all = Dataset(name: featuresPath, features: x.tensor(), targets: labels, classNames: (0..<classes).map(String.init))
+            } else {
+                all = Dataset(name: featuresPath, features: x.tensor(), targets: labels.reshaped(to: [x.shape[0], -1]))
+            }
+            (train, test) = all.split(testFraction: 0.2, seed: c.seed, stratified: all.isClassification)
+        case let .idx(images, labels):
+            let (x, y) = try IDXDataset.load(images: images, labels: labels, classCount: 256, flatten: false)
+            let classes = Int(y.max().scalar) + 1
+            let example = Array(x.shape.dropFirst())
+            let image = example.count == 2 ? example + [1] : example.count == 3 ? example : nil
+            let all = Dataset(name: images, features: x.reshaped(to: [x.shape[0], -1]), targets: y,
+                              classNames: (0..<classes).map(String.init), imageShape: image)
+            (train, test) = all.split(testFraction: 0.2, seed: c.seed, stratified: true)
+        }
+        guard train.count > 0, test.count > 0 else { throw DataError(file: train.name, "not enough examples to split") }
+        let imageLike = train.name == "fashion-mnist" || train.name == "digits" || { if case .idx = c.data { return true }; return false }()
+        guard !imageLike, standardize else { return (train, test, nil) }
+        let scaler = FeatureScaler.standardization(fittedOn: train.features)
+        train.features = scaler.apply(train.features)
+        test.features = scaler.apply(test.features)
+        return (train, test, scaler)
+    }
+
+    static func modelSpec(_ c: RunConfiguration, train: Dataset) throws -> ModelSpec {
+        var spec: ModelSpec
+        switch c.model {
+        case .specFile(let path):
+            let bytes = try AtomicFile.read(path, limit: 16 << 20)
+            do { spec = try ModelSpec(json: bytes) } catch { throw DataError(file: path, error.description) }
+        case .preset(let name):
+            let flat = train.exampleShape.reduce(1, *)
+            var layers: [LayerSpec] = train.exampleShape.count > 1 ? [.flatten] : []
+            switch name {
+            case "linear": break
+            case "mlp": layers += [.dense(256, activation: .relu), .dense(128, activation: .relu)]
+            case "cnn", "cnn-strong":
+                let image = try imageShape(of: train, for: "--model \(name)")
+                layers = [.reshape(image)] + (name == "cnn" ? cnnLayers : strongCNNLayers)
+            default:
+                throw DataError(file: "--model", "unknown preset '\(name)' (available: \(RunConfiguration.presets.joined(separator: ", ")))")
+            }
+            layers.append(.dense(train.outputCount))
+            _ = flat
+            spec = ModelSpec(input: train.exampleShape, layers: layers,
+                             loss: train.isClassification ? .softmaxCrossEntropy() : .meanSquaredError(),
+                             optimizer: Adam(learningRate: 1e-3),
+                             metrics: train.isClassification ? [.accuracy] : [.meanAbsoluteError])
+        }
+        if let name = c.optimizer {
+            spec.optimizer = try decodeOptimizer(name)
+        }
+        if let lr = c.learningRate {
+            guard lr > 0, lr.isFinite else { throw DataError(file: "--learning-rate", "must be a positive number, found \(lr)") }
+            spec.optimizer.learningRate = lr
+        }
+        if let s = c.schedule {
+            spec.schedule = try decodeSchedule(s, totalSteps: c.epochs * ((train.count + c.batchSize - 1) / c.batchSize))
+        }
+        return spec
+    }
+
+    /// Checks that `data` fits `model`, built from `spec`, before any tensor math runs (a misfit there would stop the program):
+    /// the examples have the model's input shape, and the model's output fits the targets its loss compares it
+    /// with — logits for at least as many classes as the labels name (softmax cross-entropy, which needs class
+    /// labels), or outputs the targets reshape or broadcast to. `source` names the model in the error.
+    ///
+    /// ```swift
+    /// try TrainingRun.checkFits(test, spec: trained.spec, model: trained.model, source: "run/model.json")
+    /// ```
+    public static func checkFits(_ data: Dataset, spec: ModelSpec, model: Module, source: String) throws {
+        guard data.exampleShape == spec.input else {
+            throw DataError(file: source, "input \(spec.input) does not match the data's example shape \(data.exampleShape)")
+        }
+        let output: [Int]
+        do { output = Array(try model.outputShape(for: [1] + spec.input).dropFirst()) } catch {
+            throw DataError(file: source, error.description)
+        }
+        let targets = Array(data.targets.shape.dropFirst())
+        let outputCount = output.reduce(1, *), targetCount = targets.reduce(1, *)
+        switch spec.loss.kind {
+        case .softmaxCrossEntropy:
+            guard let classes = data.classNames?.count else {
+                throw DataError(file: source, "loss \(spec.loss.name) needs class labels; \(data.name) has regression targets")
+            }
+            guard output.count == 1, output[0] >= classes else {
+                throw DataError(file: source, "the model's output \(output) cannot score \(data.name)'s \(classes) classes with loss "
+                                + "\(spec.loss.name): it needs [\(classes)]")
+            }
+        default:
+            // Equal counts are reshaped; otherwise the loss broadcasts [batch] + output against [batch] + targets, which
+            // holds for every batch size only dimension by dimension (logits-BCE expands the targets to the output).
+            let expandsOnly = spec.loss.kind == .binaryCrossEntropyWithLogits
+            let fits = outputCount == targetCount || output.count == targets.count
+                && zip(output, targets).allSatisfy { o, t in o == t || t == 1 || (o == 1 && !expandsOnly) }
+            guard fits else {
+                throw DataError(file: source, "the model's output \(output) does not fit \(data.name)'s targets \(targets) "
+                                + "with loss \(spec.loss.name)")
+            }
+        }
+    }
+
+    /// Conv 32 3×3 ReLU → MaxPool 2 → Conv 64 3×3 ReLU → MaxPool 2 → Dense 128 ReLU (→ Dense classes).
+    static let cnnLayers: [LayerSpec] = [
+        .conv2d(32, 3, activation: .relu), .maxPool2d(poolSize: [2, 2], strides: [2, 2], padding: .valid),
+        .conv2d(64, 3, activation: .relu), .maxPool2d(poolSize: [2, 2], strides: [2, 2], padding: .valid),
+        .flatten, .dense(128, activation: .relu),
+    ]
+
+    /// The stronger preset: same-padded convolutions with batch norm, dropout after each block and in the head.
+    static let strongCNNLayers: [LayerSpec] = [
+        .conv2d(32, 3, padding: .same), .batchNorm(momentum: 0.99, epsilon: 1e-3), .activation(.relu),
+        .maxPool2d(poolSize: [2, 2], strides: [2, 2], padding: .valid),
+        .conv2d(64, 3, padding: .same), .batchNorm(momentum: 0.99, epsilon: 1e-3), .activation(.relu),
+        .maxPool2d(poolSize: [2, 2], strides: [2, 2], padding: .valid), .dropout(rate: 0.25),
+        .flatten, .dense(128, activation: .relu), .dropout(rate: 0.5),
+    ]
+}
