@@ -47,6 +47,11 @@ public enum TrainingRun {
         try checkFits(train, spec: spec, model: model, source: { if case .specFile(let path) = config.model { path } else { "--model" } }())
         let optimizer = Optimizer(spec.optimizer, schedule: spec.schedule)
         let trainer = Trainer(model: model, loss: spec.loss, optimizer: optimizer, metrics: spec.metrics, seed: config.seed &+ 1)
+        if !config.augmentation.isEmpty {
+            let augment = ImageAugmentation(config.augmentation, imageShape: try imageShape(of: train, for: "--augment"),
+                                            seed: config.seed &+ 2)
+            trainer.augmentation = { augment($0) }
+        }
         let hash = configurationHash(config, spec)
         let out = config.outputDirectory
         let store = CheckpointStore(directory: out)
@@ -77,11 +82,6 @@ public enum TrainingRun {
             callbacks.append(best)
             if let patience = config.earlyStoppingPatience {
                 callbacks.append(EarlyStopping(monitor: monitor, patience: patience, restoreBestWeights: true))
-            }
-            if !config.augmentation.isEmpty {
-                let image = try imageShape(of: train, for: "--augment")
-                let augment = ImageAugmentation(config.augmentation, imageShape: image, seed: config.seed &+ 2)
-                trainer.augmentation = { augment($0) }
             }
             let remaining = Swift.max(0, config.epochs - trainer.epochsCompleted)
             try trainer.fit(x: train.features, y: train.targets, batchSize: config.batchSize, epochs: remaining,
