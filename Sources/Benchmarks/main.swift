@@ -290,6 +290,19 @@ if sections.contains("fused") {
 
 // The cnn preset on Fashion-MNIST, the peers' workload: Adam 1e-3, batch 128; epoch 1 warm-up, epoch 2 timed,
 // accuracy after 2 epochs (all 60,000 training images, no validation split, as the peers).
+// Drawing a shuffled batch of 128 Fashion-MNIST images (bytes scaled to Floats): median of 7 over 200 batches each.
+if sections.contains("gather"), let data = try? IDXDataset.fashionMNISTImages() {
+    var rng = RandomGenerator(seed: 2)
+    var order = Array(0..<data.train.count)
+    order.shuffle(using: &rng)
+    var b = 0
+    let t = measure(repeats: 7, minTime: 0.1) {
+        _ = data.train.batch(Array(order[(b * 128)..<(b * 128 + 128)]))
+        b = (b + 1) % (data.train.count / 128)
+    }
+    row("batch gather 128 images µs", String(format: "%.0f", t * 1e6), "", "")
+}
+
 if sections.contains("cnn") {
     do {
         let data = try IDXDataset.fashionMNISTImages()

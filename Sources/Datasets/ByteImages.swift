@@ -32,12 +32,17 @@ public struct ByteImages: BatchSource, Sendable {
 
     public func batch(_ indices: [Int]) -> (x: Tensor, y: Tensor) {
         let width = exampleShape.reduce(1, *), s = scale
+        for i in indices { require(i >= 0 && i < labels.count, "ByteImages.batch: index \(i) outside 0..<\(labels.count)") }
+        // Rows drawn at random from tens of megabytes mostly wait for memory: both cores wait at once.
         let x = pixels.withUnsafeBufferPointer { src in
-            Tensor.filling([indices.count] + exampleShape, as: Float.self) { dst in
-                for (r, i) in indices.enumerated() {
-                    require(i >= 0 && i < labels.count, "ByteImages.batch: index \(i) outside 0..<\(labels.count)")
-                    let from = src.baseAddress! + i * width, to = dst.baseAddress! + r * width
-                    for j in 0..<width { to[j] = Float(from[j]) * s }
+            indices.withUnsafeBufferPointer { indices in
+                Tensor.filling([indices.count] + exampleShape, as: Float.self) { dst in
+                    Parallel.forEachChunk(indices.count, chunks: 8, workPerItem: width) { _, _, rows in
+                        for r in rows {
+                            let from = src.baseAddress! + indices[r] * width, to = dst.baseAddress! + r * width
+                            for j in 0..<width { to[j] = Float(from[j]) * s }
+                        }
+                    }
                 }
             }
         }

@@ -87,6 +87,16 @@ func temporaryFile(_ bytes: [UInt8], suffix: String = ".idx") throws -> String {
         #expect(square.exampleShape == [2, 2] && square.batch([1]).x.values == [10, 20, 30, 40])
         // A row range renumbers from 0.
         #expect(bytes.rows(1..<3).batch([0]).y.values == [0])
+        // A batch large enough to be drawn on both cores (150 of 200 images of 28 × 28) equals the Float loader's rows.
+        let many = (0..<200 * 784).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 / 784) }
+        let manyImages = try temporaryFile(idx(dims: [200, 28, 28], payload: many))
+        let manyLabels = try temporaryFile(idx(dims: [200], payload: (0..<200).map { UInt8($0 % 10) }))
+        defer { for p in [manyImages, manyLabels] { try? FileManager.default.removeItem(atPath: p) } }
+        let order = (0..<150).map { ($0 * 37 + 11) % 200 }
+        let drawn = try IDXDataset.byteImages(images: manyImages, labels: manyLabels).batch(order)
+        let reference = try IDXDataset.load(images: manyImages, labels: manyLabels)
+        #expect(drawn.x.scalars(as: Float.self) == reference.x.gathering(rows: order).scalars(as: Float.self))
+        #expect(drawn.y.values == order.map { Double($0 % 10) })
         let wrongType = #expect(throws: DataError.self) { try IDXDataset.byteImages(images: floats, labels: oneLabel) }
         #expect(wrongType?.description.contains("expected 8-bit images (type 0x08), found float32") == true)
     }
