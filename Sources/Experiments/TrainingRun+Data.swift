@@ -17,13 +17,15 @@ extension TrainingRun {
             (train, test) = try BuiltinDatasets.trainTest(name, seed: c.seed)
         case let .csv(path, label):
             let all = try CSVReader.read(path, label: label)
-            guard all.count >= 5 else { throw DataError(file: path, "needs at least 5 examples, found \(all.count)") }
+            try checkExamples(all.features.shape, in: path)
             (train, test) = all.split(testFraction: 0.2, seed: c.seed, stratified: all.isClassification)
         case let .npy(featuresPath, labelsPath):
             let x = try NPYArray(contentsOf: featuresPath), y = try NPYArray(contentsOf: labelsPath)
             guard x.shape.first == y.shape.first, x.shape.count >= 2 else {
                 throw DataError(file: labelsPath, "\(y.shape.first ?? 0) labels for features of shape \(x.shape) in \(featuresPath)")
             }
+            try checkExamples(x.shape, in: featuresPath)
+            try checkExamples(y.shape, in: labelsPath)
             let labels = y.tensor()
             let values = labels.values
             let integral = values.allSatisfy { $0 == $0.rounded() }
@@ -41,6 +43,7 @@ extension TrainingRun {
             (train, test) = all.split(testFraction: 0.2, seed: c.seed, stratified: all.isClassification)
         case let .idx(images, labels):
             let (x, y) = try IDXDataset.load(images: images, labels: labels, classCount: 256, flatten: false)
+            try checkExamples(x.shape, in: images)
             let classes = Int(y.max().scalar) + 1
             let example = Array(x.shape.dropFirst())
             let image = example.count == 2 ? example + [1] : example.count == 3 ? example : nil
@@ -55,6 +58,16 @@ extension TrainingRun {
         train.features = scaler.apply(train.features)
         test.features = scaler.apply(test.features)
         return (train, test, scaler)
+    }
+
+    /// Throws unless data of `shape` [N, …] has enough examples to split into training and test sets and to train
+    /// on (5), each with at least one value: an empty file would otherwise reach the model as a zero-size layer.
+    static func checkExamples(_ shape: [Int], in path: String) throws {
+        let n = shape.first ?? 0
+        guard n >= 5 else { throw DataError(file: path, "needs at least 5 examples, found \(n)") }
+        guard shape.dropFirst().reduce(1, *) > 0 else {
+            throw DataError(file: path, "examples have no values: shape \(shape)")
+        }
     }
 
     static func modelSpec(_ c: RunConfiguration, train: Dataset) throws -> ModelSpec {

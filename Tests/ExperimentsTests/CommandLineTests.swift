@@ -109,6 +109,13 @@ import _TestSupport
             message: "--augment: needs image examples; iris's are table rows of shape [4]"),
         Bad(name: "cnn preset on table rows", arguments: ["--dataset", "iris", "--model", "cnn"],
             message: "--model cnn: needs image examples; iris's are table rows of shape [4]"),
+        // Files without examples, or with examples of no values, stop at loading, not in the model's layers.
+        Bad(name: "IDX without images", arguments: ["--data", "EMPTYIDX", "--label-file", "EMPTYLABELS"],
+            message: "needs at least 5 examples, found 0"),
+        Bad(name: "IDX images of no pixels", arguments: ["--data", "FLATIDX", "--label-file", "FIVELABELS"],
+            message: "examples have no values: shape [5, 0, 2]"),
+        Bad(name: "NPY without rows", arguments: ["--data", "EMPTYNPY", "--label-file", "EMPTYNPYLABELS"],
+            message: "needs at least 5 examples, found 0"),
     ]
 
     @Test(arguments: badInputs)
@@ -124,8 +131,18 @@ import _TestSupport
                                     to: "specreg.json")
         let specMSE = try tmp.write(#"{"input": [10], "layers": [{"type": "dense", "units": 6}, {"type": "reshape", "shape": [3, 2]}], "#
                                     + #""loss": "meanSquaredError"}"#, to: "specmse.json")
+        func idxFile(_ name: String, _ dims: [UInt32], _ payload: [UInt8]) throws -> String {
+            try AtomicFile.write(idxBytes(dims: dims, payload: payload), to: tmp.file(name))
+            return tmp.file(name)
+        }
+        let emptyIDX = try idxFile("empty.idx", [0, 2, 2], []), emptyLabels = try idxFile("emptylabels.idx", [0], [])
+        let flatIDX = try idxFile("flat.idx", [5, 0, 2], []), fiveLabels = try idxFile("fivelabels.idx", [5], [0, 1, 0, 1, 0])
+        let emptyNPY = tmp.file("empty.npy"), emptyNPYLabels = tmp.file("emptylabels.npy")
+        try AtomicFile.write(NPYArray(Tensor.zeros([0, 3])).serialized(), to: emptyNPY)
+        try AtomicFile.write(NPYArray(Tensor.zeros([0])).serialized(), to: emptyNPYLabels)
         let files = ["SPEC": spec, "SPEC4": spec4, "SPEC2": spec2, "SPECREG": specReg, "SPECMSE": specMSE, "BADCSV": badCSV,
-                     "GOODCSV": goodCSV]
+                     "GOODCSV": goodCSV, "EMPTYIDX": emptyIDX, "EMPTYLABELS": emptyLabels, "FLATIDX": flatIDX,
+                     "FIVELABELS": fiveLabels, "EMPTYNPY": emptyNPY, "EMPTYNPYLABELS": emptyNPYLabels]
         let args = bad.arguments.map { files[$0] ?? $0 }
         let out = tmp.file("out")
         let epochs = args.contains("--epochs") ? [] : ["--epochs", "1"]
