@@ -112,6 +112,16 @@ public enum HyperparameterSearch {
         }
         var done: [Trial] = []
         let all = try trials(space, strategy: strategy, seed: seed)
+        // Every trial's model and batch must fit in memory before the first trial trains.
+        for trial in all {
+            do {
+                let spec = trial.spec(for: data)
+                try TrainingRun.checkBatchMemory(try spec.buildModel(), input: spec.input, batchSize: Swift.min(trial.batchSize, data.count),
+                                                 training: true, source: "--batch-sizes")
+            } catch {
+                throw TrainingError.invalidArgument("trial with batch \(trial.batchSize), width \(trial.width), depth \(trial.depth): \(error)")
+            }
+        }
         for (i, var trial) in all.enumerated() {
             var t = timespec()
             clock_gettime(CLOCK_MONOTONIC, &t)

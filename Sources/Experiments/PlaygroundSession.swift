@@ -233,7 +233,7 @@ public final class PlaygroundSession {
         case "adagrad": Adagrad(learningRate: config.learningRate)
         default: SGD(learningRate: config.learningRate)
         }
-        let steps = (train.count + config.batchSize - 1) / config.batchSize
+        let steps = Trainer.batchCount(examples: train.count, batchSize: config.batchSize)
         let schedule: LearningRateSchedule = switch config.schedule {
         case "inverseSquareRoot": .inverseSquareRoot
         case "stepDecay": .stepDecay(factor: 0.5, stepSize: 100 * steps)

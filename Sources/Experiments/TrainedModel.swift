@@ -23,6 +23,8 @@ public struct TrainedModel {
             throw DataError(file: specPath, e.description)
         }
         model = try spec.buildModel()
+        // predict and evaluate run batches of 256.
+        try TrainingRun.checkBatchMemory(model, input: spec.input, batchSize: 256, training: false, source: specPath)
         let file = try Safetensors(contentsOf: directory + "/" + weights)
         var state = try file.tensors()
         let offset = state.removeValue(forKey: "scaler.offset"), scale = state.removeValue(forKey: "scaler.scale")

@@ -6,6 +6,7 @@ import NeuralNetworks
 import Optimizers
 import Persistence
 import TensorModule
+import Training
 
 extension TrainingRun {
     /// The datasets and (for tabular data) a standardization fitted on the training split.
@@ -103,7 +104,8 @@ extension TrainingRun {
             spec.optimizer.learningRate = lr
         }
         if let s = c.schedule {
-            spec.schedule = try decodeSchedule(s, totalSteps: c.epochs * ((train.count + c.batchSize - 1) / c.batchSize))
+            let (steps, overflow) = c.epochs.multipliedReportingOverflow(by: Trainer.batchCount(examples: train.count, batchSize: c.batchSize))
+            spec.schedule = try decodeSchedule(s, totalSteps: overflow ? Int.max : steps)
         }
         return spec
     }
@@ -145,6 +147,21 @@ extension TrainingRun {
                 throw DataError(file: source, "the model's output \(output) does not fit \(data.name)'s targets \(targets) "
                                 + "with loss \(spec.loss.name)")
             }
+        }
+    }
+
+    /// Checks that a batch of `batchSize` examples of shape `input` through `model` fits in this machine's memory
+    /// (``MemoryBudget/batchProblem(valuesPerExample:batchSize:training:)``): every layer's output, and its gradient
+    /// when `training`. `source` names the setting in the error.
+    ///
+    /// ```swift
+    /// try TrainingRun.checkBatchMemory(model, input: [28, 28, 1], batchSize: 128, training: true, source: "--batch-size")
+    /// ```
+    public static func checkBatchMemory(_ model: Sequential, input: [Int], batchSize: Int, training: Bool, source: String) throws {
+        let values: Int?
+        do { values = try model.valuesPerExample(input: input) } catch { throw DataError(file: source, error.description) }
+        if let problem = MemoryBudget.batchProblem(valuesPerExample: values, batchSize: batchSize, training: training) {
+            throw DataError(file: source, problem)
         }
     }
 

@@ -84,7 +84,8 @@ extension TrainingRun {
 
     static func decodeSchedule(_ text: String, totalSteps: Int) throws -> LearningRateSchedule {
         let named: [String: String] = [
-            "cosine": #"{"type":"cosine","totalSteps":\#(totalSteps)}"#,
+            // Capped at the largest integer a spec holds: no run gets that far (--epochs 10^18 would).
+            "cosine": #"{"type":"cosine","totalSteps":\#(Swift.min(totalSteps, 999_999_999_999_999))}"#,
             "inverse-sqrt": #""inverseSquareRoot""#,
         ]
         let json = named[text] ?? (text.hasPrefix("{") ? text : "\"\(text)\"")

@@ -45,6 +45,8 @@ public enum TrainingRun {
         RandomSeeds.reset(to: config.seed)
         let model = try spec.buildModel()
         try checkFits(train, spec: spec, model: model, source: { if case .specFile(let path) = config.model { path } else { "--model" } }())
+        try checkBatchMemory(model, input: spec.input, batchSize: Swift.min(config.batchSize, train.count), training: true,
+                             source: "--batch-size \(config.batchSize)")
         let optimizer = Optimizer(spec.optimizer, schedule: spec.schedule)
         let trainer = Trainer(model: model, loss: spec.loss, optimizer: optimizer, metrics: spec.metrics, seed: config.seed &+ 1)
         if !config.augmentation.isEmpty {

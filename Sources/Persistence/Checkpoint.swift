@@ -130,10 +130,12 @@ public struct Checkpoint: Sendable {
             let h = try JSONParser.parse(Array(try meta("history").utf8))
             guard case .array(let eps)? = h["epochs"], case .object(let values)? = h["values"] else { throw JSONParseError(offset: 0, message: "shape") }
             for (i, e) in eps.enumerated() {
-                guard case .number(let epoch) = e else { continue }
+                guard case .number(let number) = e, let epoch = Int(exactly: number) else {
+                    throw JSONParseError(offset: 0, message: "epoch")
+                }
                 var logs: Logs = [:]
                 for (k, v) in values { if case .array(let xs) = v, i < xs.count, case .number(let x) = xs[i] { logs[k] = x } }
-                history.append(epoch: Int(epoch), logs: logs)
+                history.append(epoch: epoch, logs: logs)
             }
         } catch { throw DataError(file: source, "checkpoint history is malformed") }
         var weights: [String: Tensor] = [:]

@@ -54,9 +54,9 @@ public enum LayerSpec: Equatable, Sendable {
             return (PReLU(featureCount: shared ? nil : input.last, initialAlpha: alpha), input)
         case let .maxout(units, pieces):
             return (Maxout(inputSize: try features(), outputSize: units, pieceCount: pieces), [units])
-        case .flatten: return (Flatten(), [input.reduce(1, *)])
+        case .flatten: return (Flatten(), [MemoryBudget.elementCount(input) ?? Int.max])
         case .reshape(let shape):
-            guard shape.reduce(1, *) == input.reduce(1, *) else {
+            guard let count = MemoryBudget.elementCount(shape), count == MemoryBudget.elementCount(input) else {
                 throw ConfigError(path: "$", "reshape to \(shape) does not fit input shape \(input)")
             }
             return (Reshape(shape), shape)
@@ -76,6 +76,23 @@ public enum LayerSpec: Equatable, Sendable {
         case .globalAveragePool2d:
             guard input.count == 3 else { throw ConfigError(path: "$", "globalAveragePool2d needs an image input, found shape \(input)") }
             return (GlobalAveragePool2D(), [input[2]])
+        }
+    }
+
+    /// The values this layer holds for per-example input shape `input` (weights, biases, batch normalization's
+    /// statistics), from the spec alone; nil when the count overflows `Int`. 0 for an input the layer cannot take
+    /// (``build(input:)`` reports that).
+    func parameterCount(input: [Int]) -> Int? {
+        let features = input.count == 1 ? input[0] : 0, channels = input.count == 3 ? input[2] : 0
+        switch self {
+        case let .dense(units, _, useBias, _, _, _, _):
+            return MemoryBudget.sum(MemoryBudget.elementCount([features, units]), useBias ? units : 0)
+        case let .maxout(units, pieces): return MemoryBudget.elementCount([features + 1, units, pieces])
+        case let .conv2d(filters, k, _, _, _, _, useBias):
+            return MemoryBudget.sum(MemoryBudget.elementCount([k[0], k[1], channels, filters]), useBias ? filters : 0)
+        case .batchNorm: return 4 * (input.last ?? 0)
+        case .prelu(let shared, _): return shared ? 1 : input.last ?? 0
+        case .dropout, .activation, .flatten, .reshape, .maxPool2d, .avgPool2d, .globalAveragePool2d: return 0
         }
     }
 
@@ -302,12 +319,21 @@ public struct ModelSpec: Sendable {
     }
 
     /// The layers as a model (weights freshly initialized from the global seed sequence).
+    /// Sizes are checked before anything is allocated: an example, and the parameters while training, must fit in
+    /// this machine's memory (``MemoryBudget``).
     public func buildModel() throws(ConfigError) -> Sequential {
+        if let problem = MemoryBudget.exampleProblem(shape: input) { throw ConfigError(path: "$.input", problem) }
         var shape = input
         var modules: [Module] = []
+        var parameters: Int? = 0
         for (i, l) in layers.enumerated() {
-            do {
+            do throws(ConfigError) {
+                parameters = MemoryBudget.sum(parameters, l.parameterCount(input: shape))
+                if let problem = MemoryBudget.parameterProblem(parameters: parameters) {
+                    throw ConfigError(path: "$", "\(l.typeName) on input \(shape): \(problem)")
+                }
                 let (m, out) = try l.build(input: shape)
+                if let problem = MemoryBudget.exampleProblem(shape: out) { throw ConfigError(path: "$", "\(l.typeName) output: \(problem)") }
                 modules.append(m)
                 shape = out
             } catch {

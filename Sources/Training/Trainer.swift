@@ -99,6 +99,15 @@ public final class Trainer {
         }
     }
 
+    /// The number of batches of at most `batchSize` that hold `examples` examples (the last one may be smaller).
+    ///
+    /// ```swift
+    /// Trainer.batchCount(examples: 60_000, batchSize: 128)   // 469
+    /// ```
+    public static func batchCount(examples: Int, batchSize: Int) -> Int {
+        examples <= 0 ? 0 : (examples - 1) / batchSize + 1
+    }
+
     /// Trains for `epochs` passes over (x, y) in mini-batches and returns the per-epoch history of this call.
     ///
     /// - `batchSize`: 1 is stochastic gradient descent, `x.shape[0]` is full-batch gradient descent.
@@ -154,7 +163,8 @@ public final class Trainer {
         var thisRun = History()
         stopTraining = false
         let n = train.count
-        let steps = (n + batchSize - 1) / batchSize
+        let batchSize = Swift.min(batchSize, n)   // a batch larger than the data is the whole data, as in Keras
+        let steps = Trainer.batchCount(examples: n, batchSize: batchSize)
         try all.forEach { try $0.onTrainBegin(self, logs: ["epochs": Double(epochs), "steps": Double(steps)]) }
         for _ in 0..<epochs where !stopTraining {
             let epoch = epochsCompleted

@@ -116,6 +116,12 @@ import _TestSupport
             message: "examples have no values: shape [5, 0, 2]"),
         Bad(name: "NPY without rows", arguments: ["--data", "EMPTYNPY", "--label-file", "EMPTYNPYLABELS"],
             message: "needs at least 5 examples, found 0"),
+        // A model or batch larger than the machine's memory stops before allocating. The padded convolution outputs
+        // 5·10⁸ values an example (2 GB, which fits), so a batch of the 1,438 training digits needs over 5 TiB.
+        Bad(name: "model larger than memory", arguments: ["--dataset", "iris", "--model-file", "SPECHUGE"],
+            message: "$.layers[0]: dense on input [4]: the model needs 4999999999999995 parameters"),
+        Bad(name: "batch larger than memory", arguments: ["--dataset", "digits", "--model-file", "SPECWIDE", "--batch-size", "2000"],
+            message: "--batch-size 2000: a batch of 1438 examples needs"),
     ]
 
     @Test(arguments: badInputs)
@@ -131,6 +137,12 @@ import _TestSupport
                                     to: "specreg.json")
         let specMSE = try tmp.write(#"{"input": [10], "layers": [{"type": "dense", "units": 6}, {"type": "reshape", "shape": [3, 2]}], "#
                                     + #""loss": "meanSquaredError"}"#, to: "specmse.json")
+        let specHuge = try tmp.write(#"{"input": [4], "layers": [{"type": "dense", "units": 999999999999999}], "#
+                                     + #""loss": "meanSquaredError"}"#, to: "spechuge.json")
+        let specWide = try tmp.write(#"{"input": [64], "layers": [{"type": "reshape", "shape": [8, 8, 1]}, "#
+                                     + #"{"type": "conv2d", "filters": 5, "kernelSize": 1, "padding": [4996, 4996, 4996, 4996]}, "#
+                                     + #"{"type": "globalAveragePool2d"}, {"type": "dense", "units": 10}], "loss": "softmaxCrossEntropy"}"#,
+                                     to: "specwide.json")
         func idxFile(_ name: String, _ dims: [UInt32], _ payload: [UInt8]) throws -> String {
             try AtomicFile.write(idxBytes(dims: dims, payload: payload), to: tmp.file(name))
             return tmp.file(name)
@@ -140,7 +152,7 @@ import _TestSupport
         let emptyNPY = tmp.file("empty.npy"), emptyNPYLabels = tmp.file("emptylabels.npy")
         try AtomicFile.write(NPYArray(Tensor.zeros([0, 3])).serialized(), to: emptyNPY)
         try AtomicFile.write(NPYArray(Tensor.zeros([0])).serialized(), to: emptyNPYLabels)
-        let files = ["SPEC": spec, "SPEC4": spec4, "SPEC2": spec2, "SPECREG": specReg, "SPECMSE": specMSE, "BADCSV": badCSV,
+        let files = ["SPECHUGE": specHuge, "SPECWIDE": specWide, "SPEC": spec, "SPEC4": spec4, "SPEC2": spec2, "SPECREG": specReg, "SPECMSE": specMSE, "BADCSV": badCSV,
                      "GOODCSV": goodCSV, "EMPTYIDX": emptyIDX, "EMPTYLABELS": emptyLabels, "FLATIDX": flatIDX,
                      "FIVELABELS": fiveLabels, "EMPTYNPY": emptyNPY, "EMPTYNPYLABELS": emptyNPYLabels]
         let args = bad.arguments.map { files[$0] ?? $0 }

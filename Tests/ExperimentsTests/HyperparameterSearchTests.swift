@@ -30,6 +30,20 @@ import _TestSupport
                 == trials.prefix(5).map(\.learningRate))
     }
 
+    /// A trial larger than the machine's memory stops the search before any trial trains.
+    @Test func everyTrialIsCheckedBeforeTheFirstTrains() throws {
+        var space = SearchSpace()
+        space.learningRate = .list([0.01])
+        space.widths = [16, 999_999_999_999_999]
+        let data = try BuiltinDatasets.trainTest("iris", seed: 1).train
+        var logged: [String] = []
+        let error = #expect(throws: TrainingError.self) {
+            try HyperparameterSearch.run(on: data, space: space, strategy: .grid, epochs: 1, seed: 1) { logged.append($0) }
+        }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("width 999999999999999, depth 1: $.layers[0]: dense on input [4]: the model needs"))
+        #expect(logged.isEmpty)
+    }
+
     @Test func runRanksByValidationLoss() throws {
         var space = SearchSpace()
         space.learningRate = .list([1e-5, 0.01])   // the tiny rate barely learns in 5 epochs

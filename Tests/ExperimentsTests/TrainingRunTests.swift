@@ -68,6 +68,18 @@ import _TestSupport
         #expect(back.configurationHash == "abc")
     }
 
+    /// The checksum covers the tensors; edited metadata is checked field by field, without trapping.
+    @Test(arguments: [#"{"epochs":[1e300],"values":{}}"#, #"{"epochs":[0.5],"values":{}}"#, #"{"epochs":["one"],"values":{}}"#])
+    func checkpointWithEditedHistoryIsReported(history: String) throws {
+        let trainer = Trainer(model: Sequential([Dense(inputSize: 2, outputSize: 1, seed: 1)]), loss: .meanSquaredError(),
+                              optimizer: Optimizer(SGD(learningRate: 0.1)))
+        try trainer.fit(x: Tensor(rows: [[1, 2], [3, 4]]), y: Tensor(rows: [[1], [2]]), batchSize: 2, epochs: 1)
+        var file = try Safetensors(bytes: Checkpoint(trainer: trainer, configurationHash: "abc").serialized(), source: "mem")
+        file.metadata = file.metadata.map { $0.key == "history" ? ($0.key, history) : $0 }
+        let error = #expect(throws: DataError.self) { try Checkpoint(bytes: file.serialized(), source: "edited") }
+        #expect(error?.description == "edited: checkpoint history is malformed")
+    }
+
     /// A process killed with SIGKILL while it writes checkpoints always leaves one that loads.
     @Test func killedWhileCheckpointingAlwaysLeavesALoadableCheckpoint() throws {
         let tmp = try TemporaryDirectory()

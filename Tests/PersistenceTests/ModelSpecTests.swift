@@ -112,6 +112,18 @@ import NeuralKit
         Bad(json: #"{"input": [3], "layers": [], "loss": "huber", "extra": 1}"#, error: "$.extra: unknown field"),
         Bad(json: #"{"input": [3, 2], "layers": [{"type": "dense", "units": 2}], "loss": "huber"}"#,
             error: "$.layers[0]: dense needs a flat input, found shape [3, 2]"),
+        // Sizes beyond any machine's memory are refused before anything is allocated; counts that overflow Int too.
+        Bad(json: #"{"input": [1000000000, 1000000000, 1000000000], "layers": [{"type": "flatten"}], "loss": "huber"}"#,
+            error: "$.input: an example of shape [1000000000, 1000000000, 1000000000] holds more values than this machine's"),
+        Bad(json: "{" + base + #", "layers": [{"type": "dense", "units": 100000000000000}]}"#,
+            error: "$.layers[0]: dense on input [3]: the model needs 400000000000000 parameters: 5820.8 TiB for its weights"),
+        Bad(json: #"{"input": [100000], "layers": [{"type": "dense", "units": 999999999999999}], "loss": "huber"}"#,
+            error: "$.layers[0]: dense on input [100000]: the model needs more parameters than can be counted"),
+        Bad(json: #"{"input": [10, 10, 1], "layers": [{"type": "conv2d", "filters": 1, "kernelSize": [100000, 1], "#
+            + #""dilation": [100000000000000, 1]}], "loss": "huber"}"#,
+            error: "$.layers[0]: Conv2D(1→1, 100000×1): expected input window (100000, 1) with dilation (100000000000000, 1) is larger"),
+        Bad(json: "{" + base + #", "layers": [{"type": "reshape", "shape": [100000000000000, 100000000000000]}]}"#,
+            error: "$.layers[0]: reshape to [100000000000000, 100000000000000] does not fit input shape [3]"),
         Bad(json: #"{"input": [3], "layers": [], "loss": "huber""#, error: "$: invalid JSON at offset"),
         Bad(json: "[]", error: "$: expected an object, found an array"),
     ]

@@ -270,5 +270,11 @@ func naiveConv(_ x: Tensor, _ k: Tensor, stride: (Int, Int), dilation: (Int, Int
             try WindowGeometry(input: [4, 4], kernel: (3, 3), stride: (1, 1), padding: .valid, op: "conv2d")
         }
         #expect(e?.description == "conv2d: expects an NHWC input of rank 4, got shape [4, 4]")
+        // A window whose dilated extent overflows Int is refused, not computed.
+        let huge = #expect(throws: ShapeError.self) {
+            try WindowGeometry(input: [1, 10, 10, 1], kernel: (100_000, 1), stride: (1, 1), dilation: (1 << 50, 1), padding: .valid,
+                               op: "conv2d")
+        }
+        #expect(huge?.description == "conv2d: window (100000, 1) with dilation (\(1 << 50), 1) is larger than any input")
     }
 }

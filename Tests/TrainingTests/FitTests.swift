@@ -59,14 +59,16 @@ func regressionData(_ n: Int, seed: UInt64) -> (Tensor, Tensor) {
         #expect(r.events == ["trainBegin"] + epoch(0) + epoch(1) + ["trainEnd"])
     }
 
-    @Test(arguments: [1, 7, 40])
-    func stochasticMiniBatchAndFullBatchAllTrain(batchSize: Int) throws {
+    /// A batch larger than the data (up to `Int.max`) is the whole data, one step an epoch, as in Keras.
+    @Test(arguments: [(1, 40), (7, 6), (40, 1), (41, 1), (Int.max, 1)])
+    func stochasticMiniBatchAndFullBatchAllTrain(batchSize: Int, stepsPerEpoch: Int) throws {
         let (x, y) = regressionData(40, seed: 2)
         let t = trainer()
         let history = try t.fit(x: x, y: y, batchSize: batchSize, epochs: 15)
         #expect(history["loss"].last! < history["loss"].first!)
         #expect(history.keys.contains("mae") && history.keys.contains("lr") && history.keys.contains("seconds"))
-        #expect(t.optimizer.step == 15 * ((40 + batchSize - 1) / batchSize))
+        #expect(t.optimizer.step == 15 * stepsPerEpoch)
+        #expect(Trainer.batchCount(examples: 40, batchSize: batchSize) == stepsPerEpoch)
     }
 
     @Test func validationSplitHoldsOutTheLastExamples() throws {

@@ -29,7 +29,13 @@ public struct WindowGeometry: Sendable, Equatable {
         (kernelHeight, kernelWidth) = kernel
         (strideY, strideX) = stride
         (dilationY, dilationX) = dilation
-        let effectiveH = (kernel.0 - 1) * dilation.0 + 1, effectiveW = (kernel.1 - 1) * dilation.1 + 1
+        // The window's extent, (k − 1)·d + 1, computed without trapping on sizes no input can hold.
+        let (spanH, overH) = (kernel.0 - 1).multipliedReportingOverflow(by: dilation.0)
+        let (spanW, overW) = (kernel.1 - 1).multipliedReportingOverflow(by: dilation.1)
+        guard !overH, !overW, spanH < Int.max / 4, spanW < Int.max / 4 else {
+            throw ShapeError(op: op, "window \(kernel) with dilation \(dilation) is larger than any input")
+        }
+        let effectiveH = spanH + 1, effectiveW = spanW + 1
         let (top, bottom, left, right): (Int, Int, Int, Int)
         switch padding {
         case .valid: (top, bottom, left, right) = (0, 0, 0, 0)

@@ -1,0 +1,89 @@
+import Glibc
+
+/// What a model will need of this machine's memory, checked before anything is allocated: a model file, a
+/// command-line option or a request that asks for more than the machine holds gets a typed error naming the sizes,
+/// instead of a failed allocation that stops the program.
+///
+/// ```swift
+/// MemoryBudget.elementCount([1 << 40, 1 << 40])                  // nil: more than Int can count
+/// MemoryBudget.parameterProblem(parameters: 10_000_000_000)    // "… 149.0 GiB, more than this machine's …"
+/// ```
+public enum MemoryBudget {
+    /// This machine's physical memory in bytes (`sysconf`).
+    public static let physicalBytes: Int = {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
+        let (bytes, overflow) = pages.multipliedReportingOverflow(by: size)
+        return pages > 0 && size > 0 && !overflow ? bytes : Int.max
+    }()
+
+    /// Bytes one trainable parameter takes while training: its Float32 value, its gradient and two optimizer slots
+    /// (Adam's moments).
+    public static let bytesPerParameter = 16
+
+    /// The number of elements of `shape`, or nil when the product overflows `Int`.
+    public static func elementCount(_ shape: [Int]) -> Int? {
+        var count = 1
+        for d in shape {
+            let (c, overflow) = count.multipliedReportingOverflow(by: d)
+            if overflow { return nil }
+            count = c
+        }
+        return count
+    }
+
+    /// `a + b`, or nil when either is nil or the sum overflows `Int`.
+    public static func sum(_ a: Int?, _ b: Int?) -> Int? {
+        guard let a, let b else { return nil }
+        let (s, overflow) = a.addingReportingOverflow(b)
+        return overflow ? nil : s
+    }
+
+    /// Why a model of `parameters` parameters (nil: more than `Int` counts) cannot be trained here, or nil when it
+    /// fits in memory at ``bytesPerParameter`` each.
+    public static func parameterProblem(parameters: Int?) -> String? {
+        if let p = parameters, p <= physicalBytes / bytesPerParameter { return nil }
+        let size = parameters.map { "\($0) parameters: \(gibibytes(Double($0) * Double(bytesPerParameter)))" }
+            ?? "more parameters than can be counted"
+        return "the model needs \(size) for its weights, gradients and optimizer state (\(bytesPerParameter) bytes a parameter), "
+            + "more than this machine's \(gibibytes(Double(physicalBytes))) of memory"
+    }
+
+    /// Why one example of `shape` (Float32) cannot be held in memory here, or nil when it can.
+    public static func exampleProblem(shape: [Int]) -> String? {
+        if let n = elementCount(shape), n <= physicalBytes / 4 { return nil }
+        return "an example of shape \(shape) holds more values than this machine's \(gibibytes(Double(physicalBytes))) of memory"
+    }
+
+    /// Why a batch of `batchSize` examples through a model whose layers output `valuesPerExample` values for each
+    /// example (nil: more than `Int` counts) cannot run here, or nil when it fits: each value (Float32) kept for the
+    /// backward pass, plus its gradient when `training`.
+    public static func batchProblem(valuesPerExample: Int?, batchSize: Int, training: Bool) -> String? {
+        let copies = training ? 2 : 1
+        if let v = valuesPerExample, v <= physicalBytes / 4 / copies / Swift.max(1, batchSize) { return nil }
+        let need = valuesPerExample.map { gibibytes(Double($0) * Double(batchSize) * Double(4 * copies)) } ?? "more than can be counted"
+        let what = training ? "its layers' outputs and their gradients" : "its layers' outputs"
+        return "a batch of \(batchSize) examples needs \(need) for \(what) (\(valuesPerExample.map(String.init) ?? "too many") values "
+            + "an example), more than this machine's \(gibibytes(Double(physicalBytes))) of memory"
+    }
+
+    /// "23.5 GiB", "1.9 TiB", "over 10000 TiB"
+    static func gibibytes(_ bytes: Double) -> String {
+        let g = bytes / Double(1 << 30)
+        func oneDecimal(_ x: Double) -> Double { (x * 10).rounded() / 10 }
+        return g < 1024 ? "\(oneDecimal(g)) GiB" : g < 1024 * 10_000 ? "\(oneDecimal(g / 1024)) TiB" : "over 10000 TiB"
+    }
+}
+
+extension Sequential {
+    /// The values one example produces through the layers (each layer's output, and the input), from their
+    /// output shapes alone; nil when a count overflows `Int`.
+    public func valuesPerExample(input: [Int]) throws(ModuleError) -> Int? {
+        var shape = [1] + input
+        var total = MemoryBudget.elementCount(shape)
+        for layer in layers {
+            shape = try layer.outputShape(for: shape)
+            total = MemoryBudget.sum(total, MemoryBudget.elementCount(shape))
+        }
+        return total
+    }
+}

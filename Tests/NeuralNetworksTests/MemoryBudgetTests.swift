@@ -1,0 +1,48 @@
+import Testing
+import NeuralKit
+
+/// Sizes from outside (model files, options) are checked against the machine's memory before anything is allocated.
+@Suite struct MemoryBudgetTests {
+    @Test(arguments: [
+        ([], 1 as Int?), ([3, 4, 5], 60), ([7, 0, 1 << 62], 0), ([1 << 31, 1 << 31], 1 << 62), ([1 << 32, 1 << 31], nil),
+        ([1 << 40, 1 << 40], nil), ([Int.max, 2], nil),
+    ] as [([Int], Int?)])
+    func elementCountIsNilOnOverflow(shape: [Int], count: Int?) {
+        #expect(MemoryBudget.elementCount(shape) == count)
+    }
+
+    @Test func sumsAreNilOnOverflowOrUnknown() {
+        #expect(MemoryBudget.sum(2, 3) == 5)
+        #expect(MemoryBudget.sum(Int.max, 1) == nil)
+        #expect(MemoryBudget.sum(nil, 1) == nil)
+    }
+
+    @Test func problemsOnlyBeyondTheMachinesMemory() throws {
+        let bytes = MemoryBudget.physicalBytes
+        #expect(bytes > 1 << 28 && bytes < Int.max)
+        #expect(MemoryBudget.parameterProblem(parameters: 1_000_000) == nil)
+        #expect(MemoryBudget.parameterProblem(parameters: bytes / MemoryBudget.bytesPerParameter) == nil)
+        let over = try #require(MemoryBudget.parameterProblem(parameters: bytes / MemoryBudget.bytesPerParameter + 1))
+        #expect(over.hasPrefix("the model needs \(bytes / MemoryBudget.bytesPerParameter + 1) parameters: "))
+        #expect(MemoryBudget.parameterProblem(parameters: nil)?.hasPrefix("the model needs more parameters than can be counted") == true)
+        #expect(MemoryBudget.exampleProblem(shape: [28, 28, 1]) == nil)
+        #expect(MemoryBudget.exampleProblem(shape: [bytes / 4 + 1]) != nil)
+        #expect(MemoryBudget.batchProblem(valuesPerExample: 38_000, batchSize: 128, training: true) == nil)
+        // Training keeps each value and its gradient: twice the inference batch.
+        let values = bytes / 4 / 100
+        #expect(MemoryBudget.batchProblem(valuesPerExample: values, batchSize: 100, training: false) == nil)
+        #expect(MemoryBudget.batchProblem(valuesPerExample: values, batchSize: 100, training: true) != nil)
+        #expect(MemoryBudget.batchProblem(valuesPerExample: nil, batchSize: 1, training: false) != nil)
+    }
+
+    /// The lecture's cnn preset: input, each layer's output, per example.
+    @Test func valuesPerExampleAddsEveryLayersOutput() throws {
+        let model = Sequential([
+            Reshape([28, 28, 1]), Conv2D(inputChannels: 1, filters: 32, kernelSize: (3, 3), activation: .relu), MaxPool2D(),
+            Flatten(), Dense(inputSize: 13 * 13 * 32, outputSize: 10),
+        ])
+        let expected = 784 + 784 + 26 * 26 * 32 + 13 * 13 * 32 + 13 * 13 * 32 + 10
+        #expect(try model.valuesPerExample(input: [784]) == expected)
+        #expect(throws: ModuleError.self) { try model.valuesPerExample(input: [785]) }
+    }
+}
