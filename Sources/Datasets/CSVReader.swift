@@ -136,9 +136,9 @@ public enum CSVReader {
                     labels.append(cell.trimmingSpaces)
                     continue
                 }
-                guard let v = Double(cell.trimmingSpaces), v.isFinite else {
+                guard let v = Double(cell.trimmingSpaces), Float(v).isFinite else {
                     throw DataError(file: file, location: "line \(r + lineOffset)",
-                                    "column \(c + 1): expected a finite number, found '\(cell.prefix(40))'")
+                                    "column \(c + 1): expected a finite number within Float32's range (±3.4e38), found '\(cell.prefix(40))'")
                 }
                 features.append(Float(v))
             }
@@ -146,9 +146,14 @@ public enum CSVReader {
         let features2 = Tensor(shape: [data.count, width - 1], scalars: features)
         let numeric = labels.map { Double($0) }
         let distinct = Set(labels)
-        if numeric.allSatisfy({ $0 != nil && $0!.isFinite }) {
+        if numeric.allSatisfy({ $0 != nil }) {
+            if let bad = numeric.firstIndex(where: { !Float($0!).isFinite }) {
+                throw DataError(file: file, location: "line \(bad + lineOffset)", "column \(labelIndex + 1): expected a finite "
+                                + "number within Float32's range (±3.4e38), found '\(labels[bad].prefix(40))'")
+            }
             let values = numeric.map { $0! }
-            if values.allSatisfy({ $0 == $0.rounded() }) && distinct.count <= 50 {
+            // Whole-number labels name classes (up to 50 of them, each an Int); other numbers are regression targets.
+            if values.allSatisfy({ $0 == $0.rounded() && Swift.abs($0) < 1e15 }) && distinct.count <= 50 {
                 let classes = Set(values).sorted()
                 let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
                 return Dataset(name: name, features: features2, targets: Tensor(values.map { Double(index[$0]!) }),

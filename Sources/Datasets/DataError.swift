@@ -11,5 +11,21 @@ public struct DataError: Error, CustomStringConvertible, Equatable, Sendable {
         self.message = message
     }
 
-    public var description: String { location.isEmpty ? "\(file): \(message)" : "\(file), \(location): \(message)" }
+    public var description: String {
+        DataError.oneLine(location.isEmpty ? "\(file): \(message)" : "\(file), \(location): \(message)")
+    }
+
+    /// `text` with its control characters and line separators written as escapes (`\n`, `\u{1B}`), so that a
+    /// message quoting what it found in a file stays on one line.
+    ///
+    /// ```swift
+    /// DataError.oneLine("found 'a\nb'")   // "found 'a\\nb'"
+    /// ```
+    public static func oneLine(_ text: String) -> String {
+        func breaks(_ u: Unicode.Scalar) -> Bool {
+            [.control, .lineSeparator, .paragraphSeparator].contains(u.properties.generalCategory)
+        }
+        guard text.unicodeScalars.contains(where: breaks) else { return text }
+        return text.unicodeScalars.map { breaks($0) ? $0.escaped(asASCII: true) : String($0) }.joined()
+    }
 }

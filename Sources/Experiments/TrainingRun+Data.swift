@@ -27,7 +27,9 @@ extension TrainingRun {
             }
             try checkExamples(x.shape, in: featuresPath)
             try checkExamples(y.shape, in: labelsPath)
-            let labels = y.tensor()
+            let features = x.tensor(), labels = y.tensor()
+            try checkFinite(features, in: featuresPath)
+            try checkFinite(labels, in: labelsPath)
             let values = labels.values
             let integral = values.allSatisfy { $0 == $0.rounded() }
             if y.kind != .float, let bad = values.firstIndex(where: { $0 < 0 }) {
@@ -35,16 +37,18 @@ extension TrainingRun {
             }
             let all: Dataset
             if integral && y.shape.count == 1 && values.allSatisfy({ $0 >= 0 }) {
-                let classes = Int(labels.max().scalar) + 1
-                guard classes <= 10_000 else { throw DataError(file: labelsPath, "label \(classes - 1) is too large for a class index") }
-                all = Dataset(name: featuresPath, features: x.tensor(), targets: labels, classNames: (0..<classes).map(String.init))
+                let largest = labels.max().scalar
+                guard largest < 10_000 else { throw DataError(file: labelsPath, "label \(largest) is too large for a class index") }
+                let classes = Int(largest) + 1
+                all = Dataset(name: featuresPath, features: features, targets: labels, classNames: (0..<classes).map(String.init))
             } else {
-                all = Dataset(name: featuresPath, features: x.tensor(), targets: labels.reshaped(to: [x.shape[0], -1]))
+                all = Dataset(name: featuresPath, features: features, targets: labels.reshaped(to: [x.shape[0], -1]))
             }
             (train, test) = all.split(testFraction: 0.2, seed: c.seed, stratified: all.isClassification)
         case let .idx(images, labels):
             let (x, y) = try IDXDataset.load(images: images, labels: labels, classCount: 256, flatten: false)
             try checkExamples(x.shape, in: images)
+            try checkFinite(x, in: images)
             let classes = Int(y.max().scalar) + 1
             let example = Array(x.shape.dropFirst())
             let image = example.count == 2 ? example + [1] : example.count == 3 ? example : nil
@@ -69,6 +73,16 @@ extension TrainingRun {
         guard shape.dropFirst().reduce(1, *) > 0 else {
             throw DataError(file: path, "examples have no values: shape \(shape)")
         }
+    }
+
+    /// Throws unless every value of `data` (as the model will see it, Float32) is a finite number: NaN, an
+    /// infinity, or a number beyond Float32's ±3.4·10³⁸ would make every loss NaN. Names the first bad example.
+    static func checkFinite(_ data: Tensor, in path: String) throws {
+        let values = data.values
+        guard let bad = values.firstIndex(where: { !$0.isFinite }) else { return }
+        let perExample = Swift.max(1, values.count / Swift.max(1, data.shape.first ?? 1))
+        throw DataError(file: path, location: "example \(bad / perExample), value \(bad % perExample)",
+                        "expected a finite number within Float32's range (±3.4e38), found \(values[bad])")
     }
 
     static func modelSpec(_ c: RunConfiguration, train: Dataset) throws -> ModelSpec {

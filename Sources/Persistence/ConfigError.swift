@@ -1,3 +1,5 @@
+import Datasets
+
 /// A problem in a JSON configuration: the JSON path of the offending value (`$.layers[2].units`) and what was
 /// expected there.
 public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
@@ -9,7 +11,7 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
         self.message = message
     }
 
-    public var description: String { "\(path): \(message)" }
+    public var description: String { DataError.oneLine("\(path): \(message)") }
 }
 
 /// A JSON value with its path, for reading configurations with errors that say where (`$.hidden[1].neurons`).

@@ -30,6 +30,11 @@ import NeuralKit
         #expect(d.classNames == ["0", "2"] && d.targets.values == [0, 1, 1])
         let r = try read("1,0.5\n2,1.5\n")
         #expect(!r.isClassification && r.targets.shape == [2, 1])
+        // Whole numbers too large for a class index are regression targets.
+        let large = try read("1,99999999999999999999\n2,1\n")
+        #expect(!large.isClassification && large.targets.values == [1e20, 1].map { Double(Float($0)) })
+        // A column of names is classes, even when a name reads as a number that is not finite.
+        #expect(try read("1,nan\n2,cat\n").classNames == ["cat", "nan"])
     }
 
     @Test func bomCRLFMissingFinalNewlineQuotesAndBlankLines() throws {
@@ -52,11 +57,18 @@ import NeuralKit
     static let bad: [Bad] = [
         Bad(name: "empty file", text: "", message: "t.csv: empty file"),
         Bad(name: "header only", text: "a,b,label\n", message: "header only"),
-        Bad(name: "non-numeric cell", text: "a,b,y\n1,2,0\n3,x,1\n", message: "t.csv, line 3: column 2: expected a finite number, found 'x'"),
+        Bad(name: "non-numeric cell", text: "a,b,y\n1,2,0\n3,x,1\n", message: "t.csv, line 3: column 2: expected a finite number within Float32's range (±3.4e38), found 'x'"),
         Bad(name: "ragged row", text: "1,2,0\n3,4\n", message: "t.csv, line 2: expected 3 fields, found 2"),
         Bad(name: "unmatched quote", text: "a,y\n1,0\n\"2,1\n3,0\n", message: "t.csv, line 3: unmatched quote"),
-        Bad(name: "NaN literal", text: "a,y\nnan,0\n", message: "line 2: column 1: expected a finite number, found 'nan'"),
-        Bad(name: "inf literal", text: "a,y\n1,0\ninf,1\n", message: "line 3: column 1: expected a finite number, found 'inf'"),
+        Bad(name: "NaN literal", text: "a,y\nnan,0\n", message: "line 2: column 1: expected a finite number within Float32's range (±3.4e38), found 'nan'"),
+        Bad(name: "inf literal", text: "a,y\n1,0\ninf,1\n", message: "line 3: column 1: expected a finite number within Float32's range (±3.4e38), found 'inf'"),
+        // Finite as a Double, infinite as the Float32 the model trains on.
+        Bad(name: "beyond Float32", text: "a,y\n1,0\n1e39,1\n", message: "line 3: column 1: expected a finite number within Float32's range"),
+        Bad(name: "numeric label beyond Float32", text: "a,y\n1,0.5\n2,-1e300\n",
+            message: "line 3: column 2: expected a finite number within Float32's range (±3.4e38), found '-1e300'"),
+        // What the message quotes from the file stays on one line: control characters are escaped.
+        Bad(name: "newline in a quoted cell", text: "a,y\n\"1\n2\",0\n",
+            message: "line 2: column 1: expected a finite number within Float32's range (±3.4e38), found '1\\n2'"),
         Bad(name: "unknown label column", text: "a,y\n1,0\n", message: "no column named 'z'", label: .name("z")),
         Bad(name: "label index out of range", text: "1,0\n", message: "label column 5 is out of range", label: .index(5)),
         Bad(name: "single column", text: "1\n2\n", message: "need at least one feature column"),

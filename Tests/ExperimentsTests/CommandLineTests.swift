@@ -116,6 +116,13 @@ import _TestSupport
             message: "examples have no values: shape [5, 0, 2]"),
         Bad(name: "NPY without rows", arguments: ["--data", "EMPTYNPY", "--label-file", "EMPTYNPYLABELS"],
             message: "needs at least 5 examples, found 0"),
+        // Values the model would see as NaN or infinite (Float32) stop at loading, naming the example.
+        Bad(name: "NPY features with NaN", arguments: ["--data", "NANNPY", "--label-file", "LABELS8"],
+            message: "nan.npy, example 2, value 1: expected a finite number within Float32's range (±3.4e38), found nan"),
+        Bad(name: "NPY labels beyond Float32", arguments: ["--data", "X8NPY", "--label-file", "HUGELABELS"],
+            message: "hugelabels.npy, example 3, value 0: expected a finite number within Float32's range (±3.4e38), found inf"),
+        Bad(name: "too few examples for the validation split", arguments: ["--data", "GOODCSV"],
+            message: "4 training examples leave no validation examples at --validation-split 0.1 (give more examples, or --validation-split 0)"),
         // A model or batch larger than the machine's memory stops before allocating. The padded convolution outputs
         // 5·10⁸ values an example (2 GB, which fits), so a batch of the 1,438 training digits needs over 5 TiB.
         Bad(name: "model larger than memory", arguments: ["--dataset", "iris", "--model-file", "SPECHUGE"],
@@ -152,7 +159,12 @@ import _TestSupport
         let emptyNPY = tmp.file("empty.npy"), emptyNPYLabels = tmp.file("emptylabels.npy")
         try AtomicFile.write(NPYArray(Tensor.zeros([0, 3])).serialized(), to: emptyNPY)
         try AtomicFile.write(NPYArray(Tensor.zeros([0])).serialized(), to: emptyNPYLabels)
-        let files = ["SPECHUGE": specHuge, "SPECWIDE": specWide, "SPEC": spec, "SPEC4": spec4, "SPEC2": spec2, "SPECREG": specReg, "SPECMSE": specMSE, "BADCSV": badCSV,
+        let nanNPY = tmp.file("nan.npy"), x8NPY = tmp.file("x8.npy"), labels8 = tmp.file("labels8.npy"), hugeLabels = tmp.file("hugelabels.npy")
+        try AtomicFile.write(NPYArray(Tensor(shape: [8, 2], values: (0..<16).map { $0 == 5 ? .nan : Double($0) })).serialized(), to: nanNPY)
+        try AtomicFile.write(NPYArray(Tensor(shape: [8, 2], values: (0..<16).map(Double.init))).serialized(), to: x8NPY)
+        try AtomicFile.write(NPYArray(Tensor((0..<8).map { Double($0 % 2) })).serialized(), to: labels8)
+        try AtomicFile.write(NPYArray(Tensor((0..<8).map { $0 == 3 ? 1e300 : 0.5 }, dtype: .float64)).serialized(), to: hugeLabels)
+        let files = ["NANNPY": nanNPY, "X8NPY": x8NPY, "LABELS8": labels8, "HUGELABELS": hugeLabels, "SPECHUGE": specHuge, "SPECWIDE": specWide, "SPEC": spec, "SPEC4": spec4, "SPEC2": spec2, "SPECREG": specReg, "SPECMSE": specMSE, "BADCSV": badCSV,
                      "GOODCSV": goodCSV, "EMPTYIDX": emptyIDX, "EMPTYLABELS": emptyLabels, "FLATIDX": flatIDX,
                      "FIVELABELS": fiveLabels, "EMPTYNPY": emptyNPY, "EMPTYNPYLABELS": emptyNPYLabels]
         let args = bad.arguments.map { files[$0] ?? $0 }
