@@ -162,8 +162,9 @@ struct Predict: ParsableCommand {
             for (i, r) in body.enumerated() {
                 guard r.count == width else { throw DataError(file: input, location: "row \(i + 1)", "expected \(width) features, found \(r.count)") }
                 for c in r {
-                    guard let v = Double(c.trimmingCharacters(in: .whitespaces)), v.isFinite else {
-                        throw DataError(file: input, location: "row \(i + 1)", "expected a number, found '\(c.prefix(40))'")
+                    guard let v = Double(c.trimmingCharacters(in: .whitespaces)), Float(v).isFinite else {
+                        throw DataError(file: input, location: "row \(i + 1)",
+                                        "expected a finite number within Float32's range (±3.4e38), found '\(c.prefix(40))'")
                     }
                     values.append(v)
                 }

@@ -63,6 +63,12 @@ import _TestSupport
         let predicted = lines.dropFirst().map { Double($0.split(separator: ",")[0])! }
         let correct = zip(predicted, test.targets.values.prefix(5)).filter { $0 == $1 }.count
         #expect(correct >= 4)
+        // A value the model would see as infinite (beyond Float32) is refused, naming the row; no output is written.
+        let beyond = try tmp.write(rawRows[0] + "\n" + rawRows[1].replacingOccurrences(of: "0.0,", with: "1e39,") + "\n", to: "beyond.csv")
+        let refused = try CommandLineTool.run(["predict", "--model-dir", out, "--input", beyond, "--output", tmp.file("q.csv")])
+        #expect(refused.status != 0 && refused.stderr.contains("beyond.csv, row 2: expected a finite number within Float32's range"),
+                "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: tmp.file("q.csv")))
 
         let summaryTable = try CommandLineTool.run(["summary", "--model-file", spec])
         #expect(summaryTable.status == 0 && summaryTable.stdout.contains("Total params: 2410"))
