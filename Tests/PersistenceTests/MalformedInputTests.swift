@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import NeuralKit
 import _TestSupport
@@ -69,10 +70,32 @@ func environment(_ name: String) -> String? { getenv(name).map { String(cString:
         }) { bytes in
             _ = try PlaygroundConfiguration(json: bytes)
         },
+        // Datasets as `neuralkit train` loads them, a pair of files with one of them corrupted.
+        Reader(name: "NPY features through loadData", valid: { npyFeatures }) { try loadPair($0, npyLabels, NPY: true) },
+        Reader(name: "NPY labels through loadData", valid: { npyLabels }) { try loadPair(npyFeatures, $0, NPY: true) },
+        Reader(name: "IDX images through loadData", valid: { idxImages }) { try loadPair($0, idxLabels, NPY: false) },
+        Reader(name: "IDX labels through loadData", valid: { idxLabels }) { try loadPair(idxImages, $0, NPY: false) },
         Reader(name: "CSV", valid: { text("a,b,label\n1,2.5,0\n3,-4,1\n5,6e1,0\n7,8,1\n9,10,0\n") }) { bytes in
             _ = try CSVReader.dataset(try CSVReader.rows(bytes, file: "fuzz.csv"), file: "fuzz.csv", name: "fuzz")
         },
     ]
+
+    static let npyFeatures = NPYArray(Tensor(shape: [10, 2], values: (0..<20).map(Double.init))).serialized()
+    static let npyLabels = NPYArray(Tensor((0..<10).map { Double($0 % 3) })).serialized()
+    static let idxImages = idxBytes(dims: [10, 2, 2], payload: (0..<40).map { UInt8($0 * 6) })
+    static let idxLabels = idxBytes(dims: [10], payload: (0..<10).map { UInt8($0 % 3) })
+
+    /// `TrainingRun.loadData` of features and labels files holding these bytes (NPY or IDX).
+    static func loadPair(_ features: [UInt8], _ labels: [UInt8], NPY: Bool) throws {
+        let tmp = try TemporaryDirectory()
+        defer { tmp.remove() }
+        let (x, y) = (tmp.file("x"), tmp.file("y"))
+        guard FileManager.default.createFile(atPath: x, contents: Data(features)),
+              FileManager.default.createFile(atPath: y, contents: Data(labels)) else { throw DataError(file: tmp.path, "cannot write") }
+        var c = RunConfiguration()
+        c.data = NPY ? .npy(features: x, labels: y) : .idx(images: x, labels: y)
+        _ = try TrainingRun.loadData(c)
+    }
 
     /// Bytes a corruption writes: structure characters, digits, extremes.
     static let interesting: [UInt8] = [0, 0xFF, 0x7F, 0x80, 0x01] + Array("9-[{\"}],:e.\n".utf8)
