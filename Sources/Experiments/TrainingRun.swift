@@ -99,6 +99,7 @@ public enum TrainingRun {
             let metricKey = spec.metrics.first?.name
             try AtomicFile.write(LearningCurves.svg(trainer.history, metric: metricKey), to: out + "/curves.svg")
 
+            if let warning = batchNormWarning(model, steps: trainer.optimizer.step) { log(warning) }
             let results = try trainer.evaluate(x: test.features, y: test.targets)
             var summary = RunSummary(dataset: train.name, model: config.modelName, epochs: trainer.epochsCompleted,
                                      testLoss: results["loss"] ?? .nan, testAccuracy: results["accuracy"], testMAE: results["mae"],
@@ -157,6 +158,24 @@ public enum TrainingRun {
             lines.append(([String(e + 1)] + keys.map { k in i < h[k].count ? "\(h[k][i])" : "" }).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A warning when a batch normalization's running statistics, which evaluation uses, still weigh their starting
+    /// values (mean 0, variance 1) by more than 5% after `steps` updates (momentumˢᵗᵉᵖˢ): Keras's momentum 0.99 needs
+    /// 300 steps, which a small dataset reaches only after many epochs, and until then the test accuracy can be
+    /// near chance while the training accuracy is high. nil when there is nothing to warn about.
+    ///
+    /// ```swift
+    /// TrainingRun.batchNormWarning(Sequential([BatchNorm(featureCount: 4)]), steps: 10)   // "warning: … 90% …"
+    /// ```
+    public static func batchNormWarning(_ model: Module, steps: Int) -> String? {
+        func momenta(_ m: Module) -> [Double] { ((m as? BatchNorm).map { [$0.momentum] } ?? []) + m.children.flatMap { momenta($0.module) } }
+        guard let momentum = momenta(model).max() else { return nil }
+        let kept = pow(momentum, Double(steps))
+        guard kept > 0.05 else { return nil }
+        return "warning: after \(steps) training steps, batch normalization's running statistics (used to evaluate) still hold "
+            + "\(Int((kept * 100).rounded()))% of their starting values at momentum \(momentum); train for more steps, or lower "
+            + "the momentum (e.g. \"momentum\": 0.9 in a model file)"
     }
 
     /// Rows are true classes, columns predicted classes.

@@ -68,6 +68,25 @@ import _TestSupport
         #expect(back.configurationHash == "abc")
     }
 
+    /// Batch normalization's running statistics after few steps at a high momentum: the run says so.
+    @Test(arguments: [(0.99, true), (0.5, false)])
+    func fewBatchNormUpdatesAreReported(momentum: Double, warned: Bool) throws {
+        let tmp = try TemporaryDirectory()
+        defer { tmp.remove() }
+        let spec = try tmp.write(#"{"input": [4], "layers": [{"type": "dense", "units": 8}, {"type": "batchNorm", "momentum": \#(momentum)}, "#
+                                 + #"{"type": "dense", "units": 3}], "loss": "softmaxCrossEntropy"}"#, to: "spec.json")
+        var c = config(tmp.file("run"), epochs: 3)
+        c.data = .builtin("iris")
+        c.model = .specFile(spec)
+        var lines: [String] = []
+        _ = try TrainingRun.run(c, log: { lines.append($0) })
+        // 108 training examples in batches of 64: 2 steps an epoch, 6 in all. 0.99⁶ = 0.94; 0.5⁶ = 0.016.
+        let warning = lines.first { $0.hasPrefix("warning:") }
+        #expect((warning != nil) == warned, "\(lines)")
+        if warned { #expect(warning?.contains("after 6 training steps") == true && warning?.contains("still hold 94%") == true) }
+        #expect(TrainingRun.batchNormWarning(Sequential([Dense(inputSize: 2, outputSize: 2)]), steps: 1) == nil)
+    }
+
     /// The checksum covers the tensors; edited metadata is checked field by field, without trapping.
     @Test(arguments: [#"{"epochs":[1e300],"values":{}}"#, #"{"epochs":[0.5],"values":{}}"#, #"{"epochs":["one"],"values":{}}"#])
     func checkpointWithEditedHistoryIsReported(history: String) throws {
