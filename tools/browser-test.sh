@@ -2,6 +2,7 @@
 # make browser-test: the Playground in real headless Chromium. Starts `neuralkit playground` on a free loopback
 # port, opens the page with an XOR setup and ?play (the page presses Play), lets it run for up to 30 s, then checks
 # the displayed test loss is below 0.1 and that the decision-surface canvas is painted; saves a screenshot under .build/.
+# Then a diverging setup must show its loss as "diverged".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BROWSER=$(command -v chromium || command -v chromium-browser || true)
@@ -25,4 +26,13 @@ timeout 90 "$BROWSER" "${FLAGS[@]}" --window-size=1400,1000 --screenshot=.build/
 echo "browser-test: epoch ${epoch:-?}, displayed test loss ${loss:-none}, painted surface pixels $painted; screenshot .build/playground.png"
 if [ -z "$loss" ] || ! awk -v l="$loss" 'BEGIN { exit !(l < 0.1) }'; then echo "browser-test: FAILED (test loss not below 0.1)" >&2; exit 1; fi
 if [ "$painted" -lt 1000 ]; then echo "browser-test: FAILED (decision surface is blank)" >&2; exit 1; fi
+# A run that diverges (SGD at the largest rate on the regression plane): its overflowing losses arrive as JSON null
+# and the page shows "diverged" and keeps going, rather than failing to parse the state.
+DIVERGING='%7B%22dataset%22%3A%22plane%22%2C%22hidden%22%3A%5B%7B%22neurons%22%3A8%2C%22activation%22%3A%22relu%22%7D%2C%7B%22neurons%22%3A8%2C%22activation%22%3A%22relu%22%7D%5D%2C%22optimizer%22%3A%22sgd%22%2C%22learningRate%22%3A10%7D'
+timeout 90 "$BROWSER" --headless --no-sandbox --disable-gpu --virtual-time-budget=5000 --dump-dom \
+  "http://127.0.0.1:$PORT/?play#$DIVERGING" 2>/dev/null > .build/playground-diverged.html
+shown=$(grep -o 'id="trainLoss">[a-z0-9.]*' .build/playground-diverged.html | sed 's/.*>//')
+depoch=$(grep -o 'id="epoch">[0-9]*' .build/playground-diverged.html | sed 's/.*>//')
+echo "browser-test: diverging run at epoch ${depoch:-?} shows train loss ${shown:-none}"
+if [ "$shown" != "diverged" ] || [ "${depoch:-0}" -lt 2 ]; then echo "browser-test: FAILED (a diverged run is not shown as such)" >&2; exit 1; fi
 echo "browser-test: passed"

@@ -68,6 +68,16 @@ public struct Checkpoint: Sendable {
         return file.serialized()
     }
 
+    /// A logged value as written to JSON: a number, or null for NaN or an infinity (JSON has neither); they come
+    /// back as NaN, which is what a diverged run's logs hold.
+    static func logged(_ value: JSONValue) -> Double? {
+        switch value {
+        case .number(let x): return x
+        case .null: return .nan
+        default: return nil
+        }
+    }
+
     /// CRC-32 of every entry's bytes, in name order.
     static func checksum(_ file: Safetensors) -> UInt32 {
         var crc: UInt = crc32(0, nil, 0)
@@ -103,7 +113,7 @@ public struct Checkpoint: Sendable {
             throw DataError(file: source, "checkpoint's epoch position is malformed")
         }
         var sums: Logs = [:]
-        for (k, value) in members { if case .number(let x) = value { sums[k] = x } }
+        for (k, value) in members { if let x = Checkpoint.logged(value) { sums[k] = x } }
         return Trainer.EpochPosition(batchesCompleted: b, generatorBeforeShuffle: rng, sums: sums, examplesSeen: seen,
                                      penaltySum: Double(bitPattern: penalty), learningRate: Double(bitPattern: lr))
     }
@@ -134,7 +144,7 @@ public struct Checkpoint: Sendable {
                     throw JSONParseError(offset: 0, message: "epoch")
                 }
                 var logs: Logs = [:]
-                for (k, v) in values { if case .array(let xs) = v, i < xs.count, case .number(let x) = xs[i] { logs[k] = x } }
+                for (k, v) in values { if case .array(let xs) = v, i < xs.count, let x = Checkpoint.logged(xs[i]) { logs[k] = x } }
                 history.append(epoch: epoch, logs: logs)
             }
         } catch { throw DataError(file: source, "checkpoint history is malformed") }

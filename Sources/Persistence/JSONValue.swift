@@ -33,6 +33,7 @@ public indirect enum JSONValue: Equatable, Sendable {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
         case .number(let n):
+            guard n.isFinite else { return "null" }   // JSON has no NaN or infinity; JavaScript writes null too
             if n == n.rounded(), Swift.abs(n) < 9.0e15 { return String(Int64(n)) }
             return "\(n)"
         case .string(let s): return JSONValue.quoted(s)

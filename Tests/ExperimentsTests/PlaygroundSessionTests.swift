@@ -23,6 +23,22 @@ import NeuralKit
         #expect(counts == [2, 8, 8, 1])
     }
 
+    /// A diverging run (SGD at the largest allowed rate on a regression plane, ReLU) still sends valid JSON:
+    /// losses and weights that overflow to infinity or NaN are written as null, as JavaScript's JSON.stringify does.
+    @Test func aDivergingSessionsStateIsValidJSON() throws {
+        var c = PlaygroundConfiguration()
+        c.dataset = "plane"
+        c.hidden = [(8, "relu"), (8, "relu")]
+        c.optimizer = "sgd"
+        c.learningRate = 10
+        let session = try PlaygroundSession(c)
+        try session.train(epochs: 20)
+        #expect(!session.trainLoss.isFinite, "the run did not diverge: loss \(session.trainLoss)")
+        let text = session.state(resolution: 4, neuronResolution: 2).compactText
+        let parsed = try JSONParser.parse(Array(text.utf8))
+        #expect(parsed["trainLoss"] == .null)
+    }
+
     @Test func sessionsAreIsolated() throws {
         var a = PlaygroundConfiguration(), b = PlaygroundConfiguration()
         a.dataset = "gaussians"

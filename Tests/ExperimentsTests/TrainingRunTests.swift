@@ -87,6 +87,19 @@ import _TestSupport
         #expect(TrainingRun.batchNormWarning(Sequential([Dense(inputSize: 2, outputSize: 2)]), steps: 1) == nil)
     }
 
+    /// A diverged run's NaN and infinite losses survive a checkpoint (JSON writes them as null; they read back NaN).
+    @Test func checkpointKeepsADivergedHistory() throws {
+        let trainer = Trainer(model: Sequential([Dense(inputSize: 2, outputSize: 1, seed: 1)]), loss: .meanSquaredError(),
+                              optimizer: Optimizer(SGD(learningRate: 1e30)))
+        try trainer.fit(x: Tensor(rows: [[1, 2], [3, 4]]), y: Tensor(rows: [[1], [2]]), batchSize: 1, epochs: 3)
+        let losses = trainer.history["loss"]
+        #expect(losses.contains { !$0.isFinite }, "did not diverge: \(losses)")
+        let back = try Checkpoint(bytes: Checkpoint(trainer: trainer, configurationHash: "abc").serialized(), source: "mem")
+        let restored = back.progress.history["loss"]
+        #expect(restored.count == losses.count)
+        #expect(zip(restored, losses).allSatisfy { $0 == $1 || (!$0.isFinite && !$1.isFinite) }, "\(restored) vs \(losses)")
+    }
+
     /// The checksum covers the tensors; edited metadata is checked field by field, without trapping.
     @Test(arguments: [#"{"epochs":[1e300],"values":{}}"#, #"{"epochs":[0.5],"values":{}}"#, #"{"epochs":["one"],"values":{}}"#])
     func checkpointWithEditedHistoryIsReported(history: String) throws {

@@ -91,8 +91,10 @@ function heatmap(canvas, values, n, regression, classes) {
 function render(s) {
   last = s;
   $("epoch").textContent = s.epoch;
-  $("trainLoss").textContent = s.trainLoss.toFixed(3);
-  $("testLoss").textContent = s.testLoss.toFixed(3);
+  // A loss that overflowed (NaN or infinite) arrives as null: the run diverged.
+  const loss = (v) => (v === null ? "diverged" : v.toFixed(3));
+  $("trainLoss").textContent = loss(s.trainLoss);
+  $("testLoss").textContent = loss(s.testLoss);
   $("rule").textContent = s.rule;
   const canvas = $("surface"), ctx = canvas.getContext("2d");
   const classes = s.regression ? 0 : Math.max(2, ...s.train.map((p) => p[2] + 1));
@@ -118,13 +120,17 @@ function render(s) {
 function drawCurve(train, test) {
   const c = $("curve"), ctx = c.getContext("2d");
   ctx.clearRect(0, 0, c.width, c.height);
-  const max = Math.max(0.01, ...train.filter(isFinite), ...test.filter(isFinite));
+  const finite = (v) => v !== null && isFinite(v);   // null: a loss that overflowed
+  const max = Math.max(0.01, ...train.filter(finite), ...test.filter(finite));
   [[train, "#183d5d"], [test, "#f59322"]].forEach(([series, colour]) => {
     if (series.length < 2) return;
     ctx.strokeStyle = colour; ctx.beginPath();
+    let drawing = false;
     series.forEach((l, i) => {
+      if (!finite(l)) { drawing = false; return; }
       const x = (i / (series.length - 1)) * c.width, y = c.height - (Math.min(l, max) / max) * (c.height - 6) - 3;
-      i ? ctx.lineTo(x, y) : ctx.moveTo(x, y);
+      drawing ? ctx.lineTo(x, y) : ctx.moveTo(x, y);
+      drawing = true;
     });
     ctx.stroke();
   });
