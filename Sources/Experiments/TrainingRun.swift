@@ -155,7 +155,7 @@ public enum TrainingRun {
         let keys = h.keys
         var lines = [(["epoch"] + keys).joined(separator: ",")]
         for (i, e) in h.epochs.enumerated() {
-            lines.append(([String(e + 1)] + keys.map { k in i < h[k].count ? "\(h[k][i])" : "" }).joined(separator: ","))
+            lines.append(([String(e + 1)] + keys.map { k in i < h[k].count ? (h[k][i].isNaN ? "nan" : "\(h[k][i])") : "" }).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }

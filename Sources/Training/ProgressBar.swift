@@ -71,7 +71,7 @@ public final class ProgressBar: Callback {
 
     /// A value with four decimals, as logs show it (`0.5000`).
     public static func fourDigits(_ v: Double) -> String {
-        guard v.isFinite else { return "\(v)" }
+        guard v.isFinite else { return v.isNaN ? "nan" : "\(v)" }   // "nan", not "-nan", whatever its sign bit
         let scaled = (v * 10_000).rounded() / 10_000
         var s = "\(scaled)"
         if let dot = s.firstIndex(of: "."), s.distance(from: dot, to: s.endIndex) < 5, !s.contains("e") {

@@ -171,5 +171,7 @@ func regressionData(_ n: Int, seed: UInt64) -> (Tensor, Tensor) {
 
     @Test func progressBarPrintsPlainLines() {
         #expect(ProgressBar.format(["loss": 0.5, "val_loss": 0.25, "accuracy": 1]) == "- loss: 0.5000 - accuracy: 1.0000 - val_loss: 0.2500")
+        // A diverged loss reads "nan" whatever its sign bit (0/0 and inf − inf give −NaN on x86), or ±inf.
+        #expect([-Double.nan, .nan, .infinity, -.infinity, 12.3].map(ProgressBar.fourDigits) == ["nan", "nan", "inf", "-inf", "12.3000"])
     }
 }
