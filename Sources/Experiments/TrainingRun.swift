@@ -27,6 +27,7 @@ public struct RunSummary: Sendable {
         if let a = testAccuracy { fields.append(("test_accuracy", .number(a))) }
         if let m = testMAE { fields.append(("test_mae", .number(m))) }
         fields += [("seconds", .number((seconds * 1000).rounded() / 1000)), ("output_dir", .string(outputDirectory))]
+        if let note { fields.append(("note", .string(note))) }
         return JSONValue.object(fields).compactText
     }
 }
@@ -90,9 +91,17 @@ public enum TrainingRun {
             if let patience = config.earlyStoppingPatience {
                 callbacks.append(EarlyStopping(monitor: monitor, patience: patience, restoreBestWeights: true))
             }
+            let divergence = TerminateOnNaN()   // a run whose loss overflows stops at once, and says so
+            callbacks.append(divergence)
             let remaining = Swift.max(0, config.epochs - trainer.epochsCompleted)
             try trainer.fit(x: train.features, y: train.targets, batchSize: config.batchSize, epochs: remaining,
                             validationSplit: config.validationSplit, callbacks: callbacks, verbose: config.verbose)
+            if let batch = divergence.terminatedAtBatch {
+                let stop = "Stopped in epoch \(trainer.epochsCompleted), batch \(batch + 1): the loss became NaN or infinite "
+                    + "(training diverged; a lower --learning-rate usually helps)"
+                log(stop)
+                note = [note, stop].compactMap { $0 }.joined(separator: "; ")
+            }
             written += [out + "/best.safetensors", out + "/final.safetensors", out + "/history.csv", out + "/curves.svg"]
             try save(model.stateDict(), scaler: scaler, to: out + "/final.safetensors")
             try AtomicFile.write(historyCSV(trainer.history), to: out + "/history.csv")
@@ -202,7 +211,7 @@ public enum TrainingRun {
                     + row.map { String(repeating: " ", count: width - "\($0)".count) + "\($0)" }.joined())
             }
         }
-        if let metric, !history["val_" + metric].isEmpty {
+        if let metric, history["val_" + metric].contains(where: \.isFinite) {
             log("val_\(metric) by epoch: \(LearningCurves.sparkline(history["val_" + metric]))")
         }
     }

@@ -100,6 +100,24 @@ import _TestSupport
         #expect(zip(restored, losses).allSatisfy { $0 == $1 || (!$0.isFinite && !$1.isFinite) }, "\(restored) vs \(losses)")
     }
 
+    /// A run whose loss overflows stops in that batch and says why, in the log and the summary; its outputs are
+    /// still written.
+    @Test func aDivergingRunStopsAndSaysSo() throws {
+        let tmp = try TemporaryDirectory()
+        defer { tmp.remove() }
+        var c = config(tmp.file("run"), epochs: 20)
+        c.data = .builtin("diabetes")
+        c.optimizer = "sgd"
+        c.learningRate = 100
+        var lines: [String] = []
+        let summary = try TrainingRun.run(c, log: { lines.append($0) })
+        #expect(summary.epochs < 20, "did not stop: \(summary.epochs) epochs")
+        #expect(lines.contains { $0.hasPrefix("Stopped in epoch \(summary.epochs), batch ") && $0.contains("training diverged") }, "\(lines)")
+        #expect(summary.note?.contains("the loss became NaN or infinite") == true)
+        #expect(summary.json.contains(#""test_loss":null"#) && summary.json.contains(#""note":"Stopped in epoch"#), "\(summary.json)")
+        #expect(FileManager.default.fileExists(atPath: tmp.file("run/final.safetensors")))
+    }
+
     /// The checksum covers the tensors; edited metadata is checked field by field, without trapping.
     @Test(arguments: [#"{"epochs":[1e300],"values":{}}"#, #"{"epochs":[0.5],"values":{}}"#, #"{"epochs":["one"],"values":{}}"#])
     func checkpointWithEditedHistoryIsReported(history: String) throws {
