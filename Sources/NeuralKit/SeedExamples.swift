@@ -1,7 +1,7 @@
 /// The lectures' worked examples, computed through the public API; `neuralkit` prints them.
 public enum SeedExamples {
     /// Every example, each producing its printed report.
-    public static let all: [@Sendable () -> String] = [perceptron, reluNetwork, quadratic]
+    public static let all: [@Sendable () -> String] = [perceptron, reluNetwork, quadratic, reluNetworkTrace]
 
     /// ŷ = σ(w₀ + W·X) with w₀ = 1, W = [3, −2], X = [−1, 2].
     public static func perceptron() -> String {
@@ -19,6 +19,20 @@ public enum SeedExamples {
         }
         let d = g.map(\.scalar)
         return "relu network: loss = \(loss.scalar), ∂ℓ/∂w1 = \(d[0]), ∂ℓ/∂w2 = \(d[1]), ∂ℓ/∂b1 = \(d[2]), ∂ℓ/∂b2 = \(d[3])"
+    }
+
+    /// ``reluNetwork()``'s backward pass, every op with its value and gradient.
+    public static func reluNetworkTrace() -> String {
+        func leaf(_ v: Double) -> Tensor {
+            var t = Tensor(scalar: v, dtype: .float64)
+            t.requiresGradient = true
+            return t
+        }
+        let (w1, w2, b1, b2) = (leaf(5), leaf(-1), leaf(0), leaf(1))
+        let trace = BackpropagationTrace(leaves: ["w1": w1, "w2": w2, "b1": b1, "b2": b2]) {
+            (w2 * (w1 * 3 + b1).relu() + b2 - -12).squared()
+        }
+        return "relu network, backpropagation step by step (value, then ∂ℓ/∂value):\n\(trace)"
     }
 
     /// ∇(3x₁² + x₂²) at (1, 1).

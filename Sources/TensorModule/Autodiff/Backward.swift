@@ -36,8 +36,8 @@ enum Backpropagation {
     }
 
     /// Runs the pullbacks from `root` with upstream gradient `seed`; `deliver` receives the total gradient of each
-    /// leaf and of each node in `keep`. Frees the graph's pullbacks when done.
-    static func run(from root: Node, seed: Tensor, keep: Set<ObjectIdentifier> = [],
+    /// leaf and of each node in `keep` (of every node when `everyNode`). Frees the graph's pullbacks when done.
+    static func run(from root: Node, seed: Tensor, keep: Set<ObjectIdentifier> = [], everyNode: Bool = false,
                     deliver: (Node, Tensor) -> Void) {
         withoutGradient {
             let order = topologicalOrder(from: root)
@@ -45,7 +45,7 @@ enum Backpropagation {
             for index in order.indices.reversed() {
                 order[index]._withUnsafeGuaranteedRef { node in
                     guard let g = node.pending.take() else { return }
-                    if node.isLeaf || (!keep.isEmpty && keep.contains(ObjectIdentifier(node))) { deliver(node, g) }
+                    if everyNode || node.isLeaf || (!keep.isEmpty && keep.contains(ObjectIdentifier(node))) { deliver(node, g) }
                     guard let pullback = node.pullback.take() else { return }
                     var inputGrads = pullback(g)
                     require(inputGrads.count == node.inputCount,

@@ -23,6 +23,8 @@ final class Node {
     var pending: Tensor?
     /// The pass that last visited this node (see `Backpropagation.topologicalOrder`).
     var visit: UInt64 = 0
+    /// The op's result, kept only while a ``BackpropagationTrace`` records (values without nodes: no cycle).
+    var tracedValue: Tensor?
     let isLeaf: Bool
 
     init(leaf shape: [Int]) {
@@ -89,15 +91,29 @@ public enum GradientMode {
         return key
     }()
 
-    static var isRecording: Bool { pthread_getspecific(offKey) == nil }
+    /// The flag's values: 0 (none) records, `off` does not, `tracing` records and keeps each op's result.
+    private static let off: UInt = 1, tracing: UInt = 2
+    private static var mode: UInt { UInt(bitPattern: pthread_getspecific(offKey)) }
+
+    static var isRecording: Bool { mode != off }
+
+    /// True while a ``BackpropagationTrace`` records: ops keep their results on their nodes.
+    static var isTracing: Bool { mode == tracing }
 
     /// True unless the caller is inside ``withoutGradient(_:)`` (or a backward pass).
     public static var isEnabled: Bool { isRecording }
 
     /// Runs `body` with recording on or off on this thread, then restores the previous mode.
     static func with<R>(recording: Bool, _ body: () throws -> R) rethrows -> R {
+        try with(mode: recording ? 0 : off, body)
+    }
+
+    /// Runs `body` recording, with each op's result kept on its node, then restores the previous mode.
+    static func withTracing<R>(_ body: () throws -> R) rethrows -> R { try with(mode: tracing, body) }
+
+    private static func with<R>(mode: UInt, _ body: () throws -> R) rethrows -> R {
         let previous = pthread_getspecific(offKey)
-        pthread_setspecific(offKey, recording ? nil : UnsafeRawPointer(bitPattern: 1))
+        pthread_setspecific(offKey, UnsafeRawPointer(bitPattern: mode))
         defer { pthread_setspecific(offKey, previous) }
         return try body()
     }
@@ -156,7 +172,7 @@ extension Tensor {
             require(grads.count == count, "\(op): pullback returned \(grads.count) gradients for \(count) inputs")
             return InputGradients(all: grads)
         }
-        return out
+        return out.keepingTracedValue()
     }
 
     /// The built-in ops' form of ``recorded(_:inputs:_:)``: up to three inputs, passed one by one (an absent
@@ -168,7 +184,7 @@ extension Tensor {
         var out = self
         out.node = Node(op: op, shape: shape, a.node, b?.node, c?.node, count: c != nil ? 3 : b != nil ? 2 : 1,
                         pullback: pullback)
-        return out
+        return out.keepingTracedValue()
     }
 
     /// ``recording(_:_:_:_:_:)`` for any number of inputs.
@@ -176,6 +192,13 @@ extension Tensor {
         guard GradientMode.isRecording, inputs.contains(where: { $0.node != nil }) else { return self }
         var out = self
         out.node = Node(op: op, shape: shape, inputs: inputs, pullback: pullback)
-        return out
+        return out.keepingTracedValue()
+    }
+
+    /// This tensor, its node keeping its value when a ``BackpropagationTrace`` records.
+    @inline(__always)
+    private func keepingTracedValue() -> Tensor {
+        if GradientMode.isTracing { node?.tracedValue = detached }
+        return self
     }
 }
