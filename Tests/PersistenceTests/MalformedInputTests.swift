@@ -75,6 +75,7 @@ func environment(_ name: String) -> String? { getenv(name).map { String(cString:
         Reader(name: "NPY labels through loadData", valid: { npyLabels }) { try loadPair(npyFeatures, $0, NPY: true) },
         Reader(name: "IDX images through loadData", valid: { idxImages }) { try loadPair($0, idxLabels, NPY: false) },
         Reader(name: "IDX labels through loadData", valid: { idxLabels }) { try loadPair(idxImages, $0, NPY: false) },
+        Reader(name: "gzip IDX images through loadData", valid: { try gzip(idxImages) }) { try loadPair($0, idxLabels, NPY: false) },
         Reader(name: "CSV", valid: { text("a,b,label\n1,2.5,0\n3,-4,1\n5,6e1,0\n7,8,1\n9,10,0\n") }) { bytes in
             _ = try CSVReader.dataset(try CSVReader.rows(bytes, file: "fuzz.csv"), file: "fuzz.csv", name: "fuzz")
         },
@@ -84,6 +85,19 @@ func environment(_ name: String) -> String? { getenv(name).map { String(cString:
     static let npyLabels = NPYArray(Tensor((0..<10).map { Double($0 % 3) })).serialized()
     static let idxImages = idxBytes(dims: [10, 2, 2], payload: (0..<40).map { UInt8($0 * 6) })
     static let idxLabels = idxBytes(dims: [10], payload: (0..<10).map { UInt8($0 % 3) })
+
+    /// `bytes` compressed by the system's gzip.
+    static func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
+        let tmp = try TemporaryDirectory()
+        defer { tmp.remove() }
+        FileManager.default.createFile(atPath: tmp.file("f"), contents: Data(bytes))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        process.arguments = ["-n", tmp.file("f")]
+        try process.run()
+        process.waitUntilExit()
+        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: tmp.file("f.gz"))))
+    }
 
     /// `TrainingRun.loadData` of features and labels files holding these bytes (NPY or IDX).
     static func loadPair(_ features: [UInt8], _ labels: [UInt8], NPY: Bool) throws {
