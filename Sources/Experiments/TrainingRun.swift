@@ -72,7 +72,17 @@ public enum TrainingRun {
             try checkpoint.restore(into: trainer)
             note = fallback
             if let fallback { log(fallback) }
-            log("Resuming after epoch \(trainer.epochsCompleted) of \(config.epochs)")
+            let done = trainer.epochsCompleted
+            if done >= config.epochs {
+                // As Keras's fit with initial_epoch ≥ epochs: nothing trains. The outputs are still (re)written from the
+                // checkpoint, which also completes a run stopped between its last checkpoint and its final files.
+                let nothing = "\(config.outputDirectory) already holds \(done) epoch\(done == 1 ? "" : "s"), so --epochs "
+                    + "\(config.epochs) leaves nothing to train (give --epochs above \(done) to train longer)"
+                log(nothing)
+                note = [note, nothing].compactMap { $0 }.joined(separator: "; ")
+            } else {
+                log("Resuming after epoch \(done) of \(config.epochs)")
+            }
         }
         let createdDirectory = try makeDirectory(out)
         var written: [String] = []

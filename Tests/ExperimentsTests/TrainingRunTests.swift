@@ -38,6 +38,29 @@ import _TestSupport
         #expect(dropSeconds(ha) == dropSeconds(hb))
     }
 
+    /// --resume with --epochs at or below the epochs done trains nothing (Keras's initial_epoch ≥ epochs), says so,
+    /// and writes the final files from the checkpoint: here one deleted as by a crash before the run could write it.
+    @Test func resumingWithNoEpochsLeftTrainsNothing() throws {
+        let tmp = try TemporaryDirectory()
+        defer { tmp.remove() }
+        _ = try TrainingRun.run(config(tmp.file("run"), epochs: 3), log: { _ in })
+        let trained = try Safetensors(contentsOf: tmp.file("run/final.safetensors")).serialized()
+        try FileManager.default.removeItem(atPath: tmp.file("run/final.safetensors"))
+        for epochs in [3, 1] {
+            var again = config(tmp.file("run"), epochs: epochs)
+            again.resume = true
+            var lines: [String] = []
+            let summary = try TrainingRun.run(again, log: { lines.append($0) })
+            #expect(summary.epochs == 3)
+            #expect(summary.note?.contains("already holds 3 epochs, so --epochs \(epochs) leaves nothing to train") == true,
+                    "\(summary.note ?? "no note")")
+            #expect(!lines.contains { $0.hasPrefix("Resuming after") }, "\(lines)")
+            #expect(try Safetensors(contentsOf: tmp.file("run/final.safetensors")).serialized() == trained)
+            let history = try String(contentsOfFile: tmp.file("run/history.csv"), encoding: .utf8)
+            #expect(history.split(separator: "\n").count == 4, "\(history)")   // the header and epochs 1–3
+        }
+    }
+
     @Test func resumeFallsBackToThePreviousCheckpointWhenTheLatestIsDamaged() throws {
         let tmp = try TemporaryDirectory()
         defer { tmp.remove() }
