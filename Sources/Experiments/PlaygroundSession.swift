@@ -124,9 +124,11 @@ public struct PlaygroundConfiguration: Sendable, Equatable {
             && a.regularization == b.regularization && a.regularizationRate == b.regularizationRate && a.schedule == b.schedule
     }
 
-    static let activations: [String: Activation] = [
+    /// The hidden layers' activations by the names the page offers.
+    public static let activations: [String: Activation] = [
         "relu": .relu, "tanh": .tanh, "sigmoid": .sigmoid, "linear": .identity, "leakyRelu": .leakyRelu(alpha: 0.1),
-        "elu": .elu(alpha: 1), "softplus": .softplus,
+        "elu": .elu(alpha: 1), "softplus": .softplus, "selu": .selu, "gelu": .gelu(approximate: false), "silu": .silu,
+        "softsign": .softsign,
     ]
     static let optimizers = ["sgd", "momentum", "adam", "rmsprop", "adagrad"]
     static let schedules = ["constant", "inverseSquareRoot", "stepDecay", "cosine"]

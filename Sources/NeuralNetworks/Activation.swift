@@ -13,6 +13,14 @@ public enum Activation: Sendable, Equatable, Codable {
     case leakyRelu(alpha: Double)
     case elu(alpha: Double)
     case softplus
+    /// λ·x or λ·α·(eˣ − 1), self-normalizing with `lecunNormal` weights.
+    case selu
+    /// x·Φ(x), or its tanh approximation.
+    case gelu(approximate: Bool)
+    /// x·σ(x), also called swish.
+    case silu
+    /// x / (1 + |x|).
+    case softsign
     /// Softmax along the last axis.
     case softmax
 
@@ -36,6 +44,10 @@ public enum Activation: Sendable, Equatable, Codable {
         case .leakyRelu(let a): return x.leakyRelu(alpha: a)
         case .elu(let a): return x.elu(alpha: a)
         case .softplus: return x.softplus()
+        case .selu: return x.selu()
+        case .gelu(let approximate): return x.gelu(approximate: approximate)
+        case .silu: return x.silu()
+        case .softsign: return x.softsign()
         case .softmax: return x.softmax()
         }
     }
@@ -50,6 +62,10 @@ public enum Activation: Sendable, Equatable, Codable {
         case .leakyRelu(let a): return "leakyRelu(\(a))"
         case .elu(let a): return "elu(\(a))"
         case .softplus: return "softplus"
+        case .selu: return "selu"
+        case .gelu(let approximate): return approximate ? "gelu(tanh)" : "gelu"
+        case .silu: return "silu"
+        case .softsign: return "softsign"
         case .softmax: return "softmax"
         }
     }

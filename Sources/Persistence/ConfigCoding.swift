@@ -9,7 +9,8 @@ import Training
 extension Activation {
     static let fields: [String: Set<String>] = [
         "linear": [], "identity": [], "sigmoid": [], "tanh": [], "relu": [], "softplus": [], "softmax": [],
-        "leakyRelu": ["alpha"], "elu": ["alpha"],
+        "leakyRelu": ["alpha"], "elu": ["alpha"], "selu": [], "gelu": ["approximate"], "silu": [], "swish": [],
+        "softsign": [],
     ]
 
     init(json node: Node) throws(ConfigError) {
@@ -21,6 +22,10 @@ extension Activation {
         case "relu": self = .relu
         case "softplus": self = .softplus
         case "softmax": self = .softmax
+        case "selu": self = .selu
+        case "gelu": self = .gelu(approximate: try f["approximate"]?.bool() ?? false)
+        case "silu", "swish": self = .silu   // Keras's name for the same function
+        case "softsign": self = .softsign
         case "leakyRelu": self = .leakyRelu(alpha: try f["alpha"]?.double() ?? 0.01)
         default: self = .elu(alpha: try f["alpha"]?.double() ?? 1)
         }
@@ -34,6 +39,11 @@ extension Activation {
         case .relu: return .string("relu")
         case .softplus: return .string("softplus")
         case .softmax: return .string("softmax")
+        case .selu: return .string("selu")
+        case .gelu(let approximate):
+            return approximate ? .object([("type", .string("gelu")), ("approximate", .bool(true))]) : .string("gelu")
+        case .silu: return .string("silu")
+        case .softsign: return .string("softsign")
         case .leakyRelu(let a): return .object([("type", .string("leakyRelu")), ("alpha", .number(a))])
         case .elu(let a): return .object([("type", .string("elu")), ("alpha", .number(a))])
         }

@@ -35,6 +35,8 @@ public protocol TensorScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable
     static func tanh(_ x: Self) -> Self
     static func sin(_ x: Self) -> Self
     static func cos(_ x: Self) -> Self
+    /// The complementary error function 1 − erf(x), accurate where erf(x) is close to −1 (GELU's left tail).
+    static func erfc(_ x: Self) -> Self
     /// √x through libm's sqrt, which (with -fno-math-errno) becomes a vectorizable instruction; `squareRoot()`
     /// reaches a non-inlined shim in generic code.
     static func sqrt(_ x: Self) -> Self
@@ -50,6 +52,7 @@ extension Float: TensorScalar {
     @inlinable @inline(__always) public static func tanh(_ x: Float) -> Float { Glibc.tanhf(x) }
     @inlinable @inline(__always) public static func sin(_ x: Float) -> Float { Glibc.sinf(x) }
     @inlinable @inline(__always) public static func cos(_ x: Float) -> Float { Glibc.cosf(x) }
+    @inlinable @inline(__always) public static func erfc(_ x: Float) -> Float { Glibc.erfcf(x) }
     @inlinable @inline(__always) public static func sqrt(_ x: Float) -> Float { Glibc.sqrtf(x) }
     @inlinable @inline(__always) public static func pow(_ x: Float, _ y: Float) -> Float { Glibc.powf(x, y) }
 }
@@ -63,6 +66,7 @@ extension Double: TensorScalar {
     @inlinable @inline(__always) public static func tanh(_ x: Double) -> Double { Glibc.tanh(x) }
     @inlinable @inline(__always) public static func sin(_ x: Double) -> Double { Glibc.sin(x) }
     @inlinable @inline(__always) public static func cos(_ x: Double) -> Double { Glibc.cos(x) }
+    @inlinable @inline(__always) public static func erfc(_ x: Double) -> Double { Glibc.erfc(x) }
     @inlinable @inline(__always) public static func sqrt(_ x: Double) -> Double { Glibc.sqrt(x) }
     @inlinable @inline(__always) public static func pow(_ x: Double, _ y: Double) -> Double { Glibc.pow(x, y) }
 }

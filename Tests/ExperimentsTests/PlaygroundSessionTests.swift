@@ -39,6 +39,20 @@ import NeuralKit
         #expect(parsed["trainLoss"] == .null)
     }
 
+    /// Every activation the page offers trains: two hidden layers of it separate the two Gaussians.
+    @Test(arguments: PlaygroundConfiguration.activations.keys.sorted())
+    func everyActivationLearnsTheGaussians(_ activation: String) throws {
+        var c = PlaygroundConfiguration()
+        c.dataset = "gaussians"
+        c.hidden = [(4, activation), (4, activation)]
+        c.optimizer = "adam"
+        c.learningRate = 0.03
+        let session = try PlaygroundSession(c)
+        let before = session.testLoss
+        try session.train(epochs: 30)
+        #expect(session.testLoss < 0.01 && session.testLoss < before / 4, "test loss \(before) → \(session.testLoss)")
+    }
+
     @Test func sessionsAreIsolated() throws {
         var a = PlaygroundConfiguration(), b = PlaygroundConfiguration()
         a.dataset = "gaussians"

@@ -93,7 +93,8 @@ let layerTable: [LayerCase] = [
 
     /// Dense and Conv2D give activation(z + bias) for every activation, whether fused into their op
     /// (identity, relu, tanh, sigmoid: `Activation.fused`) or applied afterwards as its own op.
-    @Test(arguments: [Activation.identity, .relu, .tanh, .sigmoid, .leakyRelu(alpha: 0.1), .elu(alpha: 1), .softplus, .softmax])
+    @Test(arguments: [Activation.identity, .relu, .tanh, .sigmoid, .leakyRelu(alpha: 0.1), .elu(alpha: 1), .softplus, .softmax,
+                      .selu, .gelu(approximate: false), .gelu(approximate: true), .silu, .softsign])
     func layersApplyTheirActivation(_ activation: Activation) {
         #expect((activation.fused != nil) == [.identity, .relu, .tanh, .sigmoid].contains(activation))
         let dense = Dense(inputSize: 3, outputSize: 4, activation: activation, seed: 11)

@@ -73,6 +73,24 @@ import NeuralKit
         #expect(try ModelSpec(json: Array(spec.json.utf8)).json == spec.json)
     }
 
+    /// Each activation's JSON, the value it reads as, and the JSON it writes back (Keras's "swish" reads as SiLU).
+    @Test(arguments: [
+        (#""selu""#, Activation.selu, #""selu""#), (#""gelu""#, .gelu(approximate: false), #""gelu""#),
+        (#"{"type": "gelu", "approximate": true}"#, .gelu(approximate: true), #"{"type":"gelu","approximate":true}"#),
+        (#""silu""#, .silu, #""silu""#), (#""swish""#, .silu, #""silu""#), (#""softsign""#, .softsign, #""softsign""#),
+        (#"{"type": "elu", "alpha": 1.5}"#, .elu(alpha: 1.5), #"{"type":"elu","alpha":1.5}"#),
+    ])
+    func everyActivationRoundTrips(_ json: String, _ activation: Activation, _ written: String) throws {
+        let text = #"{"input": [2], "layers": [{"type": "activation", "activation": "# + json + #"}], "loss": "meanSquaredError"}"#
+        let spec = try ModelSpec(json: Array(text.utf8))
+        #expect(spec.layers == [.activation(activation)])
+        let compact = spec.json.filter { !$0.isWhitespace }
+        #expect(compact.contains(#""activation":"# + written), "\(spec.json)")
+        #expect(try ModelSpec(json: Array(spec.json.utf8)).layers == spec.layers)
+        let x = Tensor(rows: [[0.5, -2]])
+        #expect(try spec.buildModel()(x).values == activation(x).values)
+    }
+
     @Test func aBuiltModelDescribesItself() throws {
         let spec = try ModelSpec(json: Array(Self.everything.utf8))
         let model = try spec.buildModel()

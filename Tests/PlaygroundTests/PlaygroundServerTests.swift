@@ -26,6 +26,10 @@ extension TestResponse {
             #expect(page.status == .ok && page.text.contains("NeuralKit Playground"))
             let js = try await client.execute(uri: "/app.js", method: .get, headers: [.init("Host")!: "127.0.0.1:8080"])
             #expect(js.status == .ok && js.headers[.contentType]?.hasPrefix("text/javascript") == true)
+            // The page offers exactly the activations the server accepts.
+            let line = try #require(js.text.split(separator: "\n").first { $0.hasPrefix("const ACTIVATIONS = [") })
+            let offered = line.split(separator: "\"").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+            #expect(Set(offered) == Set(PlaygroundConfiguration.activations.keys) && offered.count == Set(offered).count, "\(offered)")
         }
     }
 

@@ -70,6 +70,16 @@ import Glibc
         UnaryCase(name: "leakyRelu", op: { $0.leakyRelu(alpha: 0.1) }, reference: { Swift.max(0.1 * $0, $0) }),
         UnaryCase(name: "elu", op: { $0.elu(alpha: 1.5) }, reference: { $0 > 0 ? $0 : 1.5 * (Glibc.exp($0) - 1) }),
         UnaryCase(name: "softplus", op: { $0.softplus() }, reference: { Glibc.log(1 + Glibc.exp($0)) }),
+        // SELU's constants as its paper gives them; GELU through erf (the definition), not the kernel's erfc.
+        UnaryCase(name: "selu", op: { $0.selu() }, reference: {
+            1.0507009873554805 * ($0 > 0 ? $0 : 1.6732632423543772 * (Glibc.exp($0) - 1))
+        }),
+        UnaryCase(name: "gelu", domain: -6...6, op: { $0.gelu() }, reference: { 0.5 * $0 * (1 + Glibc.erf($0 / 2.0.squareRoot())) }),
+        UnaryCase(name: "gelu tanh", domain: -6...6, op: { $0.gelu(approximate: true) }, reference: {
+            0.5 * $0 * (1 + Glibc.tanh((2 / Double.pi).squareRoot() * ($0 + 0.044715 * $0 * $0 * $0)))
+        }),
+        UnaryCase(name: "silu", domain: -6...6, op: { $0.silu() }, reference: { $0 / (1 + Glibc.exp(-$0)) }),
+        UnaryCase(name: "softsign", op: { $0.softsign() }, reference: { $0 / (1 + Swift.abs($0)) }),
     ]
 
     @Test(arguments: unaryCases)

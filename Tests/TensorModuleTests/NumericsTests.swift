@@ -36,6 +36,17 @@ import Glibc
         }
     }
 
+    /// GELU's left tail: x·Φ(x) at x = −10 is −10 · 7.6198530241605e−24 (the normal distribution's tail), which
+    /// 0.5x(1 + erf(x/√2)) loses entirely (1 + erf rounds to 0); its gradient there is as small and as exact.
+    @Test func geluKeepsItsLeftTail() {
+        let (y, g) = valueWithGradient(at: Tensor([-10], dtype: .float64)) { $0.gelu().sum() }
+        #expect(Swift.abs(y.scalar / -7.6198530241605260e-23 - 1) < 1e-12)
+        // Φ(x) + x·φ(x) with φ(−10) = 7.6945986267064193e−23.
+        #expect(Swift.abs(g.values[0] / (7.6198530241605260e-24 - 10 * 7.6945986267064193e-23) - 1) < 1e-12)
+        let float = Tensor([-10, 10], dtype: .float32).gelu().values   // −7.6e−23 is a normal Float too
+        #expect(Swift.abs(float[0] / -7.6198530241605260e-23 - 1) < 1e-5 && float[1] == 10, "\(float)")
+    }
+
     @Test func logOfZeroIsMinusInfinity() {
         #expect(Tensor([0]).log().values == [-Double.infinity])
         #expect(Tensor([-1]).log().values[0].isNaN)
@@ -73,6 +84,10 @@ import Glibc
         NaNCase("sigmoid", { $0.sigmoid() }, { 1 / (1 + Glibc.exp(-$0)) }),
         NaNCase("tanh", { $0.tanh() }, { Glibc.tanh($0) }),
         NaNCase("softplus", { $0.softplus() }, { Glibc.log1p(Glibc.exp($0)) }),
+        NaNCase("selu", { $0.selu() }, { $0 < 0 ? Glibc.expm1($0) : $0 }),
+        NaNCase("gelu", { $0.gelu() }, { $0 * (1 + Glibc.erf($0 / 2.0.squareRoot())) }),
+        NaNCase("silu", { $0.silu() }, { $0 / (1 + Glibc.exp(-$0)) }),
+        NaNCase("softsign", { $0.softsign() }, { $0 / (1 + Swift.abs($0)) }),
         NaNCase("abs", { $0.abs() }, { Swift.abs($0) }),
         NaNCase("sign", { $0.sign() }, { $0.isNaN ? $0 : ($0 > 0 ? 1 : ($0 < 0 ? -1 : 0)) }),
         NaNCase("clamped", { $0.clamped(lowerBound: -1, upperBound: 1) }, { $0.isNaN ? $0 : Swift.min(Swift.max($0, -1), 1) }),

@@ -76,6 +76,10 @@ let opTable: [OpCase] =
     + unaryRows("leakyRelu", gap: 0.1) { $0.leakyRelu(alpha: 0.1) }
     + unaryRows("elu", gap: 0.1) { $0.elu(alpha: 1.5) }
     + unaryRows("softplus") { $0.softplus() }
+    + unaryRows("selu", gap: 0.1) { $0.selu() }
+    + unaryRows("gelu", domain: -4...4) { $0.gelu() } + unaryRows("gelu", domain: -4...4) { $0.gelu(approximate: true) }
+    + unaryRows("silu", domain: -4...4) { $0.silu() }
+    + unaryRows("softsign", gap: 0.1) { $0.softsign() }
     + unaryRows("converted") { $0.converted(to: .float64) }
     + [
         OpCase(name: "softmax", shapes: [[3, 4]]) { $0[0].softmax() },

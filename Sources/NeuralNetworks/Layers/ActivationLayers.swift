@@ -28,6 +28,14 @@ public final class LeakyReLU: ActivationLayer { public init(alpha: Double = 0.01
 public final class ELU: ActivationLayer { public init(alpha: Double = 1) { super.init(.elu(alpha: alpha)) } }
 /// log(1 + eˣ) as a layer.
 public final class Softplus: ActivationLayer { public init() { super.init(.softplus) } }
+/// SELU as a layer: λ·x or λ·α·(eˣ − 1) (pair it with `lecunNormal` weights).
+public final class SELU: ActivationLayer { public init() { super.init(.selu) } }
+/// GELU as a layer: x·Φ(x), or with `approximate` its tanh form.
+public final class GELU: ActivationLayer { public init(approximate: Bool = false) { super.init(.gelu(approximate: approximate)) } }
+/// SiLU (swish) as a layer: x·σ(x).
+public final class SiLU: ActivationLayer { public init() { super.init(.silu) } }
+/// Softsign as a layer: x / (1 + |x|).
+public final class Softsign: ActivationLayer { public init() { super.init(.softsign) } }
 /// Softmax over the last axis as a layer.
 public final class Softmax: ActivationLayer { public init() { super.init(.softmax) } }
 

@@ -1,7 +1,8 @@
 /// Elementwise functions of one tensor. Each case is one loop over buffer pointers (see `Kernels.unary`).
 enum UnaryOp {
     case negate, exp, log, sqrt, abs, sign, square, sin, cos
-    case sigmoid, tanh, relu, softplus
+    case sigmoid, tanh, relu, softplus, selu, silu, softsign
+    case gelu(approximate: Bool)
     case leakyRelu(Double)
     case elu(Double)
     case powScalar(Double)
@@ -19,6 +20,14 @@ enum BinaryOp {
     case eluBackward(Double)
     /// (upstream, x) → upstream · σ(x).
     case softplusBackward
+    /// (upstream, x) → upstream · λ · (x > 0 ? 1 : α·eˣ).
+    case seluBackward
+    /// (upstream, x) → upstream · σ(x)(1 + x(1 − σ(x))).
+    case siluBackward
+    /// (upstream, x) → upstream / (1 + |x|)².
+    case softsignBackward
+    /// (upstream, x) → upstream · (Φ(x) + x·φ(x)), or the derivative of the tanh approximation.
+    case geluBackward(approximate: Bool)
     /// (upstream, y = σ(x)) → upstream · y(1 − y).
     case sigmoidBackward
     /// (upstream, y = tanh x) → upstream · (1 − y²).
@@ -37,6 +46,35 @@ enum Kernels {
         if x >= 0 { return 1 / (1 + T.exp(-x)) }
         let e = T.exp(x)
         return e / (1 + e)
+    }
+
+    /// SELU's scale λ and α (Klambauer et al. 2017), the values Keras and PyTorch use.
+    static let seluScale = 1.0507009873554804934193349852946, seluAlpha = 1.6732632423543772848170429916717
+
+    /// √(2/π) and the cubic coefficient of GELU's tanh approximation.
+    static let geluTanhScale = 0.7978845608028654, geluCubic = 0.044715
+
+    /// x·Φ(x), Φ the standard normal CDF, written with erfc so the left tail keeps its digits; or its tanh
+    /// approximation 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))).
+    @inline(__always)
+    static func gelu<T: TensorScalar>(_ x: T, approximate: Bool) -> T {
+        if approximate { return x / 2 * (1 + T.tanh(T(geluTanhScale) * (x + T(geluCubic) * x * x * x))) }
+        return x / 2 * T.erfc(-x * T(0.5.squareRoot()))
+    }
+
+    /// d gelu / dx: Φ(x) + x·φ(x), or the tanh approximation's derivative.
+    @inline(__always)
+    static func geluDerivative<T: TensorScalar>(_ x: T, approximate: Bool) -> T {
+        let x2: T = x * x
+        if approximate {
+            let (scale, cubic) = (T(geluTanhScale), T(geluCubic))
+            let t: T = T.tanh(scale * (x + cubic * x2 * x))
+            let du: T = scale * (1 + 3 * cubic * x2)   // d/dx of tanh's argument
+            return (1 + t) / 2 + x / 2 * (1 - t * t) * du
+        }
+        let cdf: T = T.erfc(-x * T(0.5.squareRoot())) / 2
+        let density: T = T.exp(-x2 / 2) * T(1 / (2 * Double.pi).squareRoot())
+        return cdf + x * density
     }
 
     /// `y = op(x)` over `n` elements, split over the two cores when large. The chunking sits outside the
@@ -71,6 +109,12 @@ enum Kernels {
         case .relu: map(x, y, n) { $0 < 0 ? 0 : $0 }
         // log(1 + eˣ) = max(x, 0) + log1p(e^−|x|): no overflow for large |x|.
         case .softplus: map(x, y, n) { ($0 > 0 ? $0 : 0) + T.log1p(T.exp(-Swift.abs($0))) }
+        case .selu:
+            let (scale, alpha) = (T(seluScale), T(seluAlpha))
+            map(x, y, n) { $0 < 0 ? scale * alpha * T.expm1($0) : scale * $0 }
+        case .silu: map(x, y, n) { $0 * sigmoid($0) }
+        case .softsign: map(x, y, n) { $0 / (1 + Swift.abs($0)) }
+        case .gelu(let approximate): map(x, y, n) { gelu($0, approximate: approximate) }
         case .leakyRelu(let a):
             let alpha = T(a)
             map(x, y, n) { $0 < 0 ? alpha * $0 : $0 }
@@ -126,6 +170,20 @@ enum Kernels {
             let alpha = T(s)
             row(a, b, out, n, sa, sb) { $1 > 0 ? $0 : $0 * alpha * T.exp($1) }
         case .softplusBackward: row(a, b, out, n, sa, sb) { $0 * sigmoid($1) }
+        case .seluBackward:
+            let (scale, alpha) = (T(seluScale), T(seluAlpha))
+            row(a, b, out, n, sa, sb) { $1 > 0 ? $0 * scale : $0 * scale * alpha * T.exp($1) }
+        case .siluBackward:
+            row(a, b, out, n, sa, sb) { g, x in
+                let s = sigmoid(x)
+                return g * s * (1 + x * (1 - s))
+            }
+        case .softsignBackward:
+            row(a, b, out, n, sa, sb) { g, x in
+                let d = 1 + Swift.abs(x)
+                return g / (d * d)
+            }
+        case .geluBackward(let approximate): row(a, b, out, n, sa, sb) { $0 * geluDerivative($1, approximate: approximate) }
         case .sigmoidBackward: row(a, b, out, n, sa, sb) { $0 * $1 * (1 - $1) }
         case .tanhBackward: row(a, b, out, n, sa, sb) { $0 * (1 - $1 * $1) }
         }

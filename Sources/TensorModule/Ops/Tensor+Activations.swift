@@ -44,6 +44,52 @@ extension Tensor {
         }
     }
 
+    /// SELU: λ·x for x > 0, λ·α·(eˣ − 1) otherwise, with λ ≈ 1.0507 and α ≈ 1.6733, the constants that keep
+    /// activations at mean 0 and variance 1 through a deep network with `lecunNormal` weights (Keras's `selu`).
+    ///
+    /// ```swift
+    /// Tensor([1, -1]).selu()   // [1.0507, -1.1113]
+    /// ```
+    public func selu() -> Tensor {
+        let x = self
+        return applying(.selu).recording("selu", x) { g in InputGradients(Tensor.applying(.seluBackward, g, x, name: "selu")) }
+    }
+
+    /// GELU: x·Φ(x), with Φ the standard normal distribution function (PyTorch's and Keras's default); with
+    /// `approximate`, the tanh form 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))) (PyTorch's `approximate="tanh"`).
+    ///
+    /// ```swift
+    /// Tensor([1, -1]).gelu()   // [0.8413, -0.1587]
+    /// ```
+    public func gelu(approximate: Bool = false) -> Tensor {
+        let x = self
+        return applying(.gelu(approximate: approximate)).recording("gelu", x) { g in
+            InputGradients(Tensor.applying(.geluBackward(approximate: approximate), g, x, name: "gelu"))
+        }
+    }
+
+    /// SiLU, also called swish: x·σ(x).
+    ///
+    /// ```swift
+    /// Tensor([1, -1]).silu()   // [0.7311, -0.2689]
+    /// ```
+    public func silu() -> Tensor {
+        let x = self
+        return applying(.silu).recording("silu", x) { g in InputGradients(Tensor.applying(.siluBackward, g, x, name: "silu")) }
+    }
+
+    /// Softsign: x / (1 + |x|), a tanh-like curve that approaches ±1 polynomially.
+    ///
+    /// ```swift
+    /// Tensor([1, -3]).softsign()   // [0.5, -0.75]
+    /// ```
+    public func softsign() -> Tensor {
+        let x = self
+        return applying(.softsign).recording("softsign", x) { g in
+            InputGradients(Tensor.applying(.softsignBackward, g, x, name: "softsign"))
+        }
+    }
+
     /// e^xᵢ / Σⱼ e^xⱼ along `axis` (default: the last).
     ///
     /// ```swift
