@@ -124,7 +124,14 @@ public enum TrainingRun {
                                      testLoss: results["loss"] ?? .nan, testAccuracy: results["accuracy"], testMAE: results["mae"],
                                      seconds: Date().timeIntervalSince(start), outputDirectory: out, note: note)
             if train.isClassification {
-                summary.confusionMatrix = confusionMatrix(trainer.predict(x: test.features), test.targets, classes: train.outputCount)
+                let matrix = confusionMatrix(trainer.predict(x: test.features), test.targets, classes: train.outputCount,
+                                             threshold: trainer.lossTakesLogits ? 0 : 0.5)
+                summary.confusionMatrix = matrix
+                // A classification run reports its accuracy even when the model file asks for no metrics.
+                let total = matrix.joined().reduce(0, +)
+                if summary.testAccuracy == nil, total > 0 {
+                    summary.testAccuracy = Double(matrix.indices.reduce(0) { $0 + matrix[$1][$1] }) / Double(total)
+                }
             }
             report(summary, history: trainer.history, metric: metricKey, classes: train.classNames, log: log)
             return summary
@@ -197,10 +204,18 @@ public enum TrainingRun {
             + "the momentum (e.g. \"momentum\": 0.9 in a model file)"
     }
 
-    /// Rows are true classes, columns predicted classes.
-    public static func confusionMatrix(_ predictions: Tensor, _ labels: Tensor, classes: Int) -> [[Int]] {
+    /// Counts of examples by true class (rows) and predicted class (columns). Predictions with one value per example
+    /// (a sigmoid unit, or its logit) predict class 1 above `threshold`; wider ones predict their largest output.
+    ///
+    /// ```swift
+    /// TrainingRun.confusionMatrix(Tensor(rows: [[-1], [2], [0.3]]), Tensor([0, 1, 0]), classes: 2, threshold: 0)
+    /// // [[1, 1], [0, 1]]
+    /// ```
+    public static func confusionMatrix(_ predictions: Tensor, _ labels: Tensor, classes: Int, threshold: Double = 0.5) -> [[Int]] {
         var m = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
-        for (p, t) in zip(predictions.argmax(alongAxis: -1).values, labels.values) {
+        let single = predictions.rank == 1 || predictions.shape.last == 1
+        let predicted = single ? predictions.values.map { $0 > threshold ? 1 : 0 } : predictions.argmax(alongAxis: -1).values
+        for (p, t) in zip(predicted, labels.values) {
             let (pi, ti) = (Int(p), Int(t))
             if pi < classes && ti < classes && ti >= 0 { m[ti][pi] += 1 }
         }

@@ -92,7 +92,8 @@ public final class Trainer {
         shuffleGenerator = RandomGenerator(seed: seed)
     }
 
-    var lossTakesLogits: Bool {
+    /// Whether the loss reads the model's outputs as logits (so a single output's decision threshold is 0, not 0.5).
+    public var lossTakesLogits: Bool {
         switch loss.kind {
         case .binaryCrossEntropyWithLogits, .softmaxCrossEntropy, .softmaxCrossEntropyWithProbabilities: return true
         default: return false

@@ -61,6 +61,38 @@ import _TestSupport
         }
     }
 
+    /// A single output predicts class 1 above the threshold (0 for logits, 0.5 for probabilities); wider outputs by argmax.
+    @Test func confusionMatrixReadsSingleOutputsByThreshold() {
+        let single = Tensor(rows: [[-1], [2], [0.3]]), labels = Tensor([0, 1, 0])
+        #expect(TrainingRun.confusionMatrix(single, labels, classes: 2, threshold: 0) == [[1, 1], [0, 1]])
+        #expect(TrainingRun.confusionMatrix(single, labels, classes: 2, threshold: 0.5) == [[2, 0], [0, 1]])
+        #expect(TrainingRun.confusionMatrix(Tensor(rows: [[0.9, 0.1], [0.2, 0.8], [0.3, 0.7]]), labels, classes: 2) == [[1, 1], [0, 1]])
+    }
+
+    /// A binary model with one logit output, from a model file without metrics: the confusion matrix uses the logit's
+    /// sign, and the run reports the accuracy it implies (the same as the binary-accuracy metric gives).
+    @Test func binaryModelWithOneOutputReportsItsConfusionMatrixAndAccuracy() throws {
+        let tmp = try TemporaryDirectory()
+        defer { tmp.remove() }
+        var accuracies: [Double] = []
+        for metrics in [#"[{"type": "binaryAccuracy", "threshold": 0}]"#, "[]"] {
+            let spec = #"{"input": [2], "layers": [{"type": "dense", "units": 4, "activation": "tanh"}, {"type": "dense", "units": 1}], "#
+                + #""loss": "binaryCrossEntropyWithLogits", "optimizer": {"type": "adam", "learningRate": 0.05}, "metrics": "# + metrics + "}"
+            try AtomicFile.write(spec, to: tmp.file("binary.json"))
+            var c = config(tmp.file("run\(accuracies.count)"), epochs: 5)
+            c.data = .builtin("circle")
+            c.model = .specFile(tmp.file("binary.json"))
+            let summary = try TrainingRun.run(c, log: { _ in })
+            let m = try #require(summary.confusionMatrix)
+            #expect(m[0][1] + m[1][1] > 0 && m[0][0] + m[1][0] > 0, "both classes predicted: \(m)")
+            let accuracy = try #require(summary.testAccuracy)
+            #expect(accuracy > 0.75, "\(m)")
+            #expect(Swift.abs(accuracy - Double(m[0][0] + m[1][1]) / Double(m.joined().reduce(0, +))) < 1e-9, "\(m)")
+            accuracies.append(accuracy)
+        }
+        #expect(accuracies[0] == accuracies[1])
+    }
+
     @Test func resumeFallsBackToThePreviousCheckpointWhenTheLatestIsDamaged() throws {
         let tmp = try TemporaryDirectory()
         defer { tmp.remove() }
