@@ -136,7 +136,7 @@ struct Evaluate: ParsableCommand {
                 throw DataError(file: "--tta", "needs a classifier trained with softmax cross-entropy")
             }
             let features = trained.scaler?.apply(test.features) ?? test.features
-            let results = try trained.trainer().evaluate(x: features, y: test.targets)
+            let results = try trained.trainer(accuracy: test.isClassification).evaluate(x: features, y: test.targets)
             for k in results.keys.sorted() { print("\(k): \(ProgressBar.fourDigits(results[k]!))") }
             if let views {
                 let tta = trained.evaluate(x: test.features, labels: test.targets, testTimeAugmentation: views)

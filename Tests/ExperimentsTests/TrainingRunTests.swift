@@ -89,6 +89,11 @@ import _TestSupport
             #expect(accuracy > 0.75, "\(m)")
             #expect(Swift.abs(accuracy - Double(m[0][0] + m[1][1]) / Double(m.joined().reduce(0, +))) < 1e-9, "\(m)")
             accuracies.append(accuracy)
+            // `neuralkit evaluate` on the saved run reports the same accuracy.
+            let trained = try TrainedModel(directory: c.outputDirectory)
+            let (_, test, _) = try TrainingRun.loadData(c, standardize: false)
+            let results = try trained.trainer(accuracy: true).evaluate(x: trained.scaler?.apply(test.features) ?? test.features, y: test.targets)
+            #expect(results["accuracy"] == accuracy)
         }
         #expect(accuracies[0] == accuracies[1])
     }
