@@ -156,33 +156,7 @@ struct Predict: ParsableCommand {
         try reportingErrors {
             let trained = try TrainedModel(directory: modelDirectory)
             let rows = try CSVReader.rows(ofFile: input)
-            let body = rows.first.map { $0.contains { Double($0.trimmingCharacters(in: .whitespaces)) == nil } } == true ? Array(rows.dropFirst()) : rows
-            let width = trained.spec.input.reduce(1, *)
-            var values: [Double] = []
-            for (i, r) in body.enumerated() {
-                guard r.count == width else { throw DataError(file: input, location: "row \(i + 1)", "expected \(width) features, found \(r.count)") }
-                for c in r {
-                    guard let v = Double(c.trimmingCharacters(in: .whitespaces)), Float(v).isFinite else {
-                        throw DataError(file: input, location: "row \(i + 1)",
-                                        "expected a finite number within Float32's range (±3.4e38), found '\(c.prefix(40))'")
-                    }
-                    values.append(v)
-                }
-            }
-            let x = Tensor(shape: [body.count] + trained.spec.input, values: values)
-            let y = trained.predict(x)
-            let classification = trained.spec.loss.kind == .softmaxCrossEntropy
-            let shown = classification ? y.softmax() : y
-            let k = shown.shape.last ?? 1
-            let v = shown.values
-            var lines = [classification ? (["class"] + (0..<k).map { "p\($0)" }).joined(separator: ",")
-                                        : (0..<k).map { "y\($0)" }.joined(separator: ",")]
-            for i in 0..<body.count {
-                let row = Array(v[(i * k)..<((i + 1) * k)])
-                let cls = row.indices.max { row[$0] < row[$1] } ?? 0
-                lines.append(((classification ? ["\(cls)"] : []) + row.map { "\($0)" }).joined(separator: ","))
-            }
-            let text = lines.joined(separator: "\n") + "\n"
+            let text = try trained.predictionCSV(rows: rows, file: input)
             if let output { try AtomicFile.write(text, to: output) } else { print(text, terminator: "") }
         }
     }
