@@ -13,6 +13,8 @@ public final class Ensemble {
         /// The element-wise mean of the members' outputs, after `transform` (e.g. softmax on logits).
         case average
         /// The most frequent argmax class per example (ties go to the lowest class index); outputs class indices [N].
+        /// A member with one output per example (a binary classifier) votes for class 1 when its output, after
+        /// `transform`, is above 0.5: give `{ $0.sigmoid() }` for logits.
         case vote
     }
 
@@ -64,9 +66,10 @@ public final class Ensemble {
         case .average:
             return withoutGradient { Tensor.stacking(outputs).mean(alongAxes: [0]) }
         case .vote:
-            let votes = outputs.map { $0.argmax(alongAxis: -1).values.map { Int($0) } }
+            let single = outputs[0].rank == 1 || outputs[0].shape.last == 1
+            let votes = outputs.map { single ? $0.values.map { $0 > 0.5 ? 1 : 0 } : $0.argmax(alongAxis: -1).values.map { Int($0) } }
             let n = votes[0].count
-            let classes = (outputs[0].shape.last ?? 1)
+            let classes = single ? 2 : (outputs[0].shape.last ?? 1)
             let winners = (0..<n).map { i -> Double in
                 var counts = [Int](repeating: 0, count: classes)
                 for v in votes { counts[v[i]] += 1 }

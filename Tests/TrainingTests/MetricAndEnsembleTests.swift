@@ -49,6 +49,9 @@ final class Constant: Module {
         let x = Tensor.zeros([2, 1])
         expectClose(try Ensemble(models: [a, b], method: .average).predict(x), [0.75, 0.25, 0.45, 0.55])
         #expect(try Ensemble(models: [a, b, c], method: .vote).predict(x).values == [0, 1])
+        // One output per example: each member votes for class 1 above 0.5 (here after a sigmoid of logits).
+        let logits = [Constant(Tensor(rows: [[2], [-1]])), Constant(Tensor(rows: [[0.5], [-3]])), Constant(Tensor(rows: [[-4], [0.2]]))]
+        #expect(try Ensemble(models: logits, method: .vote, transform: { $0.sigmoid() }).predict(x).values == [1, 0])
     }
 
     @Test func snapshotEnsembleAveragesSnapshots() throws {
