@@ -2,7 +2,7 @@
 # make browser-test: the Playground in real headless Chromium. Starts `neuralkit playground` on a free loopback
 # port, opens the page with an XOR setup and ?play (the page presses Play), lets it run for up to 30 s, then checks
 # the displayed test loss is below 0.1 and that the decision-surface canvas is painted; saves a screenshot under .build/.
-# Then a diverging setup must show its loss as "diverged".
+# Then a diverging setup must show its loss as "diverged", and ?backprop=3 the table of one point's backward pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BROWSER=$(command -v chromium || command -v chromium-browser || true)
@@ -35,4 +35,14 @@ shown=$(grep -o 'id="trainLoss">[a-z0-9.]*' .build/playground-diverged.html | se
 depoch=$(grep -o 'id="epoch">[0-9]*' .build/playground-diverged.html | sed 's/.*>//')
 echo "browser-test: diverging run at epoch ${depoch:-?} shows train loss ${shown:-none}"
 if [ "$shown" != "diverged" ] || [ "${depoch:-0}" -lt 2 ]; then echo "browser-test: FAILED (a diverged run is not shown as such)" >&2; exit 1; fi
+# Backprop of one training point (?backprop=3): the page shows its table, from the weights to the loss.
+timeout 90 "$BROWSER" --headless --no-sandbox --disable-gpu --virtual-time-budget=5000 --dump-dom \
+  "http://127.0.0.1:$PORT/?backprop=3#$CONFIG" 2>/dev/null > .build/playground-backprop.html
+timeout 90 "$BROWSER" --headless --no-sandbox --disable-gpu --virtual-time-budget=5000 --window-size=1400,1400 \
+  --screenshot=.build/playground-backprop.png "http://127.0.0.1:$PORT/?backprop=3#$CONFIG" >/dev/null 2>&1 || true
+point=$(grep -o 'Training point 3: [^<]*' .build/playground-backprop.html || true)
+rows=$(grep -o '<table id="backprop">.*</table>' .build/playground-backprop.html | grep -o '<tr>' | wc -l)
+weights=$(grep -o '<td>layers\.0\.weight</td>' .build/playground-backprop.html | wc -l)
+echo "browser-test: backprop shows '${point:-nothing}' in $rows rows ($weights first-layer weight row)"
+if [ -z "$point" ] || [ "$rows" -lt 10 ] || [ "$weights" -ne 1 ]; then echo "browser-test: FAILED (no backprop table)" >&2; exit 1; fi
 echo "browser-test: passed"

@@ -116,6 +116,13 @@ public struct PlaygroundServer: Sendable {
                 return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
             } catch { return Self.failure(error) }
         }
+        router.get("api/sessions/:id/backprop") { request, context -> Response in
+            do {
+                let text = request.uri.queryParameters.get("example") ?? ""
+                guard let example = Int(text) else { throw ConfigError(path: "example", "expected a training point's index, found '\(text.prefix(40))'") }
+                return Self.json(.ok, try await store.backpropagation(try context.parameters.require("id"), example: example))
+            } catch { return Self.failure(error) }
+        }
         router.get("api/sessions/:id/export/model.json") { _, context -> Response in
             do { return Self.json(.ok, try await store.export(try context.parameters.require("id")).spec) } catch { return Self.failure(error) }
         }

@@ -52,6 +52,10 @@ actor SessionStore {
         return s.state().compactText
     }
 
+    func backpropagation(_ id: String, example: Int) throws -> String {
+        try session(id).backpropagationState(example: example).compactText
+    }
+
     func export(_ id: String) throws -> (spec: String, weights: [UInt8]) { try session(id).export() }
 
     func remove(_ id: String) { sessions[id] = nil; order.removeAll { $0 == id } }

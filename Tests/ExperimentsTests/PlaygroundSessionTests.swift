@@ -53,6 +53,38 @@ import NeuralKit
         #expect(session.testLoss < 0.01 && session.testLoss < before / 4, "test loss \(before) → \(session.testLoss)")
     }
 
+    /// The trace of one training point: its last step is that point's loss as `evaluate` gives it, and each weight's
+    /// gradient is the one a backward pass of that loss leaves on the weight; training's gradients are untouched.
+    @Test func backpropagationOfOnePointMatchesItsBackwardPass() throws {
+        var c = PlaygroundConfiguration()
+        c.dataset = "spiral3"
+        c.hidden = [(4, "tanh"), (3, "gelu")]
+        c.batchNorm = true
+        c.dropout = 0.2
+        let session = try PlaygroundSession(c)
+        try session.train(epochs: 3)
+        let k = 7
+        let before = session.model.namedParameters.map { $0.parameter.gradient?.values }
+        let trace = try session.backpropagation(example: k)
+        #expect(session.model.namedParameters.map { $0.parameter.gradient?.values } == before)
+        let x = session.features(session.train.features.slice(alongAxis: 0, k..<(k + 1)))
+        let y = session.train.targets.slice(alongAxis: 0, k..<(k + 1))
+        let loss = try #require(trace.steps.last?.value?.scalar)
+        #expect(Swift.abs(loss - (try session.trainer.evaluate(x: x, y: y)["loss"] ?? .nan)) < 1e-6)
+        session.model.setTraining(false)
+        session.trainer.loss(predictions: session.model(x), targets: y).backward()
+        let trained = session.model.namedParameters.filter { $0.parameter.requiresGradient }
+        #expect(trained.count == 10)   // 3 dense layers' weights and biases, 2 batch norms' scales and offsets
+        for (name, parameter) in trained {
+            let step = try #require(trace.steps.first { $0.op == name }, "\(name) is not in the trace")
+            let expected = try #require(parameter.gradient).values
+            let got = try #require(step.gradient).values
+            #expect(zip(got, expected).allSatisfy { Swift.abs($0 - $1) <= 1e-6 * Swift.max(1, Swift.abs($1)) }, "\(name): \(got) vs \(expected)")
+        }
+        let e = #expect(throws: ConfigError.self) { try session.backpropagation(example: session.train.count) }
+        #expect(e?.description == "example: expected a training point between 0 and \(session.train.count - 1), found \(session.train.count)")
+    }
+
     @Test func sessionsAreIsolated() throws {
         var a = PlaygroundConfiguration(), b = PlaygroundConfiguration()
         a.dataset = "gaussians"

@@ -123,6 +123,35 @@ extension TestResponse {
         }
     }
 
+    /// One point's backward pass: its steps end at the loss (gradient 1) and include every weight with a gradient;
+    /// a bad point index is a 400 naming the field, an unknown session a 404.
+    @Test func backpropagationOfOnePoint() async throws {
+        try await app().test(.router) { client in
+            let created = try await post(client, "/api/sessions", #"{"dataset": "circle", "hidden": [{"neurons": 3, "activation": "tanh"}]}"#)
+            guard case .string(let id)? = created.json?["id"] else { Issue.record("no id: \(created.text)"); return }
+            func get(_ query: String, session: String? = nil) async throws -> TestResponse {
+                try await client.execute(uri: "/api/sessions/\(session ?? id)/backprop?\(query)", method: .get, headers: [.init("Host")!: "127.0.0.1:8080"])
+            }
+            let r = try await get("example=4")
+            #expect(r.status == .ok, "\(r.text)")
+            guard case .array(let steps)? = r.json?["steps"], let loss = steps.last else { Issue.record("no steps: \(r.text)"); return }
+            #expect(r.json?["example"] == .number(4))
+            #expect(loss["gradient"] == .array([.number(1)]) && loss["shape"] == .array([]))
+            let weights = steps.filter { $0["op"] == .string("layers.0.weight") }
+            #expect(weights.count == 1 && weights.first?["shape"] == .array([.number(2), .number(3)]))
+            if case .array(let g)? = weights.first?["gradient"] { #expect(g.count == 6) } else { Issue.record("no weight gradient") }
+            for (query, message) in [("example=abc", "example: expected a training point's index, found 'abc'"),
+                                     ("", "example: expected a training point's index, found ''"),
+                                     ("example=100000", "example: expected a training point between 0 and ")] {
+                let bad = try await get(query)
+                #expect(bad.status == .badRequest)
+                guard case .string(let text)? = bad.json?["error"] else { Issue.record("no error: \(bad.text)"); continue }
+                #expect(text.hasPrefix(message), "\(text)")
+            }
+            #expect(try await get("example=0", session: "nope").status == .notFound)
+        }
+    }
+
     @Test func oversizedUploadIsRefused() async throws {
         try await app().test(.router) { client in
             let csv = String(repeating: "1.0,2.0,1\\n", count: 60_000)

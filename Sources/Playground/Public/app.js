@@ -5,7 +5,7 @@ const FEATURES = [["x1", "x₁"], ["x2", "x₂"], ["x1Squared", "x₁²"], ["x2S
 const ACTIVATIONS = ["tanh", "relu", "sigmoid", "linear", "leakyRelu", "elu", "softplus", "selu", "gelu", "silu", "softsign"];
 const RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 let state = { hidden: [{ neurons: 4, activation: "tanh" }, { neurons: 2, activation: "tanh" }], features: ["x1", "x2"], csv: null };
-let session = null, stream = null, last = null;
+let session = null, stream = null, last = null, backpropExample = -1;
 
 function fillSelect(el, values, chosen) {
   el.innerHTML = values.map((v) => `<option value="${v}"${v === chosen ? " selected" : ""}>${v}</option>`).join("");
@@ -34,6 +34,9 @@ async function api(path, options) {
 async function reset() {
   pause();
   $("error").textContent = "";
+  backpropExample = -1;
+  $("backprop").innerHTML = "";
+  $("backpropPoint").textContent = "";
   try {
     if (session) fetch(`/api/sessions/${session}`, { method: "DELETE" });
     const created = await api("/api/sessions", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(config()) });
@@ -63,6 +66,29 @@ async function step() {
   if (!session) return;
   try {
     render(await api(`/api/sessions/${session}/train`, { method: "POST", headers: { "Content-Type": "application/json" }, body: '{"epochs": 1}' }));
+  } catch (e) { $("error").textContent = e.message; }
+}
+
+// Up to 6 numbers with 4 significant digits, "…" for the rest; every number in the cell's tooltip.
+function brief(values) {
+  if (values === null) return ["–", ""];
+  const shown = values.slice(0, 6).map((v) => (v === null ? "nan" : +v.toPrecision(4))).join(", ");
+  return [values.length === 1 ? shown : `[${shown}${values.length > 6 ? ", …" : ""}]`, values.join(", ")];
+}
+
+async function backprop(example) {
+  if (!session || !last) return;
+  try {
+    const t = await api(`/api/sessions/${session}/backprop?example=${example}`);
+    backpropExample = t.example;
+    const [x1, x2, label] = t.point;
+    $("backpropPoint").textContent = `Training point ${t.example}: x₁ = ${x1.toFixed(3)}, x₂ = ${x2.toFixed(3)}, label ${+label.toFixed(3)}; ` +
+      `loss ${brief(t.steps[t.steps.length - 1].value)[0]}`;
+    const escape = (text) => text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+    const cell = (values) => { const [text, all] = brief(values); return `<td title="${escape(all)}">${escape(text)}</td>`; };
+    $("backprop").innerHTML = "<tr><th>#</th><th>op</th><th>inputs</th><th>shape</th><th>value</th><th>gradient ∂loss/∂value</th></tr>" +
+      t.steps.map((s, i) => `<tr><td>${i}</td><td>${escape(s.op)}</td><td>${s.inputs.length ? s.inputs.map((j) => (j === null ? "c" : j)).join(", ") : "–"}</td>` +
+        `<td>[${s.shape.join(", ")}]</td>${cell(s.value)}${cell(s.gradient)}</tr>`).join("");
   } catch (e) { $("error").textContent = e.message; }
 }
 
@@ -109,6 +135,8 @@ function render(s) {
   });
   drawCurve(s.lossHistory, s.testLossHistory);
   drawNetwork(s);
+  // A trace on show follows single steps and weight edits (not every frame of Play).
+  if (backpropExample >= 0 && !stream) backprop(backpropExample % s.train.length);
   // For tests and assistive tools: how many pixels of the decision surface are painted.
   const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
   let painted = 0;
@@ -202,6 +230,15 @@ function setup() {
   ["dataset", "noise", "ratio", "seed", "batch", "lr", "optimizer", "schedule", "regularization", "regRate", "dropout", "batchNorm"]
     .forEach((id) => $(id).addEventListener("change", reset));
   $("showTest").addEventListener("change", () => last && render(last));
+  $("backpropNext").addEventListener("click", () => last && backprop((backpropExample + 1) % last.train.length));
+  $("surface").addEventListener("click", (event) => {
+    if (!last) return;
+    const canvas = $("surface"), box = canvas.getBoundingClientRect();
+    const x = ((event.clientX - box.left) / box.width) * 12 - 6, y = 6 - ((event.clientY - box.top) / box.height) * 12;
+    let best = -1, distance = Infinity;
+    last.train.forEach((p, i) => { const d = (p[0] - x) ** 2 + (p[1] - y) ** 2; if (d < distance) { distance = d; best = i; } });
+    if (best >= 0) backprop(best);
+  });
   $("reset").addEventListener("click", reset);
   $("play").addEventListener("click", () => (stream ? pause() : play()));
   $("step").addEventListener("click", step);
@@ -217,7 +254,11 @@ function setup() {
   $("clearCsv").addEventListener("click", () => { state.csv = null; $("csv").value = ""; reset(); });
   $("permalink").addEventListener("click", (e) => { e.preventDefault(); navigator.clipboard && navigator.clipboard.writeText(location.href); });
   drawLayers();
-  reset().then(() => { if (new URLSearchParams(location.search).has("play")) play(); });
+  reset().then(() => {
+    const query = new URLSearchParams(location.search);
+    if (query.has("backprop")) backprop(+query.get("backprop") || 0);
+    if (query.has("play")) play();
+  });
 }
 
 setup();

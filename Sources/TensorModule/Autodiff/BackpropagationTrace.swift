@@ -35,6 +35,17 @@ public struct BackpropagationTrace: CustomStringConvertible, Sendable {
     /// Runs `body`, which computes a one-element result from `leaves` (tensors that require a gradient), and
     /// back-propagates from it. `leaves` names the leaves in the table.
     public init(leaves: KeyValuePairs<String, Tensor> = [:], _ body: () throws -> Tensor) rethrows {
+        try self.init(namedLeaves: leaves.map { ($0.key, $0.value) }, body)
+    }
+
+    /// As ``init(leaves:_:)``, with the leaves' names from a list built at run time (a model's parameters).
+    ///
+    /// ```swift
+    /// let trace = BackpropagationTrace(namedLeaves: model.namedParameters.map { ($0.name, $0.parameter.value) }) {
+    ///     loss(predictions: model(x), targets: y)
+    /// }
+    /// ```
+    public init(namedLeaves leaves: [(String, Tensor)], _ body: () throws -> Tensor) rethrows {
         let result = try GradientMode.withTracing(body)
         require(result.count == 1, "BackpropagationTrace: needs a one-element result, got shape \(result.shape)")
         guard let root = result.node else {
