@@ -69,6 +69,8 @@ import NeuralKit
         #expect(session.model.namedParameters.map { $0.parameter.gradient?.values } == before)
         let x = session.features(session.train.features.slice(alongAxis: 0, k..<(k + 1)))
         let y = session.train.targets.slice(alongAxis: 0, k..<(k + 1))
+        let input = try #require(trace.steps.first { $0.op == "input" })
+        #expect(input.value?.values == x.values && input.gradient?.shape == x.shape)
         let loss = try #require(trace.steps.last?.value?.scalar)
         #expect(Swift.abs(loss - (try session.trainer.evaluate(x: x, y: y)["loss"] ?? .nan)) < 1e-6)
         session.model.setTraining(false)
