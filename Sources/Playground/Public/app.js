@@ -5,7 +5,7 @@ const FEATURES = [["x1", "x₁"], ["x2", "x₂"], ["x1Squared", "x₁²"], ["x2S
 const ACTIVATIONS = ["tanh", "relu", "sigmoid", "linear", "leakyRelu", "elu", "softplus", "selu", "gelu", "silu", "softsign"];
 const RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 let state = { hidden: [{ neurons: 4, activation: "tanh" }, { neurons: 2, activation: "tanh" }], features: ["x1", "x2"], csv: null };
-let session = null, stream = null, last = null, backpropExample = -1;
+let session = null, stream = null, last = null, backpropExample = -1, backpropShown = 0;
 
 function fillSelect(el, values, chosen) {
   el.innerHTML = values.map((v) => `<option value="${v}"${v === chosen ? " selected" : ""}>${v}</option>`).join("");
@@ -60,6 +60,7 @@ function pause() {
   if (stream) stream.close();
   stream = null;
   $("play").textContent = "▶ Play";
+  if (backpropExample >= 0 && last) backprop(backpropExample % last.train.length);
 }
 
 async function step() {
@@ -81,6 +82,7 @@ async function backprop(example) {
   try {
     const t = await api(`/api/sessions/${session}/backprop?example=${example}`);
     backpropExample = t.example;
+    backpropShown = Date.now();
     const [x1, x2, label] = t.point;
     $("backpropPoint").textContent = `Training point ${t.example}: x₁ = ${x1.toFixed(3)}, x₂ = ${x2.toFixed(3)}, label ${+label.toFixed(3)}; ` +
       `loss ${brief(t.steps[t.steps.length - 1].value)[0]}`;
@@ -135,8 +137,8 @@ function render(s) {
   });
   drawCurve(s.lossHistory, s.testLossHistory);
   drawNetwork(s);
-  // A trace on show follows single steps and weight edits (not every frame of Play).
-  if (backpropExample >= 0 && !stream) backprop(backpropExample % s.train.length);
+  // A trace on show follows steps and weight edits, and training under Play once a second.
+  if (backpropExample >= 0 && (!stream || Date.now() - backpropShown > 1000)) backprop(backpropExample % s.train.length);
   // For tests and assistive tools: how many pixels of the decision surface are painted.
   const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
   let painted = 0;
@@ -226,7 +228,10 @@ function setup() {
       if (c.features) state.features = c.features;
     } catch (e) { /* an unreadable permalink falls back to the defaults */ }
   }
-  ["noise", "ratio", "batch"].forEach((id) => $(id).addEventListener("input", () => { $(id + "Value").textContent = $(id).value; }));
+  ["noise", "ratio", "batch"].forEach((id) => {
+    $(id + "Value").textContent = $(id).value;   // a permalink may have moved the slider
+    $(id).addEventListener("input", () => { $(id + "Value").textContent = $(id).value; });
+  });
   ["dataset", "noise", "ratio", "seed", "batch", "lr", "optimizer", "schedule", "regularization", "regRate", "dropout", "batchNorm"]
     .forEach((id) => $(id).addEventListener("change", reset));
   $("showTest").addEventListener("change", () => last && render(last));
