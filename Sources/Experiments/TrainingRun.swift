@@ -213,10 +213,8 @@ public enum TrainingRun {
     /// ```
     public static func confusionMatrix(_ predictions: Tensor, _ labels: Tensor, classes: Int, threshold: Double = 0.5) -> [[Int]] {
         var m = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
-        let single = predictions.rank == 1 || predictions.shape.last == 1
-        let predicted = single ? predictions.values.map { $0 > threshold ? 1 : 0 } : predictions.argmax(alongAxis: -1).values
-        for (p, t) in zip(predicted, labels.values) {
-            let (pi, ti) = (Int(p), Int(t))
+        for (pi, t) in zip(Metric.predictedClasses(predictions, threshold: threshold), labels.values) {
+            let ti = Int(t)
             if pi < classes && ti < classes && ti >= 0 { m[ti][pi] += 1 }
         }
         return m

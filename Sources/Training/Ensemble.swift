@@ -66,10 +66,9 @@ public final class Ensemble {
         case .average:
             return withoutGradient { Tensor.stacking(outputs).mean(alongAxes: [0]) }
         case .vote:
-            let single = outputs[0].rank == 1 || outputs[0].shape.last == 1
-            let votes = outputs.map { single ? $0.values.map { $0 > 0.5 ? 1 : 0 } : $0.argmax(alongAxis: -1).values.map { Int($0) } }
+            let votes = outputs.map { Metric.predictedClasses($0) }
             let n = votes[0].count
-            let classes = single ? 2 : (outputs[0].shape.last ?? 1)
+            let classes = Swift.max(2, outputs[0].rank == 1 ? 1 : (outputs[0].shape.last ?? 1))
             let winners = (0..<n).map { i -> Double in
                 var counts = [Int](repeating: 0, count: classes)
                 for v in votes { counts[v[i]] += 1 }

@@ -19,6 +19,18 @@ public enum Metric: Sendable, Equatable, Codable {
     case meanAbsoluteError
     case meanSquaredError
 
+    /// The class each example's predictions choose: the largest output, or, with one output per example (a binary
+    /// classifier), class 1 when it is above `threshold` (0.5 for probabilities, 0 for logits).
+    ///
+    /// ```swift
+    /// Metric.predictedClasses(Tensor(rows: [[0.2, 0.7, 0.1], [0.9, 0, 0.1]]))   // [1, 0]
+    /// Metric.predictedClasses(Tensor(rows: [[-1], [2]]), threshold: 0)          // [0, 1]
+    /// ```
+    public static func predictedClasses(_ predictions: Tensor, threshold: Double = 0.5) -> [Int] {
+        if predictions.rank == 1 || predictions.shape.last == 1 { return predictions.values.map { $0 > threshold ? 1 : 0 } }
+        return predictions.argmax(alongAxis: -1).values.map { Int($0) }
+    }
+
     /// The log key (`accuracy`, `top3_accuracy`, `mae`, …).
     public var name: String {
         switch self {

@@ -28,6 +28,14 @@ import _TestSupport
         Row(metric: .meanSquaredError, predictions: Tensor(rows: [[1], [2]]), targets: Tensor(rows: [[0], [4]]), expected: 2.5),
     ]
 
+    /// The chosen class: argmax, or one output per example against the threshold.
+    @Test func predictedClassesByArgmaxOrThreshold() {
+        #expect(Metric.predictedClasses(Tensor(rows: [[0.2, 0.7, 0.1], [0.9, 0, 0.1]])) == [1, 0])
+        #expect(Metric.predictedClasses(Tensor(rows: [[-1], [2], [0.3]]), threshold: 0) == [0, 1, 1])
+        #expect(Metric.predictedClasses(Tensor(rows: [[-1], [2], [0.3]])) == [0, 1, 0])
+        #expect(Metric.predictedClasses(Tensor([0.6, 0.4])) == [1, 0])
+    }
+
     @Test(arguments: rows)
     func metricValues(_ row: Row) {
         let (sum, count) = row.metric.total(predictions: row.predictions, targets: row.targets, fromLogits: row.fromLogits)
