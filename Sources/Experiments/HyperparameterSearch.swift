@@ -43,19 +43,16 @@ public struct Trial: Sendable {
     public var validationMetric: Double?
     public var seconds = 0.0
 
-    /// The trial as a model specification (Adam, the trial's learning rate).
-    public func spec(for data: Dataset) -> ModelSpec {
+    /// The trial as a model specification (Adam, the trial's learning rate), for training on `data` with
+    /// `validationSplit` held out.
+    public func spec(for data: Dataset, validationSplit: Double = 0) -> ModelSpec {
         var layers: [LayerSpec] = data.exampleShape.count > 1 ? [.flatten] : []
         for _ in 0..<depth {
             layers.append(.dense(units: width, activation: .relu, useBias: true, weightInitializer: .glorotUniform,
                                  biasInitializer: .zeros, weightRegularizer: l2 > 0 ? .l2(l2) : nil, biasRegularizer: nil))
             if dropout > 0 { layers.append(.dropout(rate: dropout)) }
         }
-        layers.append(.dense(data.outputCount))
-        return ModelSpec(input: data.exampleShape, layers: layers,
-                         loss: data.isClassification ? .softmaxCrossEntropy() : .meanSquaredError(),
-                         optimizer: Adam(learningRate: learningRate),
-                         metrics: data.isClassification ? [.accuracy] : [.meanAbsoluteError])
+        return data.presetSpec(hidden: layers, optimizer: Adam(learningRate: learningRate), validationSplit: validationSplit)
     }
 }
 
@@ -115,7 +112,7 @@ public enum HyperparameterSearch {
         // Every trial's model and batch must fit in memory before the first trial trains.
         for trial in all {
             do {
-                let spec = trial.spec(for: data)
+                let spec = trial.spec(for: data, validationSplit: validationSplit)
                 try TrainingRun.checkBatchMemory(try spec.buildModel(), input: spec.input, batchSize: Swift.min(trial.batchSize, data.count),
                                                  training: true, source: "--batch-sizes")
             } catch {
@@ -127,7 +124,7 @@ public enum HyperparameterSearch {
             clock_gettime(CLOCK_MONOTONIC, &t)
             let start = Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
             RandomSeeds.reset(to: seed &+ UInt64(i))
-            let spec = trial.spec(for: data)
+            let spec = trial.spec(for: data, validationSplit: validationSplit)
             let model = try spec.buildModel()
             let trainer = Trainer(model: model, loss: spec.loss, optimizer: Optimizer(spec.optimizer), metrics: spec.metrics, seed: seed)
             let h = try trainer.fit(x: data.features, y: data.targets, batchSize: trial.batchSize, epochs: epochs,

@@ -96,7 +96,6 @@ extension TrainingRun {
             let bytes = try AtomicFile.read(path, limit: 16 << 20)
             do { spec = try ModelSpec(json: bytes) } catch { throw DataError(file: path, error.description) }
         case .preset(let name):
-            let flat = train.exampleShape.reduce(1, *)
             var layers: [LayerSpec] = train.exampleShape.count > 1 ? [.flatten] : []
             switch name {
             case "linear": break
@@ -107,12 +106,7 @@ extension TrainingRun {
             default:
                 throw DataError(file: "--model", "unknown preset '\(name)' (available: \(RunConfiguration.presets.joined(separator: ", ")))")
             }
-            layers.append(.dense(train.outputCount))
-            _ = flat
-            spec = ModelSpec(input: train.exampleShape, layers: layers,
-                             loss: train.isClassification ? .softmaxCrossEntropy() : .meanSquaredError(),
-                             optimizer: Adam(learningRate: 1e-3),
-                             metrics: train.isClassification ? [.accuracy] : [.meanAbsoluteError])
+            spec = train.presetSpec(hidden: layers, optimizer: Adam(learningRate: 1e-3), validationSplit: c.validationSplit)
         }
         if let name = c.optimizer {
             spec.optimizer = try decodeOptimizer(name)

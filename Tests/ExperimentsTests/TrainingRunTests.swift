@@ -61,6 +61,32 @@ import _TestSupport
         }
     }
 
+    /// A regression preset's output bias starts at the mean of the targets fit trains on (the validation split
+    /// excluded); classifiers' at 0. On the diabetes data the mlp preset then reaches a test MAE below 50 in 30
+    /// epochs (44.6; 58.6 with the bias started at 0, while the targets' mean is ≈ 152).
+    @Test func regressionPresetsStartAtTheTargetsMean() throws {
+        let (train, _) = try BuiltinDatasets.trainTest("diabetes")
+        let spec = train.presetSpec(hidden: [], optimizer: Adam(), validationSplit: 0.1)
+        let trained = train.count - Int((Double(train.count) * 0.1).rounded())
+        let mean = train.targets.values.prefix(trained).reduce(0, +) / Double(trained)
+        guard case .dense(_, _, _, _, let bias, _, _)? = spec.layers.last, case .constant(let value) = bias else {
+            Issue.record("no constant bias: \(spec.json)"); return
+        }
+        #expect(Swift.abs(value - mean) < 1e-4 * mean && mean > 100)
+        let (digits, _) = try BuiltinDatasets.trainTest("digits")
+        guard case .dense(_, _, _, _, let zero, _, _)? = digits.presetSpec(hidden: [], optimizer: Adam()).layers.last else { return }
+        #expect(zero == .zeros)
+
+        let tmp = try TemporaryDirectory()
+        defer { tmp.remove() }
+        var c = config(tmp.file("diabetes"), epochs: 30)
+        c.data = .builtin("diabetes")
+        c.batchSize = 128
+        c.seed = 0
+        let summary = try TrainingRun.run(c, log: { _ in })
+        #expect(try #require(summary.testMAE) < 50)
+    }
+
     /// A single output predicts class 1 above the threshold (0 for logits, 0.5 for probabilities); wider outputs by argmax.
     @Test func confusionMatrixReadsSingleOutputsByThreshold() {
         let single = Tensor(rows: [[-1], [2], [0.3]]), labels = Tensor([0, 1, 0])
