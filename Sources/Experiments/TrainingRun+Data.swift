@@ -102,6 +102,13 @@ extension TrainingRun {
             case "mlp": layers += [.dense(256, activation: .relu), .dense(128, activation: .relu)]
             case "cnn", "cnn-strong":
                 let image = try imageShape(of: train, for: "--model \(name)")
+                // cnn: 3×3 valid, pool 2, 3×3 valid, pool 2 needs 10×10; cnn-strong pads its convolutions: 4×4.
+                let smallest = name == "cnn" ? 10 : 4
+                guard image[0] >= smallest && image[1] >= smallest else {
+                    throw DataError(file: "--model \(name)", "needs images of at least \(smallest)×\(smallest) for its two 3×3 convolutions "
+                                    + "and 2×2 poolings; \(train.name)'s are \(image[0])×\(image[1])"
+                                    + (name == "cnn" && image[0] >= 4 && image[1] >= 4 ? " (cnn-strong pads its convolutions and fits them)" : ""))
+                }
                 layers = [.reshape(image)] + (name == "cnn" ? cnnLayers : strongCNNLayers)
             default:
                 throw DataError(file: "--model", "unknown preset '\(name)' (available: \(RunConfiguration.presets.joined(separator: ", ")))")

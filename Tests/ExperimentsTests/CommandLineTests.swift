@@ -115,6 +115,8 @@ import _TestSupport
             message: "--augment: needs image examples; iris's are table rows of shape [4]"),
         Bad(name: "cnn preset on table rows", arguments: ["--dataset", "iris", "--model", "cnn"],
             message: "--model cnn: needs image examples; iris's are table rows of shape [4]"),
+        Bad(name: "cnn preset on images too small", arguments: ["--dataset", "digits", "--model", "cnn"],
+            message: "--model cnn: needs images of at least 10×10 for its two 3×3 convolutions and 2×2 poolings; digits's are 8×8 (cnn-strong pads its convolutions and fits them)"),
         // Files without examples, or with examples of no values, stop at loading, not in the model's layers.
         Bad(name: "IDX without images", arguments: ["--data", "EMPTYIDX", "--label-file", "EMPTYLABELS"],
             message: "needs at least 5 examples, found 0"),
