@@ -244,8 +244,25 @@ public final class Trainer {
 
     /// The loss and metrics over every example of `data`, drawn in batches, in inference mode, without gradients.
     public func evaluate(_ data: any BatchSource, batchSize: Int = 256) throws -> Logs {
-        guard batchSize > 0 else { throw TrainingError.invalidArgument("evaluate: batchSize must be positive, got \(batchSize)") }
-        guard data.count > 0 else { throw TrainingError.invalidArgument("evaluation data: no examples") }
+        let (predictions, targets) = try outputs(data, batchSize: batchSize, for: ("evaluate", "evaluation data"))
+        return logs(predictions: predictions, targets: targets)
+    }
+
+    /// The model's outputs for every example of `data`, drawn in batches (inference mode, no tape), as Keras's
+    /// `predict` on a dataset: ``ByteImages`` need not be expanded to Float32 first.
+    ///
+    /// ```swift
+    /// let (_, test) = try IDXDataset.fashionMNISTImages()
+    /// let logits = try trainer.predict(test)   // [10000, 10]
+    /// ```
+    public func predict(_ data: any BatchSource, batchSize: Int = 256) throws -> Tensor {
+        try outputs(data, batchSize: batchSize, for: ("predict", "prediction data")).predictions
+    }
+
+    /// Predictions and targets of every example of `data`, in order, `batchSize` at a time.
+    private func outputs(_ data: any BatchSource, batchSize: Int, for caller: (op: String, data: String)) throws -> (predictions: Tensor, targets: Tensor) {
+        guard batchSize > 0 else { throw TrainingError.invalidArgument("\(caller.op): batchSize must be positive, got \(batchSize)") }
+        guard data.count > 0 else { throw TrainingError.invalidArgument("\(caller.data): no examples") }
         do { try model.checkInput(shape: [1] + data.exampleShape) } catch { throw TrainingError.shapeMismatch(error) }
         var predictions: [Tensor] = [], targets: [Tensor] = []
         for start in stride(from: 0, to: data.count, by: batchSize) {
@@ -253,7 +270,7 @@ public final class Trainer {
             predictions.append(model.predict(x, batchSize: batchSize))
             targets.append(y)
         }
-        return logs(predictions: Tensor.concatenating(predictions), targets: Tensor.concatenating(targets))
+        return (Tensor.concatenating(predictions), Tensor.concatenating(targets))
     }
 
     private func logs(predictions: Tensor, targets y: Tensor) -> Logs {
