@@ -260,7 +260,8 @@ public final class Trainer {
     }
 
     /// Predictions and targets of every example of `data`, in order, `batchSize` at a time.
-    private func outputs(_ data: any BatchSource, batchSize: Int, for caller: (op: String, data: String)) throws -> (predictions: Tensor, targets: Tensor) {
+    private func outputs(_ data: any BatchSource, batchSize: Int,
+                         for caller: (op: String, data: String)) throws -> (predictions: Tensor, targets: Tensor) {
         guard batchSize > 0 else { throw TrainingError.invalidArgument("\(caller.op): batchSize must be positive, got \(batchSize)") }
         guard data.count > 0 else { throw TrainingError.invalidArgument("\(caller.data): no examples") }
         do { try model.checkInput(shape: [1] + data.exampleShape) } catch { throw TrainingError.shapeMismatch(error) }
