@@ -14,6 +14,12 @@ struct NeuralKitCommand: AsyncParsableCommand {
     )
 }
 
+/// `text` as one shell word: unchanged when it holds only safe characters, else in single quotes.
+func shellQuoted(_ text: String) -> String {
+    let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,+@%")
+    return !text.isEmpty && text.allSatisfy(safe.contains) ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
+
 /// Runs `body`, turning NeuralKit's errors into one line on stderr and a failing exit code.
 func reportingErrors(_ body: () throws -> Void) throws {
     do { try body() } catch let error as ExitCode {
@@ -36,6 +42,12 @@ struct DataOptions: ParsableArguments {
 
     @Option(name: .customLong("label-file"), help: "Labels for --data given as .npy features or IDX images.")
     var labelFile: String?
+
+    /// These options as command-line arguments, shell-quoted where needed (for a suggested command).
+    var arguments: [String] {
+        let given: [(String, String?)] = [("--dataset", dataset), ("--data", data), ("--label", label), ("--label-file", labelFile)]
+        return given.flatMap { name, value in value.map { [name, shellQuoted($0)] } ?? [] }
+    }
 
     func source() throws -> RunConfiguration.DataSource? {
         if dataset != nil && data != nil { throw ValidationError("use either --dataset or --data, not both") }
@@ -242,6 +254,12 @@ struct Tune: ParsableCommand {
             try AtomicFile.write(HyperparameterSearch.csv(ranked), to: output + "/results.csv")
             if let best = ranked.first { try AtomicFile.write(best.spec(for: train).json + "\n", to: output + "/best.json") }
             print("Results in \(output)/results.csv; best configuration in \(output)/best.json")
+            if let best = ranked.first {
+                // The batch size is not part of a model file: say it with the command that trains the best trial.
+                let command = ["neuralkit", "train"] + data.arguments
+                    + ["--model-file", shellQuoted(output + "/best.json"), "--batch-size", "\(best.batchSize)"]
+                print("Train it: " + command.joined(separator: " "))
+            }
         }
     }
 }

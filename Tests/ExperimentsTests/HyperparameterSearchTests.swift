@@ -66,6 +66,9 @@ import _TestSupport
                                          "--widths", "8,16", "--epochs", "2", "--output", tmp.path])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try String(contentsOfFile: tmp.file("results.csv"), encoding: .utf8).split(separator: "\n").count == 5)
+        // The best trial's batch size is not in best.json: the suggested command carries it.
+        #expect(r.stdout.contains("Train it: neuralkit train --dataset iris --model-file \(tmp.path)/best.json --batch-size 32"),
+                "\(r.stdout)")
         let train = try CommandLineTool.run(["train", "--dataset", "iris", "--model-file", tmp.file("best.json"), "--epochs", "2",
                                              "--output", tmp.file("run")])
         #expect(train.status == 0, "\(train.stderr)")
