@@ -4,9 +4,9 @@ import TensorModule
 
 extension PlaygroundSession {
     /// One training point through the current network, forward and back: every op with its value and the gradient
-    /// of that point's loss with respect to it, from the point's input features ("input") and the weights. It runs as the network predicts
-    /// (no dropout; batch normalization with its running statistics) and on the data loss alone, without the
-    /// regularization penalty; the weights and their gradients from training are left as they were.
+    /// of that point's loss with respect to it, from the point's input features ("input") and the weights. It runs
+    /// as the network predicts (no dropout; batch normalization with its running statistics) and on the data loss
+    /// alone, without the regularization penalty; the weights and their gradients from training are left as they were.
     ///
     /// ```swift
     /// let trace = try session.backpropagation(example: 0)

@@ -44,12 +44,8 @@ extension TrainedModel {
         let n = outputs.shape.first ?? 0
         switch loss {
         case .softmaxCrossEntropy, .softmaxCrossEntropyWithProbabilities:
-            let p = outputs.softmax().values
-            let rows = (0..<n).map { i -> [String] in
-                let row = p[(i * k)..<((i + 1) * k)]
-                let best = row.indices.max { row[$0] < row[$1] }.map { $0 - i * k } ?? 0
-                return ["\(best)"] + row.map { "\($0)" }
-            }
+            let p = outputs.softmax().values, best = outputs.argmax(alongAxis: -1).values
+            let rows = (0..<n).map { i in ["\(Int(best[i]))"] + p[(i * k)..<((i + 1) * k)].map { "\($0)" } }
             return (["class"] + (0..<k).map { "p\($0)" }, rows)
         case .binaryCrossEntropyWithLogits, .binaryCrossEntropy:
             let p = (loss == .binaryCrossEntropy ? outputs : outputs.sigmoid()).values

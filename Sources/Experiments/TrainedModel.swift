@@ -59,8 +59,8 @@ public struct TrainedModel {
     /// A trainer around the loaded model, for `evaluate`; with `accuracy`, its metrics include accuracy even when the
     /// model file lists none (as `neuralkit train` reports it for every classification run).
     public func trainer(accuracy: Bool = false) -> Trainer {
-        let metrics = accuracy && !spec.metrics.contains { $0.name == "accuracy" } ? spec.metrics + [.accuracy] : spec.metrics
-        return Trainer(model: model, loss: spec.loss, optimizer: Optimizer(spec.optimizer), metrics: metrics)
+        Trainer(model: model, loss: spec.loss, optimizer: Optimizer(spec.optimizer),
+                metrics: accuracy ? Metric.includingAccuracy(spec.metrics) : spec.metrics)
     }
 }
 

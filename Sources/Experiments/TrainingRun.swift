@@ -119,19 +119,17 @@ public enum TrainingRun {
             try AtomicFile.write(LearningCurves.svg(trainer.history, metric: metricKey), to: out + "/curves.svg")
 
             if let warning = batchNormWarning(model, steps: trainer.optimizer.step) { log(warning) }
-            let results = try trainer.evaluate(x: test.features, y: test.targets)
+            // One pass over the test set gives the loss, the metrics and the confusion matrix. A classification run
+            // reports its accuracy even when the model file asks for no metrics.
+            if train.isClassification { trainer.metrics = Metric.includingAccuracy(trainer.metrics) }
+            let predictions = trainer.predict(x: test.features)
+            let results = trainer.evaluate(predictions: predictions, targets: test.targets)
             var summary = RunSummary(dataset: train.name, model: config.modelName, epochs: trainer.epochsCompleted,
                                      testLoss: results["loss"] ?? .nan, testAccuracy: results["accuracy"], testMAE: results["mae"],
                                      seconds: Date().timeIntervalSince(start), outputDirectory: out, note: note)
             if train.isClassification {
-                let matrix = confusionMatrix(trainer.predict(x: test.features), test.targets, classes: train.outputCount,
-                                             threshold: trainer.lossTakesLogits ? 0 : 0.5)
-                summary.confusionMatrix = matrix
-                // A classification run reports its accuracy even when the model file asks for no metrics.
-                let total = matrix.joined().reduce(0, +)
-                if summary.testAccuracy == nil, total > 0 {
-                    summary.testAccuracy = Double(matrix.indices.reduce(0) { $0 + matrix[$1][$1] }) / Double(total)
-                }
+                summary.confusionMatrix = confusionMatrix(predictions, test.targets, classes: train.outputCount,
+                                                          threshold: trainer.lossTakesLogits ? 0 : 0.5)
             }
             report(summary, history: trainer.history, metric: metricKey, classes: train.classNames, log: log)
             return summary

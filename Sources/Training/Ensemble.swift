@@ -68,7 +68,7 @@ public final class Ensemble {
         case .vote:
             let votes = outputs.map { Metric.predictedClasses($0) }
             let n = votes[0].count
-            let classes = Swift.max(2, outputs[0].rank == 1 ? 1 : (outputs[0].shape.last ?? 1))
+            let classes = (votes.joined().max() ?? 0) + 1
             let winners = (0..<n).map { i -> Double in
                 var counts = [Int](repeating: 0, count: classes)
                 for v in votes { counts[v[i]] += 1 }

@@ -31,6 +31,16 @@ public enum Metric: Sendable, Equatable, Codable {
         return predictions.argmax(alongAxis: -1).values.map { Int($0) }
     }
 
+    /// `metrics` with ``accuracy`` added unless one of them already reports an accuracy (for classifiers whose
+    /// model file lists no metrics: `neuralkit train` and `evaluate` report accuracy on every classification).
+    ///
+    /// ```swift
+    /// Metric.includingAccuracy([.meanAbsoluteError])   // [.meanAbsoluteError, .accuracy]
+    /// ```
+    public static func includingAccuracy(_ metrics: [Metric]) -> [Metric] {
+        metrics.contains { $0.name == "accuracy" } ? metrics : metrics + [.accuracy]
+    }
+
     /// The log key (`accuracy`, `top3_accuracy`, `mae`, …).
     public var name: String {
         switch self {

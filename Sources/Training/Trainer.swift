@@ -274,6 +274,15 @@ public final class Trainer {
         return (Tensor.concatenating(predictions), Tensor.concatenating(targets))
     }
 
+    /// The loss and metrics of predictions the model already made (e.g. by ``predict(x:batchSize:)``, whose
+    /// outputs a caller also needs), without predicting again.
+    ///
+    /// ```swift
+    /// let predictions = trainer.predict(x: test.features)
+    /// let logs = trainer.evaluate(predictions: predictions, targets: test.targets)   // as evaluate(x:y:)
+    /// ```
+    public func evaluate(predictions: Tensor, targets: Tensor) -> Logs { logs(predictions: predictions, targets: targets) }
+
     private func logs(predictions: Tensor, targets y: Tensor) -> Logs {
         var logs: Logs = ["loss": withoutGradient { loss(predictions: predictions, targets: y).scalar }]
         for m in metrics {

@@ -49,6 +49,7 @@ func regressionData(_ n: Int, seed: UInt64) -> (Tensor, Tensor) {
         for key in ["loss", "accuracy", "val_loss", "val_accuracy"] { #expect(a[key] == b[key], "\(key)") }
         #expect(try fromTensors.evaluate(x: x, y: y, batchSize: 7) == fromBytes.evaluate(source, batchSize: 7))
         #expect(try fromBytes.predict(source, batchSize: 7).values == fromTensors.predict(x: x, batchSize: 7).values)
+        #expect(try fromTensors.evaluate(predictions: fromTensors.predict(x: x), targets: y) == fromTensors.evaluate(x: x, y: y))
         #expect(try fromBytes.predict(source.rows(10..<13)).shape == [3, 3])
         #expect(throws: TrainingError.self) { try fromBytes.fit(source.rows(0..<0), epochs: 1) }
         #expect(throws: TrainingError.self) { try fromBytes.predict(source.rows(0..<0)) }

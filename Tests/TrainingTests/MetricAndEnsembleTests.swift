@@ -36,6 +36,12 @@ import _TestSupport
         #expect(Metric.predictedClasses(Tensor([0.6, 0.4])) == [1, 0])
     }
 
+    @Test func includingAccuracyAddsItOnce() {
+        #expect(Metric.includingAccuracy([.meanAbsoluteError]) == [.meanAbsoluteError, .accuracy])
+        #expect(Metric.includingAccuracy([.binaryAccuracy(threshold: 0)]) == [.binaryAccuracy(threshold: 0)])
+        #expect(Metric.includingAccuracy([]) == [.accuracy])
+    }
+
     @Test(arguments: rows)
     func metricValues(_ row: Row) {
         let (sum, count) = row.metric.total(predictions: row.predictions, targets: row.targets, fromLogits: row.fromLogits)
