@@ -22,6 +22,7 @@ public struct BackpropagationTrace: CustomStringConvertible, Sendable {
         public let op: String
         /// The steps whose values the op read, by index; nil for an input without gradient (a constant).
         public let inputs: [Int?]
+        /// The shape of the op's result.
         public let shape: [Int]
         /// The op's result (nil for a leaf the trace was not given).
         public let value: Tensor?
