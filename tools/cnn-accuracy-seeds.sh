@@ -5,13 +5,22 @@
 #
 #   SEEDS="1 2 3 4 5 6 7 8 9 10" PEERS="tf torch jax" tools/cnn-accuracy-seeds.sh    # results in .build/cnn-seeds/
 #
+# INPUTS=standardized runs NeuralKit's cnn-normalized section (the preset's per-channel standardization) and the
+# peers through tools/peer-standardized.py (the same standardization of their inputs); results in
+# .build/cnn-seeds-standardized/. The default, INPUTS=pixels, is the peers' own workload (pixels / 255).
+#
 # BENCHMARKS_BINARY=path runs that Benchmarks binary instead of building one (e.g. a copy, so that builds meanwhile
 # do not replace it). A seed whose result file already exists is not run again.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 PEERS_DIR=${PEERS_DIR:-$ROOT/.build/peers}
-OUT=${OUT:-$ROOT/.build/cnn-seeds}
+INPUTS=${INPUTS:-pixels}
+case "$INPUTS" in
+  pixels) SECTION=cnn; WRAP=""; OUT=${OUT:-$ROOT/.build/cnn-seeds} ;;
+  standardized) SECTION=cnn-normalized; WRAP="$ROOT/tools/peer-standardized.py"; OUT=${OUT:-$ROOT/.build/cnn-seeds-standardized} ;;
+  *) echo "cnn-accuracy-seeds: INPUTS must be pixels or standardized, found '$INPUTS'" >&2; exit 1 ;;
+esac
 SEEDS=${SEEDS:-"1 2 3 4 5 6 7 8 9 10"}
 PEERS=${PEERS:-tf}
 [ -x "$PEERS_DIR/.venv/bin/python" ] || { echo "cnn-accuracy-seeds: run make bench-peers once first (peers venv)" >&2; exit 1; }
@@ -21,16 +30,16 @@ mkdir -p "$OUT"
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
 export BENCH_THREADS=2 TF_CPP_MIN_LOG_LEVEL=2
 for s in $SEEDS; do
-  [ -s "$OUT/neuralkit$s.json" ] || NEURALKIT_SEED=$s NEURALKIT_RESULTS="$OUT/neuralkit$s.json" "$BIN" cnn >/dev/null
+  [ -s "$OUT/neuralkit$s.json" ] || NEURALKIT_SEED=$s NEURALKIT_RESULTS="$OUT/neuralkit$s.json" "$BIN" "$SECTION" >/dev/null
   for p in $PEERS; do
-    [ -s "$OUT/$p$s.json" ] || (cd "$PEERS_DIR" && .venv/bin/python "bench_$p.py" --task cnn --out "$OUT/$p$s.json" --seed "$s" >/dev/null 2>&1)
+    [ -s "$OUT/$p$s.json" ] || (cd "$PEERS_DIR" && .venv/bin/python $WRAP "bench_$p.py" --task cnn --out "$OUT/$p$s.json" --seed "$s" >/dev/null 2>&1)
   done
   echo "seed $s done ($(date +%T))"
 done
 "$PEERS_DIR/.venv/bin/python" - "$OUT" "$SEEDS" neuralkit $PEERS <<'PY'
 import json, math, statistics as st, sys
 out, seeds, names = sys.argv[1], sys.argv[2].split(), sys.argv[3:]
-read = lambda d: d["cnn"]["test_accuracy"] if "cnn" in d else d["result"]["test_acc"]
+read = lambda d: d["result"]["test_acc"] if "result" in d else next(v["test_accuracy"] for k, v in d.items() if k.startswith("cnn"))
 for name in names:
     accs = [read(json.load(open(f"{out}/{name}{s}.json"))) for s in seeds]
     sd = st.stdev(accs) if len(accs) > 1 else 0

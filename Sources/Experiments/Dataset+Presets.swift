@@ -6,6 +6,11 @@ import TensorModule
 import Training
 
 extension Dataset {
+    /// The examples `fit` trains on when it holds out the last `validationSplit` of them.
+    func trainingRows(validationSplit: Double) -> Range<Int> {
+        0..<(count - Int((Double(count) * validationSplit).rounded()))
+    }
+
     /// The model a preset (`neuralkit train --model`, a `tune` trial) builds for this data: `hidden`, then one
     /// output per class (logits: softmax cross-entropy, accuracy) or per target (mean squared error, MAE), trained
     /// with `optimizer`.
@@ -20,14 +25,21 @@ extension Dataset {
     /// ```
     public func presetSpec(hidden: [LayerSpec], optimizer: any OptimizerRule, validationSplit: Double = 0) -> ModelSpec {
         var bias = Initializer.zeros
-        if !isClassification && outputCount == 1 {
-            let trained = count - Int((Double(count) * validationSplit).rounded())
-            if trained > 0 { bias = .constant(targets.slice(alongAxis: 0, 0..<trained).mean().scalar) }
+        let trained = trainingRows(validationSplit: validationSplit)
+        if !isClassification && outputCount == 1 && !trained.isEmpty {
+            bias = .constant(targets.slice(alongAxis: 0, trained).mean().scalar)
         }
         let output = LayerSpec.dense(units: outputCount, activation: .identity, useBias: true, weightInitializer: .glorotUniform,
                                      biasInitializer: bias, weightRegularizer: nil, biasRegularizer: nil)
         return ModelSpec(input: exampleShape, layers: hidden + [output],
                          loss: isClassification ? .softmaxCrossEntropy() : .meanSquaredError(), optimizer: optimizer,
                          metrics: isClassification ? [.accuracy] : [.meanAbsoluteError])
+    }
+
+    /// Adapts `model`'s normalization layers to the examples `fit` will train on (all but the last
+    /// `validationSplit`). Check first that these examples fit the model (``TrainingRun/checkFits(_:spec:model:source:)``).
+    func adaptNormalizations(of model: Sequential, validationSplit: Double) {
+        let rows = trainingRows(validationSplit: validationSplit)
+        if !rows.isEmpty { model.adaptNormalizations(to: features.slice(alongAxis: 0, rows)) }
     }
 }

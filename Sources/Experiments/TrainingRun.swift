@@ -53,6 +53,7 @@ public enum TrainingRun {
         try checkFits(train, spec: spec, model: model, source: { if case .specFile(let path) = config.model { path } else { "--model" } }())
         try checkBatchMemory(model, input: spec.input, batchSize: Swift.min(config.batchSize, train.count), training: true,
                              source: "--batch-size \(config.batchSize)")
+        train.adaptNormalizations(of: model, validationSplit: config.validationSplit)
         let optimizer = Optimizer(spec.optimizer, schedule: spec.schedule)
         let trainer = Trainer(model: model, loss: spec.loss, optimizer: optimizer, metrics: spec.metrics, seed: config.seed &+ 1)
         if !config.augmentation.isEmpty {

@@ -39,3 +39,36 @@ public final class Sequential: Module {
         return shape
     }
 }
+
+extension Sequential {
+    /// Adapts every ``Normalization`` layer to the examples `x` [N, input…] as they reach it (through the layers
+    /// before it, in inference mode and without gradients), `batchSize` examples at a time: Keras's `adapt`, run
+    /// once on the training data before `fit`. Layers after the last normalization do not run.
+    ///
+    /// ```swift
+    /// let model = Sequential([Reshape([28, 28, 1]), Normalization(featureCount: 1), Flatten(), Dense(inputSize: 784, outputSize: 10)])
+    /// model.adaptNormalizations(to: trainImages)   // [60000, 784]
+    /// ```
+    public func adaptNormalizations(to x: Tensor, batchSize: Int = 1024) {
+        let n = x.shape.first ?? 0, batches = (n + batchSize - 1) / batchSize
+        adaptNormalizations(toBatches: (0..<batches).lazy.map { b in
+            x.slice(alongAxis: 0, b * batchSize..<Swift.min((b + 1) * batchSize, n))
+        })
+    }
+
+    /// The same over input batches drawn one at a time (each normalization layer reads them all once), for data
+    /// kept in another form, such as bytes.
+    public func adaptNormalizations(toBatches batches: some Collection<Tensor>) {
+        guard layers.contains(where: { $0 is Normalization }), !batches.isEmpty else { return }
+        let wasTraining = isTraining
+        setTraining(false)
+        defer { setTraining(wasTraining) }
+        withoutGradient {
+            for (k, layer) in layers.enumerated() {
+                guard let normalization = layer as? Normalization else { continue }
+                let before = layers[..<k]
+                normalization.adapt(to: batches.lazy.map { x in before.reduce(x) { h, layer in layer(h) } })
+            }
+        }
+    }
+}

@@ -7,6 +7,8 @@ public enum LayerSpec: Equatable, Sendable {
                biasInitializer: Initializer, weightRegularizer: Regularizer?, biasRegularizer: Regularizer?)
     case dropout(rate: Double)
     case batchNorm(momentum: Double, epsilon: Double)
+    /// Standardizes each feature (channel) with statistics adapted to the training data (``Normalization``).
+    case normalization
     case activation(Activation)
     case prelu(shared: Bool, initialAlpha: Double)
     case maxout(units: Int, pieces: Int)
@@ -47,6 +49,9 @@ public enum LayerSpec: Equatable, Sendable {
         case let .batchNorm(m, e):
             guard let last = input.last else { throw ConfigError(path: "$", "batchNorm needs an input with features") }
             return (BatchNorm(featureCount: last, momentum: m, epsilon: e), input)
+        case .normalization:
+            guard let last = input.last else { throw ConfigError(path: "$", "normalization needs an input with features") }
+            return (Normalization(featureCount: last), input)
         case .activation(let a): return (ActivationLayer(a), input)
         case let .prelu(shared, alpha):
             return (PReLU(featureCount: shared ? nil : input.last, initialAlpha: alpha), input)
@@ -89,6 +94,7 @@ public enum LayerSpec: Equatable, Sendable {
         case let .conv2d(filters, k, _, _, _, _, useBias):
             return MemoryBudget.sum(MemoryBudget.elementCount([k[0], k[1], channels, filters]), useBias ? filters : 0)
         case .batchNorm: return 4 * (input.last ?? 0)
+        case .normalization: return 2 * (input.last ?? 0)
         case .prelu(let shared, _): return shared ? 1 : input.last ?? 0
         case .dropout, .activation, .flatten, .reshape, .maxPool2d, .avgPool2d, .globalAveragePool2d: return 0
         }
@@ -105,6 +111,7 @@ public enum LayerSpec: Equatable, Sendable {
         case .dense: return "dense"
         case .dropout: return "dropout"
         case .batchNorm: return "batchNorm"
+        case .normalization: return "normalization"
         case .activation: return "activation"
         case .prelu: return "prelu"
         case .maxout: return "maxout"
@@ -126,6 +133,7 @@ public enum LayerSpec: Equatable, Sendable {
                           biasInitializer: .zeros, weightRegularizer: d.weight.regularizer, biasRegularizer: d.bias?.regularizer)
         case let d as Dropout: return .dropout(rate: d.rate)
         case let b as BatchNorm: return .batchNorm(momentum: b.momentum, epsilon: b.epsilon)
+        case is Normalization: return .normalization
         case let a as ActivationLayer: return .activation(a.activation)
         case let p as PReLU: return .prelu(shared: p.alpha.value.count == 1, initialAlpha: 0.25)
         case let m as Maxout: return .maxout(units: m.outputSize, pieces: m.pieceCount)
@@ -145,7 +153,7 @@ public enum LayerSpec: Equatable, Sendable {
 
     static let fields: [String: Set<String>] = [
         "dense": ["units", "activation", "useBias", "weightInitializer", "biasInitializer", "weightRegularizer", "biasRegularizer"],
-        "dropout": ["rate"], "batchNorm": ["momentum", "epsilon"], "activation": ["activation"],
+        "dropout": ["rate"], "batchNorm": ["momentum", "epsilon"], "normalization": [], "activation": ["activation"],
         "prelu": ["shared", "initialAlpha"], "maxout": ["units", "pieces"], "flatten": [], "reshape": ["shape"],
         "conv2d": ["filters", "kernelSize", "strides", "padding", "dilation", "activation", "useBias"],
         "maxPool2d": ["poolSize", "strides", "padding"], "avgPool2d": ["poolSize", "strides", "padding"], "globalAveragePool2d": [],
@@ -210,6 +218,7 @@ public enum LayerSpec: Equatable, Sendable {
         case "prelu": self = .prelu(shared: try f["shared"]?.bool() ?? false, initialAlpha: try f["initialAlpha"]?.double() ?? 0.25)
         case "maxout": self = .maxout(units: try r("units").int(minimum: 1), pieces: try f["pieces"]?.int(minimum: 1) ?? 2)
         case "flatten": self = .flatten
+        case "normalization": self = .normalization
         case "conv2d":
             self = .conv2d(filters: try r("filters").int(minimum: 1), kernelSize: try LayerSpec.pair(try r("kernelSize"), default: nil)!,
                            strides: try LayerSpec.pair(f["strides"], default: [1, 1])!, padding: try LayerSpec.padding(f["padding"]),
@@ -242,7 +251,7 @@ public enum LayerSpec: Equatable, Sendable {
         case .activation(let a): return obj([("activation", a.json)])
         case let .prelu(shared, alpha): return obj([("shared", .bool(shared)), ("initialAlpha", .number(alpha))])
         case let .maxout(units, pieces): return obj([("units", .number(Double(units))), ("pieces", .number(Double(pieces)))])
-        case .flatten, .globalAveragePool2d: return obj([])
+        case .flatten, .globalAveragePool2d, .normalization: return obj([])
         case .reshape(let s): return obj([("shape", .array(s.map { .number(Double($0)) }))])
         case let .conv2d(filters, k, s, p, d, a, b):
             func ints(_ x: [Int]) -> JSONValue { .array(x.map { .number(Double($0)) }) }

@@ -87,6 +87,35 @@ import _TestSupport
         #expect(try #require(summary.testMAE) < 50)
     }
 
+    /// The convolutional presets standardize each channel inside the model: a normalization layer adapted to the
+    /// images `fit` trains on (the validation split excluded), saved with the weights, and used again by a loaded
+    /// model. (`cnn` itself needs images of 10×10 or more; the built-in digits are 8×8.)
+    @Test func convolutionalPresetsStandardizeWithTheTrainingImages() throws {
+        let tmp = try TemporaryDirectory()
+        defer { tmp.remove() }
+        let preset = "cnn-strong"
+        var c = config(tmp.file(preset), epochs: 1)
+        c.model = .preset(preset)
+        let summary = try TrainingRun.run(c, log: { _ in })
+        let trained = try TrainedModel(directory: tmp.file(preset))
+        #expect(trained.spec.layers.prefix(2) == [.reshape([8, 8, 1]), .normalization])
+        let (train, test, scaler) = try TrainingRun.loadData(c)
+        #expect(scaler == nil)
+        let rows = train.count - Int((Double(train.count) * c.validationSplit).rounded())
+        let pixels = Array(train.features.values.prefix(rows * 64))
+        let mean = pixels.reduce(0, +) / Double(pixels.count)
+        let variance = pixels.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(pixels.count)
+        let weights = try Safetensors(contentsOf: tmp.file(preset + "/final.safetensors"))
+        expectClose(try weights.tensor(named: "layers.1.mean"), [mean], relative: 1e-5)
+        expectClose(try weights.tensor(named: "layers.1.variance"), [variance], relative: 1e-5)
+        #expect(mean > 0.2 && variance > 0.05)   // pixels in [0, 1], not already standardized
+        let predicted: [Double] = trained.predict(test.features).argmax(alongAxis: 1).values
+        let labels: [Double] = test.targets.values
+        let correct = zip(predicted, labels).filter { p, y in p == y }.count
+        let accuracy = Double(correct) / Double(test.count)
+        #expect(Swift.abs(accuracy - (summary.testAccuracy ?? -1)) < 1e-9)
+    }
+
     /// A single output predicts class 1 above the threshold (0 for logits, 0.5 for probabilities); wider outputs by argmax.
     @Test func confusionMatrixReadsSingleOutputsByThreshold() {
         let single = Tensor(rows: [[-1], [2], [0.3]]), labels = Tensor([0, 1, 0])

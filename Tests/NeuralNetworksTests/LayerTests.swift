@@ -43,6 +43,11 @@ let layerTable: [LayerCase] = [
     LayerCase(name: "BatchNorm images", make: { BatchNorm(featureCount: 2, momentum: 0.9, epsilon: 1e-5) },
               input: [2, 3, 3, 2], output: [2, 3, 3, 2],
               parameters: [("gamma", 2), ("beta", 2), ("runningMean", 2), ("runningVariance", 2)]),
+    LayerCase(name: "Normalization (adapted)", make: {
+        let n = Normalization(featureCount: 2)
+        n.adapt(to: [randomTensor([7, 2], seed: 21, in: -3...5)])
+        return n
+    }, input: [2, 3, 3, 2], output: [2, 3, 3, 2], parameters: [("mean", 2), ("variance", 2)]),
     LayerCase(name: "Flatten", make: { Flatten() }, input: [2, 3, 4], output: [2, 12], parameters: []),
     LayerCase(name: "Reshape", make: { Reshape([2, 6]) }, input: [3, 12], output: [3, 2, 6], parameters: []),
     LayerCase(name: "Conv2D", make: { Conv2D(inputChannels: 2, filters: 3, kernelSize: (3, 2), activation: .tanh, seed: 7) },
@@ -154,6 +159,51 @@ let layerTable: [LayerCase] = [
         expectClose(bn.runningVariance.value, [1.5, 100.5])
         bn.setTraining(false)
         expectClose(bn(Tensor(rows: [[1, 10]])), [0, 0], absolute: 1e-6)
+    }
+
+    @Test func normalizationStandardizesEachChannel() {
+        let norm = Normalization(featureCount: 2)
+        expectClose(norm(Tensor(rows: [[1, 10]])), [1, 10])   // mean 0, variance 1 until adapted
+        norm.adapt(to: [Tensor(rows: [[1, 10], [3, 30]])])
+        // mean [2, 20], biased variance [1, 100]
+        expectClose(norm.mean.value, [2, 20])
+        expectClose(norm.variance.value, [1, 100])
+        expectClose(norm(Tensor(rows: [[1, 10], [3, 30], [4, 0]])), [-1, -1, 1, 1, 2, -2], absolute: 1e-6)
+        #expect(norm.trainableParameters.isEmpty)
+        // A constant feature is centred, not divided by zero.
+        norm.adapt(to: [Tensor(rows: [[5, 1], [5, 3]])])
+        expectClose(norm(Tensor(rows: [[5, 2]])), [0, 0], absolute: 1e-6)
+    }
+
+    /// Batches of any sizes give the statistics of all their rows at once: a two-pass Float64 reference.
+    @Test func normalizationAdaptsOverBatches() {
+        let batches = [randomTensor([5, 3], seed: 31, in: 100...101), randomTensor([1, 3], seed: 32, in: 99...103),
+                       randomTensor([11, 3], seed: 33, in: 100...100.5)]
+        let norm = Normalization(featureCount: 3)
+        norm.adapt(to: batches)
+        let values: [Double] = batches.flatMap(\.values), n = Double(values.count / 3)
+        var mean = [0.0, 0, 0], variance = [0.0, 0, 0]
+        for (i, v) in values.enumerated() { mean[i % 3] += v / n }
+        for (i, v) in values.enumerated() { variance[i % 3] += (v - mean[i % 3]) * (v - mean[i % 3]) / n }
+        expectClose(norm.mean.value, mean, relative: 1e-6)
+        expectClose(norm.variance.value, variance, relative: 1e-4)
+    }
+
+    /// Sequential adapts each normalization to what reaches it, in inference mode, batch by batch.
+    @Test func sequentialAdaptsNormalizationsToTheirInputs() {
+        let dense = Dense(inputSize: 3, outputSize: 4, activation: .tanh, seed: 41)
+        let model = Sequential([dense, Dropout(rate: 0.5, seed: 1), Normalization(featureCount: 4)])
+        let x = randomTensor([10, 3], seed: 42, dtype: .float32)
+        model.adaptNormalizations(to: x, batchSize: 3)
+        #expect(model.isTraining)
+        let norm = model.layers[2] as! Normalization
+        let h = dense(x)   // dropout is off while adapting
+        expectClose(norm.mean.value, h.mean(alongAxes: [0]).values, absolute: 1e-6)
+        expectClose(norm.variance.value, h.variance(alongAxes: [0]).values, absolute: 1e-6)
+        model.setTraining(false)
+        let y = model(x)
+        expectClose(y.mean(alongAxes: [0]), [0, 0, 0, 0], absolute: 1e-5)
+        expectClose(y.variance(alongAxes: [0]), [1, 1, 1, 1], absolute: 1e-4)
     }
 
     @Test func maxoutTakesTheLargestPiece() {

@@ -44,7 +44,7 @@ import NeuralKit
 
     @Test func convolutionalLayersRoundTrip() throws {
         let text = """
-        {"input": [64], "layers": [{"type": "reshape", "shape": [8, 8, 1]},
+        {"input": [64], "layers": [{"type": "reshape", "shape": [8, 8, 1]}, {"type": "normalization"},
           {"type": "conv2d", "filters": 4, "kernelSize": 3, "padding": "same", "activation": "relu"},
           {"type": "maxPool2d"},
           {"type": "conv2d", "filters": 6, "kernelSize": [2, 3], "strides": [1, 2], "dilation": 1, "padding": [1, 0, 1, 1], "useBias": false},

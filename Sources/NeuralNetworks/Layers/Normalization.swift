@@ -1,0 +1,97 @@
+import TensorModule
+
+/// Standardizes each feature (the last axis: channels in NHWC images) with a fixed mean and variance, learned from
+/// data by ``adapt(to:)`` before training and then kept (Keras's `Normalization` preprocessing layer):
+/// y = (x − mean) / max(√variance, 1e-7). Nothing in it trains; gradients pass through to the input.
+///
+/// Inside the model, the standardization travels with the weights, and image augmentation still sees raw pixels
+/// (its zero fill stays black).
+///
+/// ```swift
+/// let norm = Normalization(featureCount: 1)
+/// norm.adapt(to: [images])          // images [N, 28, 28, 1] in [0, 1]: mean ≈ 0.286, variance ≈ 0.125
+/// let y = norm(images)              // each channel now has mean 0 and variance 1
+/// ```
+public final class Normalization: Module {
+    public let mean: Parameter
+    public let variance: Parameter
+
+    /// A layer that leaves its input unchanged (mean 0, variance 1) until adapted.
+    public init(featureCount: Int) {
+        require(featureCount > 0, "Normalization: featureCount must be positive")
+        mean = Parameter(Tensor.zeros([featureCount]), isTrainable: false)
+        variance = Parameter(Tensor.ones([featureCount]), isTrainable: false)
+    }
+
+    /// The feature count.
+    public var featureCount: Int { mean.value.shape[0] }
+
+    /// Sets the mean and (biased) variance of each feature over every value of `batches` (all axes but the last),
+    /// accumulated in Float64 batch by batch, so data that does not fit in memory at once can be streamed.
+    public func adapt(to batches: some Sequence<Tensor>) {
+        var statistics = FeatureMoments(count: featureCount)
+        for batch in batches {
+            require(batch.shape.last == featureCount,
+                    "Normalization.adapt: batch of shape \(batch.shape) for \(featureCount) features")
+            statistics.add(batch)
+        }
+        mean.assign(Tensor(statistics.mean, dtype: mean.value.dtype))
+        variance.assign(Tensor(statistics.variance, dtype: variance.value.dtype))
+    }
+
+    public override func callAsFunction(_ input: Tensor) -> Tensor {
+        // One scale and offset per feature: y = x·(1/σ) − μ/σ.
+        let scale = 1 / variance.value.sqrt().clamped(lowerBound: 1e-7, upperBound: .infinity)
+        return input * scale - mean.value * scale
+    }
+
+    public override func outputShape(for inputShape: [Int]) throws(ModuleError) -> [Int] {
+        guard inputShape.count >= 2, inputShape.last == featureCount else {
+            throw .shapeMismatch(layer: "Normalization(\(featureCount))", expected: "last dimension \(featureCount)",
+                                 found: inputShape)
+        }
+        return inputShape
+    }
+}
+
+/// Per-feature count, mean and sum of squared deviations, merged batch by batch (Chan et al.'s pairwise update).
+struct FeatureMoments {
+    private(set) var n = 0.0
+    private(set) var mean: [Double]
+    private var squaredDeviations: [Double]
+
+    init(count: Int) {
+        mean = Array(repeating: 0, count: count)
+        squaredDeviations = Array(repeating: 0, count: count)
+    }
+
+    /// The biased variance (0 before any value).
+    var variance: [Double] { squaredDeviations.map { n > 0 ? $0 / n : 1 } }
+
+    /// Adds every row of `x` [..., features], two passes over it in Float64.
+    mutating func add(_ x: Tensor) {
+        let f = mean.count, rows = x.count / Swift.max(f, 1)
+        guard rows > 0 else { return }
+        var batchMean = [Double](repeating: 0, count: f), batchSquares = [Double](repeating: 0, count: f)
+        func passes<T: TensorScalar>(_ v: UnsafeBufferPointer<T>) {
+            batchMean.withUnsafeMutableBufferPointer { m in
+                for r in 0..<rows { for j in 0..<f { m[j] += Double(v[r * f + j]) } }
+                for j in 0..<f { m[j] /= Double(rows) }
+                batchSquares.withUnsafeMutableBufferPointer { s in
+                    for r in 0..<rows { for j in 0..<f { let d = Double(v[r * f + j]) - m[j]; s[j] += d * d } }
+                }
+            }
+        }
+        switch x.dtype {
+        case .float32: x.withUnsafeScalars(as: Float.self, passes)
+        case .float64: x.withUnsafeScalars(as: Double.self, passes)
+        }
+        let m = Double(rows), total = n + m
+        for j in 0..<f {
+            let delta = batchMean[j] - mean[j]
+            mean[j] += delta * m / total
+            squaredDeviations[j] += batchSquares[j] + delta * delta * n * m / total
+        }
+        n = total
+    }
+}
