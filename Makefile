@@ -38,7 +38,7 @@ browser-test:
 # Each section runs in its own process.
 bench: deps
 	swift build $(SWIFT_FLAGS) --product Benchmarks
-	for s in header gemm elementwise autodiff mlp-phases mlp tiny conv pool fused gather cnn-phases cnn; do \
+	for s in header gemm elementwise autodiff mlp-phases mlp tiny conv pool fused gather cnn-phases cnn cnn-normalized; do \
 	  NEURALKIT_COMMIT=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) \
 	  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .build/release/Benchmarks $$s || exit 1; done
 	@echo "Results in bench-results.json"
