@@ -41,9 +41,10 @@ public final class Sequential: Module {
 }
 
 extension Sequential {
-    /// Adapts every ``Normalization`` layer to the examples `x` [N, input…] as they reach it (through the layers
-    /// before it, in inference mode and without gradients), `batchSize` examples at a time: Keras's `adapt`, run
-    /// once on the training data before `fit`. Layers after the last normalization do not run.
+    /// Adapts every ``Normalization`` layer (but those given their statistics) to the examples `x` [N, input…] as
+    /// they reach it (through the layers before it, in inference mode and without gradients), `batchSize` examples
+    /// at a time: Keras's `adapt`, run once on the training data before `fit`. Layers after the last normalization
+    /// do not run.
     ///
     /// ```swift
     /// let model = Sequential([Reshape([28, 28, 1]), Normalization(featureCount: 1), Flatten(), Dense(inputSize: 784, outputSize: 10)])
@@ -65,7 +66,7 @@ extension Sequential {
         defer { setTraining(wasTraining) }
         withoutGradient {
             for (k, layer) in layers.enumerated() {
-                guard let normalization = layer as? Normalization else { continue }
+                guard let normalization = layer as? Normalization, normalization.isAdaptable else { continue }
                 let before = layers[..<k]
                 normalization.adapt(to: batches.lazy.map { x in before.reduce(x) { h, layer in layer(h) } })
             }

@@ -7,8 +7,9 @@ public enum LayerSpec: Equatable, Sendable {
                biasInitializer: Initializer, weightRegularizer: Regularizer?, biasRegularizer: Regularizer?)
     case dropout(rate: Double)
     case batchNorm(momentum: Double, epsilon: Double)
-    /// Standardizes each feature (channel) with statistics adapted to the training data (``Normalization``).
-    case normalization
+    /// Standardizes each feature (channel) with statistics adapted to the training data (``Normalization``), or
+    /// with the given ones: one value for every feature, or one per feature.
+    case normalization(mean: [Double]?, variance: [Double]?)
     case activation(Activation)
     case prelu(shared: Bool, initialAlpha: Double)
     case maxout(units: Int, pieces: Int)
@@ -25,6 +26,9 @@ public enum LayerSpec: Equatable, Sendable {
         .conv2d(filters: filters, kernelSize: [kernel, kernel], strides: [1, 1], padding: padding, dilation: [1, 1],
                 activation: activation, useBias: true)
     }
+
+    /// A normalization adapted to the training data.
+    public static var normalization: LayerSpec { .normalization(mean: nil, variance: nil) }
 
     /// A Dense layer with Keras's defaults.
     public static func dense(_ units: Int, activation: Activation = .identity) -> LayerSpec {
@@ -49,9 +53,16 @@ public enum LayerSpec: Equatable, Sendable {
         case let .batchNorm(m, e):
             guard let last = input.last else { throw ConfigError(path: "$", "batchNorm needs an input with features") }
             return (BatchNorm(featureCount: last, momentum: m, epsilon: e), input)
-        case .normalization:
+        case let .normalization(mean, variance):
             guard let last = input.last else { throw ConfigError(path: "$", "normalization needs an input with features") }
-            return (Normalization(featureCount: last), input)
+            guard let mean, let variance else { return (Normalization(featureCount: last), input) }
+            func perFeature(_ values: [Double], _ name: String) throws(ConfigError) -> Tensor {
+                guard values.count == 1 || values.count == last else {
+                    throw ConfigError(path: "$", "normalization \(name) has \(values.count) values for \(last) features (give 1 or \(last))")
+                }
+                return Tensor(values.count == 1 ? Array(repeating: values[0], count: last) : values)
+            }
+            return (Normalization(mean: try perFeature(mean, "mean"), variance: try perFeature(variance, "variance")), input)
         case .activation(let a): return (ActivationLayer(a), input)
         case let .prelu(shared, alpha):
             return (PReLU(featureCount: shared ? nil : input.last, initialAlpha: alpha), input)
@@ -133,7 +144,8 @@ public enum LayerSpec: Equatable, Sendable {
                           biasInitializer: .zeros, weightRegularizer: d.weight.regularizer, biasRegularizer: d.bias?.regularizer)
         case let d as Dropout: return .dropout(rate: d.rate)
         case let b as BatchNorm: return .batchNorm(momentum: b.momentum, epsilon: b.epsilon)
-        case is Normalization: return .normalization
+        case let n as Normalization:
+            return n.isAdaptable ? .normalization : .normalization(mean: n.mean.value.values, variance: n.variance.value.values)
         case let a as ActivationLayer: return .activation(a.activation)
         case let p as PReLU: return .prelu(shared: p.alpha.value.count == 1, initialAlpha: 0.25)
         case let m as Maxout: return .maxout(units: m.outputSize, pieces: m.pieceCount)
@@ -153,7 +165,7 @@ public enum LayerSpec: Equatable, Sendable {
 
     static let fields: [String: Set<String>] = [
         "dense": ["units", "activation", "useBias", "weightInitializer", "biasInitializer", "weightRegularizer", "biasRegularizer"],
-        "dropout": ["rate"], "batchNorm": ["momentum", "epsilon"], "normalization": [], "activation": ["activation"],
+        "dropout": ["rate"], "batchNorm": ["momentum", "epsilon"], "normalization": ["mean", "variance"], "activation": ["activation"],
         "prelu": ["shared", "initialAlpha"], "maxout": ["units", "pieces"], "flatten": [], "reshape": ["shape"],
         "conv2d": ["filters", "kernelSize", "strides", "padding", "dilation", "activation", "useBias"],
         "maxPool2d": ["poolSize", "strides", "padding"], "avgPool2d": ["poolSize", "strides", "padding"], "globalAveragePool2d": [],
@@ -218,7 +230,22 @@ public enum LayerSpec: Equatable, Sendable {
         case "prelu": self = .prelu(shared: try f["shared"]?.bool() ?? false, initialAlpha: try f["initialAlpha"]?.double() ?? 0.25)
         case "maxout": self = .maxout(units: try r("units").int(minimum: 1), pieces: try f["pieces"]?.int(minimum: 1) ?? 2)
         case "flatten": self = .flatten
-        case "normalization": self = .normalization
+        case "normalization":
+            func values(_ key: String) throws(ConfigError) -> [Double]? {
+                guard let node = f[key] else { return nil }
+                var xs: [Double] = []
+                if case .number = node.value { xs = [try node.double()] } else { for x in try node.array() { xs.append(try x.double()) } }
+                guard !xs.isEmpty, xs.allSatisfy(\.isFinite) else { throw node.fail("expected a number or a non-empty array of numbers") }
+                return xs
+            }
+            let mean = try values("mean"), variance = try values("variance")
+            guard (mean == nil) == (variance == nil) else {
+                throw node.fail("normalization needs both mean and variance, or neither (then it adapts to the training data)")
+            }
+            if let variance, let bad = variance.first(where: { $0 < 0 }) {
+                throw f["variance"]!.fail("variances must be ≥ 0, found \(bad)")
+            }
+            self = .normalization(mean: mean, variance: variance)
         case "conv2d":
             self = .conv2d(filters: try r("filters").int(minimum: 1), kernelSize: try LayerSpec.pair(try r("kernelSize"), default: nil)!,
                            strides: try LayerSpec.pair(f["strides"], default: [1, 1])!, padding: try LayerSpec.padding(f["padding"]),
@@ -251,7 +278,10 @@ public enum LayerSpec: Equatable, Sendable {
         case .activation(let a): return obj([("activation", a.json)])
         case let .prelu(shared, alpha): return obj([("shared", .bool(shared)), ("initialAlpha", .number(alpha))])
         case let .maxout(units, pieces): return obj([("units", .number(Double(units))), ("pieces", .number(Double(pieces)))])
-        case .flatten, .globalAveragePool2d, .normalization: return obj([])
+        case .flatten, .globalAveragePool2d, .normalization(nil, nil): return obj([])
+        case let .normalization(mean, variance):
+            func numbers(_ xs: [Double]?) -> JSONValue { .array((xs ?? []).map { .number($0) }) }
+            return obj([("mean", numbers(mean)), ("variance", numbers(variance))])
         case .reshape(let s): return obj([("shape", .array(s.map { .number(Double($0)) }))])
         case let .conv2d(filters, k, s, p, d, a, b):
             func ints(_ x: [Int]) -> JSONValue { .array(x.map { .number(Double($0)) }) }

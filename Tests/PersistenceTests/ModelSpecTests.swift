@@ -1,5 +1,6 @@
 import Testing
 import NeuralKit
+import _TestSupport
 
 @Suite struct ModelSpecTests {
     /// Every layer, activation, initializer, regularizer, loss, optimizer, schedule and metric, in one spec.
@@ -91,6 +92,28 @@ import NeuralKit
         #expect(try spec.buildModel()(x).values == activation(x).values)
     }
 
+    /// A normalization given its statistics (one for every feature, or one per feature) keeps them: it reads,
+    /// builds, describes itself and writes back with them, and adapting the model leaves it as it is.
+    @Test func normalizationWithGivenStatisticsKeepsThem() throws {
+        let text = #"{"input": [2], "layers": [{"type": "normalization", "mean": 0.5, "variance": [4]}, "#
+            + #"{"type": "normalization"}], "loss": "meanSquaredError"}"#
+        let spec = try ModelSpec(json: Array(text.utf8))
+        #expect(spec.layers == [.normalization(mean: [0.5], variance: [4]), .normalization])
+        let model = try spec.buildModel()
+        let x = Tensor(rows: [[2.5, -1.5], [0.5, 4.5]])
+        model.adaptNormalizations(to: x)
+        let fixed = try #require(model.layers[0] as? Normalization), adapted = try #require(model.layers[1] as? Normalization)
+        #expect(!fixed.isAdaptable && adapted.isAdaptable)
+        expectClose(fixed.mean.value, [0.5, 0.5])
+        expectClose(fixed.variance.value, [4, 4])
+        expectClose(fixed(x), [1, -1, 0, 2])
+        expectClose(adapted.mean.value, [0.5, 0.5])   // of the fixed layer's output
+        let described = try #require(ModelSpec.describing(model, input: [2], loss: spec.loss, optimizer: spec.optimizer))
+        #expect(described.layers == [.normalization(mean: [0.5, 0.5], variance: [4, 4]), .normalization])
+        let again = try ModelSpec(json: Array(described.json.utf8))
+        #expect(again.layers == described.layers)
+    }
+
     @Test func aBuiltModelDescribesItself() throws {
         let spec = try ModelSpec(json: Array(Self.everything.utf8))
         let model = try spec.buildModel()
@@ -117,6 +140,14 @@ import NeuralKit
         Bad(json: "{" + base + #", "layers": [{"type": "dropout", "rate": 1.5}]}"#, error: "$.layers[0].rate: rate must be in [0, 1)"),
         Bad(json: "{" + base + #", "layers": [{"type": "batchNorm", "epsilon": -0.001}]}"#,
             error: "$.layers[0].epsilon: epsilon must be a finite number ≥ 0, found -0.001"),
+        Bad(json: "{" + base + #", "layers": [{"type": "normalization", "mean": 0.5}]}"#,
+            error: "$.layers[0]: normalization needs both mean and variance, or neither"),
+        Bad(json: "{" + base + #", "layers": [{"type": "normalization", "mean": 0, "variance": [1, -1, 1]}]}"#,
+            error: "$.layers[0].variance: variances must be ≥ 0, found -1.0"),
+        Bad(json: "{" + base + #", "layers": [{"type": "normalization", "mean": [], "variance": 1}]}"#,
+            error: "$.layers[0].mean: expected a number or a non-empty array of numbers"),
+        Bad(json: "{" + base + #", "layers": [{"type": "normalization", "mean": [0, 1], "variance": 1}]}"#,
+            error: "$.layers[0]: normalization mean has 2 values for 3 features (give 1 or 3)"),
         Bad(json: "{" + base + #", "layers": [{"type": "dense", "units": 2, "color": 1}]}"#,
             error: "$.layers[0].color: unknown field for layer 'dense'"),
         Bad(json: "{" + base + #", "layers": [], "optimizer": {"type": "adam", "learningRate": -1}}"#,

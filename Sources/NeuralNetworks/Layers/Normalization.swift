@@ -11,16 +11,30 @@ import TensorModule
 /// let norm = Normalization(featureCount: 1)
 /// norm.adapt(to: [images])          // images [N, 28, 28, 1] in [0, 1]: mean ≈ 0.286, variance ≈ 0.125
 /// let y = norm(images)              // each channel now has mean 0 and variance 1
+/// let rgb = Normalization(mean: Tensor([0.485, 0.456, 0.406]), variance: Tensor([0.052, 0.050, 0.051]))   // fixed
 /// ```
 public final class Normalization: Module {
     public let mean: Parameter
     public let variance: Parameter
+    /// False for a layer given its statistics: ``Sequential/adaptNormalizations(to:batchSize:)`` leaves it as it is.
+    public let isAdaptable: Bool
 
     /// A layer that leaves its input unchanged (mean 0, variance 1) until adapted.
     public init(featureCount: Int) {
         require(featureCount > 0, "Normalization: featureCount must be positive")
         mean = Parameter(Tensor.zeros([featureCount]), isTrainable: false)
         variance = Parameter(Tensor.ones([featureCount]), isTrainable: false)
+        isAdaptable = true
+    }
+
+    /// A layer with fixed statistics, one per feature (Keras's `Normalization(mean=…, variance=…)`).
+    public init(mean: Tensor, variance: Tensor) {
+        require(mean.rank == 1 && mean.count > 0 && variance.shape == mean.shape,
+                "Normalization: mean \(mean.shape) and variance \(variance.shape) need one value per feature each")
+        require(variance.values.allSatisfy { $0 >= 0 }, "Normalization: variances must be ≥ 0")
+        self.mean = Parameter(mean, isTrainable: false)
+        self.variance = Parameter(variance, isTrainable: false)
+        isAdaptable = false
     }
 
     /// The feature count.
