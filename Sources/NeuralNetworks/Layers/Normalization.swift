@@ -14,7 +14,9 @@ import TensorModule
 /// let rgb = Normalization(mean: Tensor([0.485, 0.456, 0.406]), variance: Tensor([0.052, 0.050, 0.051]))   // fixed
 /// ```
 public final class Normalization: Module {
+    /// Each feature's mean (not trained).
     public let mean: Parameter
+    /// Each feature's variance (not trained).
     public let variance: Parameter
     /// False for a layer given its statistics: ``Sequential/adaptNormalizations(to:batchSize:)`` leaves it as it is.
     public let isAdaptable: Bool
@@ -79,26 +81,16 @@ struct FeatureMoments {
         squaredDeviations = Array(repeating: 0, count: count)
     }
 
-    /// The biased variance (0 before any value).
+    /// The biased variance (1 before any value, as an unadapted layer has).
     var variance: [Double] { squaredDeviations.map { n > 0 ? $0 / n : 1 } }
 
-    /// Adds every row of `x` [..., features], two passes over it in Float64.
+    /// Adds every row of `x` [..., features]: its per-feature mean and squared deviations in Float64, then merged.
     mutating func add(_ x: Tensor) {
-        let f = mean.count, rows = x.count / Swift.max(f, 1)
-        guard rows > 0 else { return }
-        var batchMean = [Double](repeating: 0, count: f), batchSquares = [Double](repeating: 0, count: f)
-        func passes<T: TensorScalar>(_ v: UnsafeBufferPointer<T>) {
-            batchMean.withUnsafeMutableBufferPointer { m in
-                for r in 0..<rows { for j in 0..<f { m[j] += Double(v[r * f + j]) } }
-                for j in 0..<f { m[j] /= Double(rows) }
-                batchSquares.withUnsafeMutableBufferPointer { s in
-                    for r in 0..<rows { for j in 0..<f { let d = Double(v[r * f + j]) - m[j]; s[j] += d * d } }
-                }
-            }
-        }
-        switch x.dtype {
-        case .float32: x.withUnsafeScalars(as: Float.self, passes)
-        case .float64: x.withUnsafeScalars(as: Double.self, passes)
+        guard x.count > 0 else { return }
+        let f = mean.count
+        let (rows, batchMean, batchSquares) = withoutGradient {
+            let values = x.converted(to: .float64).reshaped(to: [-1, f]), rows = values.shape[0]
+            return (rows, values.mean(alongAxes: [0]).values, (values.variance(alongAxes: [0]) * Double(rows)).values)
         }
         let m = Double(rows), total = n + m
         for j in 0..<f {
