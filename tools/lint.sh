@@ -10,4 +10,20 @@ if [ -n "$found" ]; then
   echo "$found" >&2
   exit 1
 fi
+# - README.md's Swift examples are compiled and run by Tests/TrainingTests/ReadmeExamplesTests.swift: each ```swift
+#   block's code lines (not blank, `import` or `//` lines; indentation ignored) must appear there in one run, in order.
+readme_test=Tests/TrainingTests/ReadmeExamplesTests.swift
+missing=$(awk -v test="$readme_test" '
+  function code(line) { sub(/^[ \t]+/, "", line); sub(/[ \t]+$/, "", line)
+                        return (line == "" || line ~ /^import / || line ~ /^\/\//) ? "" : line }
+  BEGIN { while ((getline l < test) > 0) if ((c = code(l)) != "") body = body c "\n" }
+  /^```swift/ { inside = 1; block = ""; start = NR; next }
+  /^```/ && inside { inside = 0; if (index(body, block) == 0) print "README.md:" start; next }
+  inside && code($0) != "" { block = block code($0) "\n" }
+' README.md)
+if [ -n "$missing" ]; then
+  echo "lint: README Swift blocks not run verbatim by $readme_test (copy them there, and check what they print):" >&2
+  echo "$missing" >&2
+  exit 1
+fi
 echo "lint: passed"

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import NeuralKit
+import _TestSupport
+
+/// README.md's Swift examples, verbatim (`tools/lint.sh` fails when a README block is missing from this file), run
+/// and checked against what the README says they print or reach.
+@Suite struct ReadmeExamplesTests {
+    static let readme: String = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return (try? String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)) ?? ""
+    }()
+
+    /// The README's `// …` comment lines right after the line that contains `marker`.
+    static func commentLines(after marker: String) -> [String] {
+        let lines = readme.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let start = lines.firstIndex(where: { $0.contains(marker) }) else { return [] }
+        return lines[(start + 1)...].prefix { $0.hasPrefix("// ") }.map { String($0.dropFirst(3)) }
+    }
+
+    @Test func perceptronNetworkAndByteImages() throws {
+        // README block "The library", first part.
+        var w = Tensor([3, -2]); w.requiresGradient = true
+        let y = ((w * Tensor([-1, 2])).sum() + 1).sigmoid()   // σ(−6) ≈ 0.0024726
+        y.backward()
+        print(w.grad!)                                        // σ'(−6)·X
+
+        // A network, trained the Keras way
+        let model = Sequential([
+            Dense(inputSize: 784, outputSize: 256, activation: .relu),
+            Dropout(rate: 0.2),
+            Dense(inputSize: 256, outputSize: 10),
+        ])
+        let trainer = Trainer(model: model, loss: .softmaxCrossEntropy(), optimizer: Optimizer(Adam(learningRate: 1e-3)),
+                              metrics: [.accuracy])
+        let (train, test) = try BuiltinDatasets.trainTest("fashion-mnist")
+        let history = try trainer.fit(x: train.features, y: train.targets, batchSize: 128, epochs: 5, validationSplit: 0.1,
+                                      callbacks: [EarlyStopping(patience: 2, restoreBestWeights: true)], verbose: true)
+        print(try trainer.evaluate(x: test.features, y: test.targets))
+
+        // What the comments say: σ(−6), and the gradient σ'(−6)·X with X = (−1, 2).
+        let s = 1 / (1 + exp(6.0))
+        #expect(abs(y.scalar - s) < 1e-6)
+        expectClose(try #require(w.grad), [-s * (1 - s), 2 * s * (1 - s)], shape: [2], absolute: 1e-7, relative: 1e-4)
+        #expect((1...5).contains(history.epochs.count) && history["val_loss"].count == history.epochs.count)
+        let afterFloats = try trainer.evaluate(x: test.features, y: test.targets)
+        #expect(try #require(afterFloats["accuracy"]) > 0.85)
+
+        // README block "The library", byte images: the same trainer, five more epochs from bytes.
+        let (trainImages, testImages) = try IDXDataset.fashionMNISTImages()   // 47 MB instead of 188 MB for the training set
+        try trainer.fit(trainImages, batchSize: 128, epochs: 5)
+        print(try trainer.evaluate(testImages))
+
+        let afterBytes = try trainer.evaluate(testImages)
+        #expect(try #require(afterBytes["accuracy"]) > 0.86)
+    }
+
+    @Test func backpropagationTracePrintsWhatTheReadmeShows() throws {
+        var w = Tensor([3, -2]); w.requiresGradient = true
+        print(BackpropagationTrace(leaves: ["w": w]) { ((w * Tensor([-1, 2])).sum() + 1).sigmoid() })
+
+        let shown = Self.commentLines(after: "print(BackpropagationTrace(")
+        #expect(shown.count == 6, "README's trace has a header and five rows")
+        let printed = BackpropagationTrace(leaves: ["w": w]) { ((w * Tensor([-1, 2])).sum() + 1).sigmoid() }.description
+        let squeeze = { (line: String) in line.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        let printedLines = printed.split(separator: "\n").map { squeeze(String($0)) }
+        #expect(printedLines == shown.map(squeeze))
+    }
+}
