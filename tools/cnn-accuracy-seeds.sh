@@ -45,4 +45,16 @@ for name in names:
     sd = st.stdev(accs) if len(accs) > 1 else 0
     print(f"{name:10s} n {len(accs):3d}  mean {st.mean(accs):.4f} ± {sd:.4f} (standard error {sd / math.sqrt(len(accs)):.4f})"
           f"  median {st.median(accs):.4f}  range {min(accs):.4f}–{max(accs):.4f}")
+# NeuralKit against each peer: the difference of the means, its standard error and 95% interval. "below" only when
+# the whole interval is below zero (issue 7's "≥ the best peer" read as "not below it beyond the seeds' noise").
+ours = [read(json.load(open(f"{out}/neuralkit{s}.json"))) for s in seeds]
+for name in names[1:]:
+    theirs = [read(json.load(open(f"{out}/{name}{s}.json"))) for s in seeds]
+    if len(seeds) < 2:
+        break
+    d = st.mean(ours) - st.mean(theirs)
+    se = math.sqrt(st.variance(ours) / len(ours) + st.variance(theirs) / len(theirs))
+    low, high = d - 1.96 * se, d + 1.96 * se
+    verdict = "above" if low > 0 else "below" if high < 0 else "level"
+    print(f"neuralkit − {name}: {d:+.4f} ± {se:.4f} (95% interval {low:+.4f} to {high:+.4f}): {verdict}")
 PY
