@@ -121,6 +121,8 @@ public enum BuiltinDatasets {
 
 /// The TensorFlow Playground's 2-D datasets, in [−6, 6]², with label noise and a seed.
 public enum Playground2D {
+    /// The data shapes: two classes (circle, XOR, two Gaussians, two spirals), three spirals, or regression
+    /// targets (a plane, a mixture of Gaussians).
     public enum Kind: String, CaseIterable, Sendable {
         case circle, xor, gaussians, spiral, spiral3, plane
         case multiGaussian = "multi-gaussian"

@@ -15,6 +15,7 @@ import TensorModule
 /// let data = try CSVReader.read("houses.csv", label: .name("price"))
 /// ```
 public enum CSVReader {
+    /// Which column holds the label: by header name, by 0-based index, or the last one.
     public enum LabelColumn: Sendable, Equatable {
         case name(String)
         case index(Int)

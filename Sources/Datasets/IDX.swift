@@ -11,6 +11,7 @@ import TensorModule
 /// let x = images.tensor(scale: 1 / 255)
 /// ```
 public struct IDXFile: Sendable {
+    /// The element type, as the magic number's third byte codes it.
     public enum ElementType: UInt8, Sendable {
         case uint8 = 0x08, int8 = 0x09, int16 = 0x0B, int32 = 0x0C, float32 = 0x0D, float64 = 0x0E
 

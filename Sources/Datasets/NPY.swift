@@ -12,6 +12,7 @@ import TensorModule
 /// let x = try NPYArray(contentsOf: "features.npy").tensor()
 /// ```
 public struct NPYArray: Sendable, Equatable {
+    /// The element kind, as the type code of the header's `descr` (`<f4`, `|u1`, …) spells it.
     public enum Kind: Character, Sendable { case float = "f", signed = "i", unsigned = "u", bool = "b" }
 
     public let kind: Kind

@@ -15,6 +15,7 @@ import Training
 /// space.widths = [32, 64, 128]
 /// ```
 public struct SearchSpace: Sendable {
+    /// Learning rates to try: drawn log-uniformly between two bounds, or taken from a list.
     public enum Rates: Sendable, Equatable {
         case logUniform(Double, Double)
         case list([Double])
@@ -64,6 +65,7 @@ public struct Trial: Sendable {
 /// print(HyperparameterSearch.table(ranked))
 /// ```
 public enum HyperparameterSearch {
+    /// How trials are chosen from the search space.
     public enum Strategy: Sendable, Equatable {
         /// Every combination (learning rates must be a list).
         case grid

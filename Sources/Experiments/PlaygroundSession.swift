@@ -7,7 +7,9 @@ import Training
 
 /// Everything the Playground page lets a learner choose, validated field by field.
 public struct PlaygroundConfiguration: Sendable, Equatable {
+    /// An input feature computed from the point (x₁, x₂), as the Playground's feature column lists them.
     public enum Feature: String, CaseIterable, Sendable { case x1, x2, x1Squared, x2Squared, x1TimesX2, sinX1, sinX2 }
+    /// The weight penalty added to the loss.
     public enum Regularization: String, Sendable { case none, l1, l2 }
 
     public var dataset = "circle"

@@ -6,6 +6,7 @@ import Training
 
 /// What `neuralkit train` was asked to do.
 public struct RunConfiguration: Sendable {
+    /// Where the examples come from: a built-in dataset's name, a CSV file, or IDX or .npy feature/label files.
     public enum DataSource: Sendable, Equatable {
         case builtin(String)
         case csv(path: String, label: CSVReader.LabelColumn)
@@ -14,6 +15,7 @@ public struct RunConfiguration: Sendable {
         case npy(features: String, labels: String)
     }
 
+    /// The model: a preset's name (`mlp`, `cnn`, …) or a model JSON file.
     public enum ModelSource: Sendable, Equatable {
         case preset(String)
         case specFile(String)

@@ -17,6 +17,7 @@ public enum Reduction: String, Sendable, Codable {
 /// let value = loss(predictions: logits, targets: labels)
 /// ```
 public struct Loss: Sendable, Equatable, Codable {
+    /// The loss function; `Loss` adds its reduction over the batch.
     public enum Kind: Sendable, Equatable, Codable {
         case meanSquaredError
         case meanAbsoluteError

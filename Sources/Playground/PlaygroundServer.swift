@@ -17,6 +17,8 @@ import Persistence
 /// - `POST /api/sessions/{id}/import` — safetensors bytes exported before (same network) → state
 /// - `DELETE /api/sessions/{id}`
 public struct PlaygroundServer: Sendable {
+    /// What the server accepts: request body bytes (larger bodies get 413), live sessions (a new one drops the
+    /// oldest when full), epochs per training request and per stream (more get 400, naming the range).
     public struct Limits: Sendable {
         public var bodyBytes = 512 * 1024
         public var sessions = 32

@@ -9,6 +9,7 @@ import TensorModule
 /// let p = ensemble.predict(x)
 /// ```
 public final class Ensemble {
+    /// How the members' outputs are combined.
     public enum Method: Sendable {
         /// The element-wise mean of the members' outputs, after `transform` (e.g. softmax on logits).
         case average

@@ -77,6 +77,7 @@ public final class Conv2D: Module {
 
 /// Max or average pooling over NHWC windows (stride defaults to the pool size).
 public class Pool2D: Module {
+    /// The window's maximum or its mean.
     public enum Kind: Sendable { case max, average }
     public let kind: Kind
     public let poolSize: (Int, Int)
