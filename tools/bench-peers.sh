@@ -4,6 +4,10 @@
 # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset and 2 threads for everyone. Prints medians, spreads and ratios.
 #
 #   RUNS=3 TASKS="mlp tiny cnn" FRAMEWORKS="numpy torch jax tf" tools/bench-peers.sh
+#
+# Round r passes seed r to every framework. NeuralKit's cnn round starts from the draws TensorFlow's script makes for
+# that seed (its initial weights and batch orders, tools/peer-draws.py), so that the two accuracies compare the same
+# start and batches; PAIRED=0 gives NeuralKit its own draws instead.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -12,6 +16,7 @@ RUNS=${RUNS:-3}
 TASKS=${TASKS:-"mlp tiny cnn"}
 FRAMEWORKS=${FRAMEWORKS:-"numpy torch jax tf"}
 OUT=${OUT:-$ROOT/.build/bench-peers}
+PAIRED=${PAIRED:-1}
 
 if [ ! -d "$PEERS" ]; then
   [ -d ../shared/bench/peers ] || { echo "bench-peers: ../shared/bench/peers is missing" >&2; exit 1; }
@@ -27,7 +32,12 @@ export BENCH_THREADS=2 TF_CPP_MIN_LOG_LEVEL=2 PYTHONUNBUFFERED=1
 for r in $(seq 1 "$RUNS"); do
   for task in $TASKS; do
     echo "== round $r: $task / neuralkit ($(date +%T))"
-    NEURALKIT_SEED=$r NEURALKIT_RESULTS="$OUT/${task}__neuralkit__run$r.json" "$ROOT/.build/release/Benchmarks" "$task" >/dev/null
+    draws=""
+    if [ "$task" = cnn ] && [ "$PAIRED" = 1 ]; then
+      draws="$OUT/draws$r" && "$PEERS/.venv/bin/python" tools/peer-draws.py --seed "$r" --out "$draws"
+    fi
+    NEURALKIT_DRAWS=$draws NEURALKIT_SEED=$r NEURALKIT_RESULTS="$OUT/${task}__neuralkit__run$r.json" \
+      "$ROOT/.build/release/Benchmarks" "$task" >/dev/null
     for fw in $FRAMEWORKS; do
       echo "== round $r: $task / $fw ($(date +%T))"
       extra=""

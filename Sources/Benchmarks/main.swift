@@ -305,6 +305,8 @@ if sections.contains("gather"), let data = try? IDXDataset.fashionMNISTImages() 
 
 // `cnn-normalized`: the same with each batch standardized by the training images' mean and variance, as
 // `neuralkit train --model cnn` does (not the peers' workload: they take pixels / 255).
+// NEURALKIT_DRAWS (a directory tools/peer-draws.py wrote) makes either start from the draws TensorFlow's script makes
+// for a seed (its initial weights and both epochs' batch orders) instead of NeuralKit's own.
 for section in ["cnn", "cnn-normalized"] where sections.contains(section) {
     do {
         let data = try IDXDataset.fashionMNISTImages()
@@ -316,7 +318,13 @@ for section in ["cnn", "cnn-normalized"] where sections.contains(section) {
         })
         let trainer = Trainer(model: model, loss: .softmaxCrossEntropy(), optimizer: Optimizer(Adam(learningRate: 1e-3)),
                               metrics: [.accuracy], seed: workloadSeed)
-        let history = try trainer.fit(data.train, batchSize: 128, epochs: 2)
+        let history: History
+        if let directory = ProcessInfo.processInfo.environment["NEURALKIT_DRAWS"], !directory.isEmpty {
+            let replay = try PeerDraws(directory: directory, model: model, data: data.train)
+            history = try trainer.fit(replay, batchSize: 128, epochs: replay.epochs, shuffle: false, callbacks: [replay])
+        } else {
+            history = try trainer.fit(data.train, batchSize: 128, epochs: 2)
+        }
         let accuracy = try trainer.evaluate(data.test)["accuracy"] ?? .nan
         row("\(section) s/epoch (epoch 2)", String(format: "%.2f", history["seconds"][1]), "",
             "epochs " + history["seconds"].map { String(format: "%.2f", $0) }.joined(separator: " "))
