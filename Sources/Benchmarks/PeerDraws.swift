@@ -31,10 +31,16 @@ final class PeerDraws: BatchSource, Callback {
         guard order.shape.count == 2 && order.shape[1] == data.count else {
             throw DataError(file: "order.npy", "shape \(order.shape), expected [epochs, \(data.count)]")
         }
-        orders = (0..<order.shape[0] * data.count).map { Int(order.value(at: $0)) }
-        guard orders.allSatisfy({ (0..<data.count).contains($0) }) else {
-            throw DataError(file: "order.npy", "an index outside 0..<\(data.count)")
+        var orders: [Int] = []
+        orders.reserveCapacity(order.shape[0] * data.count)
+        for i in 0..<order.shape[0] * data.count {
+            let v = order.value(at: i)
+            guard v >= 0 && v < Double(data.count) && v.rounded() == v else {
+                throw DataError(file: "order.npy", location: "element \(i)", "expected an index in 0..<\(data.count), found \(v)")
+            }
+            orders.append(Int(v))
         }
+        self.orders = orders
         self.data = data
         epochs = order.shape[0]
     }

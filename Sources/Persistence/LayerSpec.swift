@@ -60,6 +60,9 @@ public enum LayerSpec: Equatable, Sendable {
                 guard values.count == 1 || values.count == last else {
                     throw ConfigError(path: "$", "normalization \(name) has \(values.count) values for \(last) features (give 1 or \(last))")
                 }
+                guard values.allSatisfy({ $0.isFinite && (name == "mean" || $0 >= 0) }) else {
+                    throw ConfigError(path: "$", "normalization \(name) needs finite values\(name == "mean" ? "" : " ≥ 0"), found \(values)")
+                }
                 return Tensor(values.count == 1 ? Array(repeating: values[0], count: last) : values)
             }
             return (Normalization(mean: try perFeature(mean, "mean"), variance: try perFeature(variance, "variance")), input)

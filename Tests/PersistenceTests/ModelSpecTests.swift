@@ -114,6 +114,14 @@ import _TestSupport
         #expect(again.layers == described.layers)
     }
 
+    /// A spec built in code, not read from JSON, gets the same checks when it builds: a thrown error, not a trap.
+    @Test(arguments: [([0.0], [-1.0], "variance needs finite values ≥ 0"), ([Double.nan], [1.0], "mean needs finite values"),
+                      ([0.0, 1, 2], [1.0], "mean has 3 values for 2 features")])
+    func normalizationStatisticsGivenInCodeAreChecked(mean: [Double], variance: [Double], error: String) {
+        let spec = ModelSpec(input: [2], layers: [.normalization(mean: mean, variance: variance)], loss: .meanSquaredError())
+        #expect { _ = try spec.buildModel() } throws: { "\($0)".contains(error) }
+    }
+
     @Test func aBuiltModelDescribesItself() throws {
         let spec = try ModelSpec(json: Array(Self.everything.utf8))
         let model = try spec.buildModel()
