@@ -24,9 +24,9 @@ public enum ImageTransform: Sendable, Equatable {
 ///
 /// ```swift
 /// let augment = ImageAugmentation([.translation(maxPixels: 2), .rotation(maxDegrees: 15)], imageShape: [28, 28, 1], seed: 1)
-/// trainer.augmentation = { augment($0) }
+/// trainer.augmentation = augment
 /// ```
-public final class ImageAugmentation: @unchecked Sendable {
+public final class ImageAugmentation: BatchAugmentation, @unchecked Sendable {
     public let transforms: [ImageTransform]
     public let imageShape: [Int]?
     public var generator: RandomGenerator
@@ -122,4 +122,15 @@ extension ImageAugmentation {
         }
         return Tensor(shape: batch.shape, values: dst, dtype: batch.dtype)
     }
+}
+
+/// A random transformation of training batches (``ImageAugmentation``) that draws from its own generator, which a
+/// checkpoint keeps.
+///
+/// ```swift
+/// trainer.augmentation = ImageAugmentation([.horizontalFlip], imageShape: [28, 28, 1], seed: 1)
+/// ```
+public protocol BatchAugmentation: RandomStateHolder {
+    /// The batch transformed (the first dimension is the batch).
+    func callAsFunction(_ batch: Tensor) -> Tensor
 }

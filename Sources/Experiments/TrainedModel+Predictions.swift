@@ -17,6 +17,9 @@ extension TrainedModel {
     public func predictionCSV(rows: [[String]], file: String) throws(DataError) -> String {
         let isHeader = rows.first.map { $0.contains { Double($0.trimmingCharacters(in: .whitespaces)) == nil } } == true
         let body = isHeader ? Array(rows.dropFirst()) : rows
+        guard !body.isEmpty else {
+            throw DataError(file: file, rows.isEmpty ? "no rows: the file is empty" : "no rows of features after the header")
+        }
         let width = spec.input.reduce(1, *)
         var values: [Double] = []
         values.reserveCapacity(body.count * width)

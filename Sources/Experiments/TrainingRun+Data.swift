@@ -141,7 +141,10 @@ extension TrainingRun {
     /// ```swift
     /// try TrainingRun.checkFits(test, spec: trained.spec, model: trained.model, source: "run/model.json")
     /// ```
-    public static func checkFits(_ data: Dataset, spec: ModelSpec, model: Module, source: String) throws {
+    /// For `training`, a classifier's output must have exactly one score per class: a wider output would train scores
+    /// no label ever asks for, and report them in its accuracy. A model evaluated on data holding only some of its
+    /// classes may be wider.
+    public static func checkFits(_ data: Dataset, spec: ModelSpec, model: Module, source: String, training: Bool = false) throws {
         guard data.exampleShape == spec.input else {
             throw DataError(file: source, "input \(spec.input) does not match the data's example shape \(data.exampleShape)")
         }
@@ -156,9 +159,9 @@ extension TrainingRun {
             guard let classes = data.classNames?.count else {
                 throw DataError(file: source, "loss \(spec.loss.name) needs class labels; \(data.name) has regression targets")
             }
-            guard output.count == 1, output[0] >= classes else {
+            guard output.count == 1, training ? output[0] == classes : output[0] >= classes else {
                 throw DataError(file: source, "the model's output \(output) cannot score \(data.name)'s \(classes) classes with loss "
-                                + "\(spec.loss.name): it needs [\(classes)]")
+                                + "\(spec.loss.name): it needs [\(classes)] (one score per class)")
             }
         default:
             // Equal counts are reshaped; otherwise the loss broadcasts [batch] + output against [batch] + targets, which

@@ -50,49 +50,58 @@ public enum TrainingRun {
         let spec = try modelSpec(config, train: train)
         RandomSeeds.reset(to: config.seed)
         let model = try spec.buildModel()
-        try checkFits(train, spec: spec, model: model, source: { if case .specFile(let path) = config.model { path } else { "--model" } }())
+        try checkFits(train, spec: spec, model: model, source: { if case .specFile(let path) = config.model { path } else { "--model" } }(),
+                      training: true)
         try checkBatchMemory(model, input: spec.input, batchSize: Swift.min(config.batchSize, train.count), training: true,
                              source: "--batch-size \(config.batchSize)")
         train.adaptNormalizations(of: model, validationSplit: config.validationSplit)
         let optimizer = Optimizer(spec.optimizer, schedule: spec.schedule)
         let trainer = Trainer(model: model, loss: spec.loss, optimizer: optimizer, metrics: spec.metrics, seed: config.seed &+ 1)
         if !config.augmentation.isEmpty {
-            let augment = ImageAugmentation(config.augmentation, imageShape: try imageShape(of: train, for: "--augment"),
-                                            seed: config.seed &+ 2)
-            trainer.augmentation = { augment($0) }
+            trainer.augmentation = ImageAugmentation(config.augmentation, imageShape: try imageShape(of: train, for: "--augment"),
+                                                     seed: config.seed &+ 2)
         }
         let hash = configurationHash(config, spec)
         let out = config.outputDirectory
         let store = CheckpointStore(directory: out)
         var note: String?
-        if config.resume {
-            let (checkpoint, fallback) = try store.loadLatest()
-            guard checkpoint.configurationHash == hash else {
-                throw DataError(file: store.latestPath, "the checkpoint was written for a different configuration; run without --resume or use another --output")
-            }
-            try checkpoint.restore(into: trainer)
-            note = fallback
-            if let fallback { log(fallback) }
-            let done = trainer.epochsCompleted
-            if done >= config.epochs {
-                // As Keras's fit with initial_epoch ≥ epochs: nothing trains. The outputs are still (re)written from the
-                // checkpoint, which also completes a run stopped between its last checkpoint and its final files.
-                let nothing = "\(config.outputDirectory) already holds \(done) epoch\(done == 1 ? "" : "s"), so --epochs "
-                    + "\(config.epochs) leaves nothing to train (give --epochs above \(done) to train longer)"
-                log(nothing)
-                note = [note, nothing].compactMap { $0 }.joined(separator: "; ")
-            } else {
-                log("Resuming after epoch \(done) of \(config.epochs)")
-            }
-        }
+        // One run at a time in a directory: a second one stops here, before it reads or writes anything in it.
         let createdDirectory = try makeDirectory(out)
+        let lock: DirectoryLock
+        do { lock = try DirectoryLock(directory: out) } catch {
+            if createdDirectory { try? FileManager.default.removeItem(atPath: out) }
+            throw error
+        }
+        defer { lock.release() }
+        let stale = AtomicFile.removeStaleTemporaries(in: out)
+        if !stale.isEmpty { log("Removed \(stale.count) temporary file\(stale.count == 1 ? "" : "s") that an interrupted run left in \(out)") }
         var written: [String] = []
         do {
+            if config.resume {
+                let (checkpoint, fallback) = try store.loadLatest()
+                guard checkpoint.configurationHash == hash else {
+                    throw DataError(file: store.latestPath, "the checkpoint was written for a different configuration; run without --resume or use another --output")
+                }
+                try checkpoint.restore(into: trainer)
+                note = fallback
+                if let fallback { log(fallback) }
+                let done = trainer.epochsCompleted
+                if done >= config.epochs {
+                    // As Keras's fit with initial_epoch ≥ epochs: nothing trains. The outputs are still (re)written from
+                    // the checkpoint, which also completes a run stopped between its last checkpoint and its final files.
+                    let nothing = "\(config.outputDirectory) already holds \(done) epoch\(done == 1 ? "" : "s"), so --epochs "
+                        + "\(config.epochs) leaves nothing to train (give --epochs above \(done) to train longer)"
+                    log(nothing)
+                    note = [note, nothing].compactMap { $0 }.joined(separator: "; ")
+                } else {
+                    log("Resuming after epoch \(done) of \(config.epochs)")
+                }
+            }
             let specPath = out + "/model.json"
             try AtomicFile.write(spec.json + "\n", to: specPath)
             written.append(specPath)
             log("Training \(config.modelName) on \(train.name): \(train.count) examples, \(test.count) test; output in \(out)")
-            var callbacks: [Callback] = [CheckpointSaver(store: store, hash: hash, everyBatches: config.checkpointEveryBatches)]
+            var callbacks: [Callback] = []
             let monitor = config.validationSplit > 0 ? "val_loss" : "loss"
             let earlier = trainer.history[monitor].filter(\.isFinite).min()
             let best = ModelCheckpoint(monitor: monitor, saveBestOnly: true, initialBest: earlier) { weights, _ in
@@ -104,6 +113,8 @@ public enum TrainingRun {
             }
             let divergence = TerminateOnNaN()   // a run whose loss overflows stops at once, and says so
             callbacks.append(divergence)
+            // Last, so that each checkpoint holds the other callbacks' states after the epoch they have just seen.
+            callbacks.append(CheckpointSaver(store: store, hash: hash, everyBatches: config.checkpointEveryBatches))
             let remaining = Swift.max(0, config.epochs - trainer.epochsCompleted)
             try trainer.fit(x: train.features, y: train.targets, batchSize: config.batchSize, epochs: remaining,
                             validationSplit: config.validationSplit, callbacks: callbacks, verbose: config.verbose)
@@ -135,10 +146,11 @@ public enum TrainingRun {
             report(summary, history: trainer.history, metric: metricKey, classes: train.classNames, log: log)
             return summary
         } catch {
-            if !config.resume {
+            if createdDirectory {
+                try? FileManager.default.removeItem(atPath: out)
+            } else if !config.resume {
                 for f in written { try? FileManager.default.removeItem(atPath: f) }
                 for f in [store.latestPath, store.previousPath] { try? FileManager.default.removeItem(atPath: f) }
-                if createdDirectory { try? FileManager.default.removeItem(atPath: out) }
             }
             throw error
         }

@@ -23,9 +23,18 @@ extension Module {
         for (index, layer) in layers {
             shape = try layer.outputShape(for: shape)
             let name = layer.details.isEmpty ? layer.typeName : "\(layer.typeName) (\(layer.details))"
-            let outShape = "(" + (["None"] + shape.dropFirst().map(String.init)).joined(separator: ", ") + ")"
-            rows.append(("\(index) \(name)", outShape, "\(layer.parameterCount)"))
+            rows.append(("\(index) \(name)", Module.batchShapeText(Array(shape.dropFirst())), "\(layer.parameterCount)"))
         }
+        let trainable = parameters.filter(\.isTrainable).reduce(0) { $0 + $1.value.count }
+        return Module.summaryTable(rows: rows, total: parameterCount, trainable: trainable)
+    }
+
+    /// The text of a Keras-like summary: a row per layer (name, output shape, parameter count) and the totals.
+    ///
+    /// ```swift
+    /// Module.summaryTable(rows: [("0 Dense (10)", "(None, 10)", "7850")], total: 7850, trainable: 7850)
+    /// ```
+    public static func summaryTable(rows: [(String, String, String)], total: Int, trainable: Int) -> String {
         let w0 = Swift.max(28, rows.map(\.0.count).max() ?? 0) + 2
         let w1 = Swift.max(20, rows.map(\.1.count).max() ?? 0) + 2
         func line(_ a: String, _ b: String, _ c: String) -> String {
@@ -35,10 +44,13 @@ extension Module {
         let rule = String(repeating: "─", count: w0 + w1 + 10)
         var out = [line("Layer (type)", "Output Shape", "Param #"), rule]
         out += rows.map { line($0.0, $0.1, $0.2) }
-        let trainable = parameters.filter(\.isTrainable).reduce(0) { $0 + $1.value.count }
-        out += [rule, "Total params: \(parameterCount)", "Trainable params: \(trainable)",
-                "Non-trainable params: \(parameterCount - trainable)"]
+        out += [rule, "Total params: \(total)", "Trainable params: \(trainable)", "Non-trainable params: \(total - trainable)"]
         return out.joined(separator: "\n")
+    }
+
+    /// "(None, 28, 28, 32)": a per-example shape with the batch dimension unnamed.
+    public static func batchShapeText(_ perExample: [Int]) -> String {
+        "(" + (["None"] + perExample.map(String.init)).joined(separator: ", ") + ")"
     }
 
     /// Predictions for `input` in batches, in inference mode and without recording gradients.

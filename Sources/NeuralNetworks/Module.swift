@@ -47,6 +47,21 @@ open class Module {
         return out
     }
 
+    /// This module and its sub-modules that draw from generators of their own (``Dropout``), by dotted path
+    /// (`""` for this module), in declaration order: what a checkpoint keeps besides the weights.
+    ///
+    /// ```swift
+    /// Sequential([Dense(inputSize: 2, outputSize: 2), Dropout(rate: 0.5)]).randomStateHolders.map(\.name)   // ["layers.1"]
+    /// ```
+    public var randomStateHolders: [(name: String, holder: any RandomStateHolder)] {
+        var out: [(name: String, holder: any RandomStateHolder)] = []
+        if let own = self as? any RandomStateHolder { out.append(("", own)) }
+        for (name, child) in children {
+            out += child.randomStateHolders.map { ($0.name.isEmpty ? name : name + "." + $0.name, $0.holder) }
+        }
+        return out
+    }
+
     /// Every parameter of this module and its sub-modules, by dotted path, in declaration order.
     public var namedParameters: [(name: String, parameter: Parameter)] {
         var out: [(String, Parameter)] = []

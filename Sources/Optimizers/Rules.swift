@@ -82,13 +82,21 @@ public struct Adadelta: OptimizerRule {
     }
 }
 
-/// RMSProp: divides by the root of a running average of squared gradients.
+/// RMSProp: divides by the root of a running average of squared gradients. The rule and the defaults are PyTorch's
+/// `torch.optim.RMSprop` (lr 0.01, alpha 0.99, eps 1e-8, ε added after the square root), so `RMSProp()` takes the
+/// steps PyTorch takes. For Keras's `RMSprop()` (ε inside the root, learning rate 0.001, ρ 0.9) the steps differ
+/// when gradients are near √ε.
+///
+/// ```swift
+/// let rule = RMSProp()                                // PyTorch's defaults
+/// let slower = RMSProp(learningRate: 0.001, rho: 0.9)
+/// ```
 public struct RMSProp: OptimizerRule {
     public var learningRate: Double
     public var rho: Double
     public var epsilon: Double
 
-    public init(learningRate: Double = 0.001, rho: Double = 0.9, epsilon: Double = 1e-7) {
+    public init(learningRate: Double = 0.01, rho: Double = 0.99, epsilon: Double = 1e-8) {
         self.learningRate = learningRate
         self.rho = rho
         self.epsilon = epsilon

@@ -11,14 +11,21 @@ public enum AtomicFile {
     /// try AtomicFile.write(Array("hello".utf8), to: "out/greeting.txt")
     /// ```
     public static func write(_ bytes: [UInt8], to path: String) throws(DataError) {
-        let directory = Self.directory(of: path)
-        let temporary = path + ".tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let temporary = try writeTemporary(bytes, for: path)
+        guard rename(temporary, path) == 0 else {
+            let problem = errorText()
+            unlink(temporary)
+            throw DataError(file: path, "cannot rename into place: \(problem)")
+        }
+        syncDirectory(of: path)
+    }
+
+    /// Writes `bytes` to a new temporary file beside `path` (`path.tmp-<pid>-<random>`), flushed to disk, and
+    /// returns its path; the caller renames it into place. Nothing is left behind when this throws.
+    static func writeTemporary(_ bytes: [UInt8], for path: String) throws(DataError) -> String {
+        let temporary = path + temporaryMarker + "\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw DataError(file: path, "cannot create \(temporary): \(errorText())") }
-        var ok = false
-        defer {
-            if !ok { unlink(temporary) }
-        }
         var written = 0
         let result: Int = bytes.withUnsafeBytes { buffer in
             while written < buffer.count {
@@ -31,22 +38,57 @@ public enum AtomicFile {
             }
             return 0
         }
-        guard result == 0 else {
-            close(fd)
-            throw DataError(file: path, "cannot write: \(errorText())")
-        }
-        guard fsync(fd) == 0 else {
-            close(fd)
-            throw DataError(file: path, "cannot flush to disk: \(errorText())")
-        }
+        let problem: String? = result != 0 ? "cannot write: \(errorText())"
+            : fsync(fd) != 0 ? "cannot flush to disk: \(errorText())" : nil
         close(fd)
-        guard rename(temporary, path) == 0 else { throw DataError(file: path, "cannot rename into place: \(errorText())") }
-        ok = true
-        let dirfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if let problem {
+            unlink(temporary)
+            throw DataError(file: path, problem)
+        }
+        return temporary
+    }
+
+    /// Flushes the directory holding `path`, so that a rename in it survives a power cut.
+    static func syncDirectory(of path: String) {
+        let dirfd = open(directory(of: path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dirfd >= 0 {
             fsync(dirfd)
             close(dirfd)
         }
+    }
+
+    /// The names in `directory` (none when it cannot be read), sorted.
+    static func entries(of directory: String) -> [String] {
+        guard let dir = opendir(directory) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// What a temporary file's name adds to the name of the file it will replace.
+    static let temporaryMarker = ".tmp-"
+
+    /// Removes the temporary files that writes killed mid-way left in `directory`: files named
+    /// `NAME.tmp-<pid>-<random>` whose process no longer runs. Returns the names removed.
+    ///
+    /// ```swift
+    /// AtomicFile.removeStaleTemporaries(in: "run")   // ["latest.ckpt.safetensors.tmp-4242-1234567"]
+    /// ```
+    @discardableResult
+    public static func removeStaleTemporaries(in directory: String) -> [String] {
+        var removed: [String] = []
+        for name in entries(of: directory) {
+            guard let marker = name.range(of: temporaryMarker, options: .backwards) else { continue }
+            let parts = name[marker.upperBound...].split(separator: "-", omittingEmptySubsequences: false)
+            guard parts.count == 2, let pid = Int32(parts[0]), pid > 0, UInt64(parts[1]) != nil else { continue }
+            let running = pid == getpid() || kill(pid, 0) == 0 || errno == EPERM
+            if !running && unlink(directory + "/" + name) == 0 { removed.append(name) }
+        }
+        return removed
     }
 
     /// Writes UTF-8 text atomically.

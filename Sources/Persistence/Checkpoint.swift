@@ -7,7 +7,8 @@ import TensorModule
 import Training
 
 /// Everything needed to resume training exactly: weights, optimizer state, epochs completed, the shuffle generator,
-/// the history so far and a hash of the configuration. Stored as one safetensors file whose metadata carries the
+/// every other generator training draws from (dropout, augmentation), the callbacks' states (early stopping's best
+/// weights among them), the history so far and a hash of the configuration. Stored as one safetensors file whose metadata carries the
 /// rest and a CRC-32 of all tensor bytes.
 ///
 /// ```swift
@@ -50,6 +51,9 @@ public struct Checkpoint: Sendable {
         for (name, slots) in optimizer.slots {
             for (i, t) in slots.enumerated() { file.set(t, named: "optimizer/\(name)/\(i)") }
         }
+        for (callback, state) in progress.callbackStates {
+            for (name, t) in state.tensors { file.set(t, named: "callback/\(callback)/\(name)") }
+        }
         let history = JSONValue.object([
             ("epochs", .array(progress.history.epochs.map { .number(Double($0)) })),
             ("values", .object(progress.history.keys.map { k in (k, JSONValue.array(progress.history[k].map { .number($0) })) })),
@@ -62,6 +66,14 @@ public struct Checkpoint: Sendable {
             ("shuffle_state", progress.shuffleGenerator.state.map { String($0) }.joined(separator: ",")),
             ("history", history.compactText),
             ("configuration_hash", configurationHash),
+            ("generators", JSONValue.object(progress.generators.keys.sorted().map { name in
+                (name, .string(progress.generators[name]!.fullState.map { String($0) }.joined(separator: ",")))
+            }).compactText),
+            ("callbacks", JSONValue.object(progress.callbackStates.keys.sorted().map { name in
+                let numbers = progress.callbackStates[name]!.numbers
+                // Bit patterns: exact, and NaN or an infinity (a best value before any epoch) survive JSON.
+                return (name, .object(numbers.keys.sorted().map { ($0, .string(String(numbers[$0]!.bitPattern))) }))
+            }).compactText),
         ] + Checkpoint.positionMetadata(progress.epochPosition) + [
             ("checksum", String(Checkpoint.checksum(file))),
         ]
@@ -148,12 +160,42 @@ public struct Checkpoint: Sendable {
                 history.append(epoch: epoch, logs: logs)
             }
         } catch { throw DataError(file: source, "checkpoint history is malformed") }
+        // Generators and callback states: absent from checkpoints written before they were kept.
+        var generators: [String: RandomGenerator] = [:]
+        var callbackStates: [String: CallbackState] = [:]
+        do {
+            if let text = file.metadata.first(where: { $0.key == "generators" })?.value {
+                guard case .object(let members) = try JSONParser.parse(Array(text.utf8)) else { throw JSONParseError(offset: 0, message: "shape") }
+                for (name, value) in members {
+                    guard case .string(let words) = value,
+                          let g = RandomGenerator(fullState: words.split(separator: ",").compactMap { UInt64($0) }) else {
+                        throw JSONParseError(offset: 0, message: "generator")
+                    }
+                    generators[name] = g
+                }
+            }
+            if let text = file.metadata.first(where: { $0.key == "callbacks" })?.value {
+                guard case .object(let members) = try JSONParser.parse(Array(text.utf8)) else { throw JSONParseError(offset: 0, message: "shape") }
+                for (name, value) in members {
+                    guard case .object(let numbers) = value else { throw JSONParseError(offset: 0, message: "callback") }
+                    var state = CallbackState()
+                    for (key, number) in numbers {
+                        guard case .string(let bits) = number, let b = UInt64(bits) else { throw JSONParseError(offset: 0, message: "number") }
+                        state.numbers[key] = Double(bitPattern: b)
+                    }
+                    callbackStates[name] = state
+                }
+            }
+        } catch { throw DataError(file: source, "checkpoint's generator or callback state is malformed") }
         var weights: [String: Tensor] = [:]
         var slots: [String: [Int: Tensor]] = [:]
         for name in file.entries.keys {
             let t = try file.tensor(named: name)
             if name.hasPrefix("model/") {
                 weights[String(name.dropFirst(6))] = t
+            } else if name.hasPrefix("callback/"), let slash = name.dropFirst(9).firstIndex(of: "/"),
+                      callbackStates[String(name[name.index(name.startIndex, offsetBy: 9)..<slash])] != nil {
+                callbackStates[String(name[name.index(name.startIndex, offsetBy: 9)..<slash])]!.tensors[String(name[name.index(after: slash)...])] = t
             } else if name.hasPrefix("optimizer/"), let slash = name.lastIndex(of: "/"), let i = Int(name[name.index(after: slash)...]) {
                 slots[String(name[name.index(name.startIndex, offsetBy: 10)..<slash]), default: [:]][i] = t
             }
@@ -162,14 +204,16 @@ public struct Checkpoint: Sendable {
         optimizer = OptimizerState(step: step, learningRate: lr,
                                    slots: slots.mapValues { d in d.keys.sorted().map { d[$0]! } })
         progress = Trainer.Progress(epochsCompleted: epochs, epochPosition: try Checkpoint.position(file.metadata, source: source),
-                                    history: history, shuffleGenerator: rng)
+                                    history: history, shuffleGenerator: rng, generators: generators, callbackStates: callbackStates)
         configurationHash = try meta("configuration_hash")
     }
 }
 
 /// Checkpoints in a directory: `latest.ckpt.safetensors` and the one before it, `previous.ckpt.safetensors`.
-/// Saving renames latest to previous, then writes the new latest atomically, so a crash at any moment leaves a
-/// loadable checkpoint; loading falls back to previous when latest is missing or damaged, and says so.
+/// Saving writes the new checkpoint to a temporary file first (flushed to disk), then makes the current latest the
+/// previous one (a hard link renamed over it, so latest never goes missing), then renames the new file over latest.
+/// A kill at any moment leaves `latest` as the newest complete checkpoint; loading falls back to previous when
+/// latest is damaged, and says so.
 public struct CheckpointStore: Sendable {
     public let directory: String
     public var latestPath: String { directory + "/latest.ckpt.safetensors" }
@@ -178,13 +222,38 @@ public struct CheckpointStore: Sendable {
     public init(directory: String) { self.directory = directory }
 
     public func save(_ checkpoint: Checkpoint) throws(DataError) {
-        let bytes = checkpoint.serialized()
-        if access(latestPath, F_OK) == 0 {
-            guard rename(latestPath, previousPath) == 0 else {
-                throw DataError(file: latestPath, "cannot keep the previous checkpoint: \(String(cString: strerror(errno)))")
+        try save(checkpoint, beforeReplacingLatest: {})
+    }
+
+    /// ``save(_:)`` with a hook called once the new checkpoint is on disk and the old latest is already the previous
+    /// one, just before the new one becomes latest (tests stop there, as a kill would).
+    func save(_ checkpoint: Checkpoint, beforeReplacingLatest: () throws(DataError) -> Void) throws(DataError) {
+        let temporary = try AtomicFile.writeTemporary(checkpoint.serialized(), for: latestPath)
+        do throws(DataError) {
+            if access(latestPath, F_OK) == 0 { try keepAsPrevious() }
+            try beforeReplacingLatest()
+            guard rename(temporary, latestPath) == 0 else {
+                throw DataError(file: latestPath, "cannot rename into place: \(String(cString: strerror(errno)))")
             }
+        } catch {
+            unlink(temporary)
+            throw error
         }
-        try AtomicFile.write(bytes, to: latestPath)
+        AtomicFile.syncDirectory(of: latestPath)
+    }
+
+    /// Makes the current latest checkpoint the previous one while latest stays in place: a second name for it,
+    /// renamed over previous.
+    private func keepAsPrevious() throws(DataError) {
+        let link = previousPath + AtomicFile.temporaryMarker + "\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        guard Glibc.link(latestPath, link) == 0 else {
+            throw DataError(file: latestPath, "cannot keep the previous checkpoint: \(String(cString: strerror(errno)))")
+        }
+        guard rename(link, previousPath) == 0 else {
+            let problem = String(cString: strerror(errno))
+            unlink(link)
+            throw DataError(file: previousPath, "cannot keep the previous checkpoint: \(problem)")
+        }
     }
 
     /// The newest loadable checkpoint, and a note when it had to fall back to the previous one.

@@ -206,18 +206,27 @@ enum RuleCoding {
             return x
         }
         switch name {
+        // A field left out takes the rule's own default (its initializer's), written nowhere else.
         case "sgd":
-            let m = try d("momentum", 0)
+            let z = SGD()
+            let m = try d("momentum", z.momentum)
             guard m < 1 else { throw f["momentum"]!.fail("momentum must be below 1") }
-            return SGD(learningRate: try d("learningRate", 0.01), momentum: m, nesterov: try f["nesterov"]?.bool() ?? false)
-        case "adagrad": return Adagrad(learningRate: try d("learningRate", 0.01), epsilon: try d("epsilon", 1e-10))
-        case "adadelta": return Adadelta(learningRate: try d("learningRate", 1), rho: try d("rho", 0.9), epsilon: try d("epsilon", 1e-6))
-        case "rmsprop": return RMSProp(learningRate: try d("learningRate", 0.001), rho: try d("rho", 0.9), epsilon: try d("epsilon", 1e-7))
+            return SGD(learningRate: try d("learningRate", z.learningRate), momentum: m, nesterov: try f["nesterov"]?.bool() ?? z.nesterov)
+        case "adagrad":
+            let z = Adagrad()
+            return Adagrad(learningRate: try d("learningRate", z.learningRate), epsilon: try d("epsilon", z.epsilon))
+        case "adadelta":
+            let z = Adadelta()
+            return Adadelta(learningRate: try d("learningRate", z.learningRate), rho: try d("rho", z.rho), epsilon: try d("epsilon", z.epsilon))
+        case "rmsprop":
+            let z = RMSProp()
+            return RMSProp(learningRate: try d("learningRate", z.learningRate), rho: try d("rho", z.rho), epsilon: try d("epsilon", z.epsilon))
         default:
-            let b1 = try d("beta1", 0.9), b2 = try d("beta2", 0.999)
+            let z = name == "adamw" ? AdamW() : Adam()
+            let b1 = try d("beta1", z.beta1), b2 = try d("beta2", z.beta2)
             guard b1 < 1, b2 < 1 else { throw node.fail("beta1 and beta2 must be below 1") }
-            return Adam(learningRate: try d("learningRate", 0.001), beta1: b1, beta2: b2, epsilon: try d("epsilon", 1e-8),
-                        amsgrad: try f["amsgrad"]?.bool() ?? false, weightDecay: try d("weightDecay", name == "adamw" ? 0.01 : 0))
+            return Adam(learningRate: try d("learningRate", z.learningRate), beta1: b1, beta2: b2, epsilon: try d("epsilon", z.epsilon),
+                        amsgrad: try f["amsgrad"]?.bool() ?? z.amsgrad, weightDecay: try d("weightDecay", z.weightDecay))
         }
     }
 

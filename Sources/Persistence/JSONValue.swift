@@ -87,6 +87,9 @@ public struct JSONParser {
             throw JSONParseError(offset: 0, message: "not valid UTF-8")
         }
         var p = JSONParser(bytes: bytes)
+        // A UTF-8 byte-order mark, which some Windows editors write, is not part of the value (RFC 8259 §8.1 lets a
+        // parser ignore it); offsets still count it.
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { p.i = 3 }
         let v = try p.value()
         p.skipSpace()
         guard p.i == bytes.count else { throw JSONParseError(offset: p.i, message: "unexpected data after the JSON value") }

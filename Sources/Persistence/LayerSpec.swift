@@ -36,14 +36,43 @@ public enum LayerSpec: Equatable, Sendable {
                biasInitializer: .zeros, weightRegularizer: nil, biasRegularizer: nil)
     }
 
+    /// The features of a flat per-example input, or an error saying the layer needs one.
+    private func features(_ input: [Int]) throws(ConfigError) -> Int {
+        guard input.count == 1 else {
+            throw ConfigError(path: "$", "\(typeName) needs a flat input, found shape \(input) (add a flatten layer)")
+        }
+        return input[0]
+    }
+
+    /// The per-example output shape for per-example input shape `input`, from the spec alone: the layers that hold
+    /// weights are not built, so checking or summarizing a model allocates nothing of its size.
+    public func outputShape(input: [Int]) throws(ConfigError) -> [Int] {
+        switch self {
+        case .dense(let units, _, _, _, _, _, _), .maxout(let units, _):
+            _ = try features(input)
+            return [units]
+        case let .conv2d(filters, k, s, padding, d, _, _):
+            guard input.count == 3 else {
+                throw ConfigError(path: "$", "conv2d needs an image input [height, width, channels], found shape \(input) (add a reshape layer)")
+            }
+            do {
+                let g = try WindowGeometry(input: [1] + input, kernel: (k[0], k[1]), stride: (s[0], s[1]), dilation: (d[0], d[1]),
+                                           padding: padding, op: "conv2d")
+                return [g.outputHeight, g.outputWidth, filters]
+            } catch {
+                let layer = "Conv2D(\(input[2])→\(filters), \(k[0])×\(k[1]))"
+                throw ConfigError(path: "$", ModuleError.shapeMismatch(layer: layer, expected: error.message, found: [1] + input).description)
+            }
+        case .prelu:
+            return input
+        default:
+            return try build(input: input).1   // no weights to speak of: building is as cheap as the shape
+        }
+    }
+
     /// Builds the layer for per-example input shape `input`; returns it with its per-example output shape.
     public func build(input: [Int]) throws(ConfigError) -> (Module, [Int]) {
-        func features() throws(ConfigError) -> Int {
-            guard input.count == 1 else {
-                throw ConfigError(path: "$", "\(self.typeName) needs a flat input, found shape \(input) (add a flatten layer)")
-            }
-            return input[0]
-        }
+        func features() throws(ConfigError) -> Int { try self.features(input) }
         switch self {
         case let .dense(units, activation, useBias, wi, bi, wr, br):
             let n = try features()
@@ -111,6 +140,31 @@ public enum LayerSpec: Equatable, Sendable {
         case .normalization: return 2 * (input.last ?? 0)
         case .prelu(let shared, _): return shared ? 1 : input.last ?? 0
         case .dropout, .activation, .flatten, .reshape, .maxPool2d, .avgPool2d, .globalAveragePool2d: return 0
+        }
+    }
+
+    /// The parameters among ``parameterCount(input:)`` that training changes (not batch normalization's running
+    /// statistics, nor a normalization's).
+    func trainableParameterCount(input: [Int]) -> Int? {
+        switch self {
+        case .batchNorm: return 2 * (input.last ?? 0)
+        case .normalization: return 0
+        default: return parameterCount(input: input)
+        }
+    }
+
+    /// Its settings in a few words, for summaries ("256 relu", "3×3").
+    var details: String {
+        func act(_ a: Activation) -> String { a == .identity ? "" : " " + a.name }
+        switch self {
+        case let .dense(units, activation, _, _, _, _, _): return "\(units)" + act(activation)
+        case let .conv2d(filters, k, _, _, _, activation, _): return "\(filters) \(k[0])×\(k[1])" + act(activation)
+        case let .maxPool2d(p, _, _), let .avgPool2d(p, _, _): return "\(p[0])×\(p[1])"
+        case .dropout(let rate): return "rate \(rate)"
+        case .activation(let a): return a.name
+        case let .maxout(units, pieces): return "\(units)×\(pieces)"
+        case .reshape(let shape): return "\(shape)"
+        default: return ""
         }
     }
 

@@ -49,7 +49,7 @@ public struct ModelSpec: Sendable {
         var metrics: [Metric] = []
         for m in try f["metrics"]?.array() ?? [] { metrics.append(try Metric(json: m)) }
         self.metrics = metrics
-        _ = try buildModel()   // shapes must fit
+        _ = try layerShapes()   // shapes must fit, and the model must fit in memory: checked without building it
     }
 
     /// The spec as compact JSON text.
@@ -64,22 +64,42 @@ public struct ModelSpec: Sendable {
         ]).compactText
     }
 
-    /// The layers as a model (weights freshly initialized from the global seed sequence).
-    /// Sizes are checked before anything is allocated: an example, and the parameters while training, must fit in
-    /// this machine's memory (``MemoryBudget``).
-    public func buildModel() throws(ConfigError) -> Sequential {
+    /// Each layer's per-example output shape and parameter count, from the spec alone (nothing of the model's size is
+    /// allocated). Throws, naming the layer, when a shape does not fit, or when an example or the whole model's
+    /// parameters while training would not fit in the memory this process may use (``MemoryBudget``).
+    public func layerShapes() throws(ConfigError) -> [(output: [Int], parameters: Int, trainable: Int)] {
         if let problem = MemoryBudget.exampleProblem(shape: input) { throw ConfigError(path: "$.input", problem) }
         var shape = input
-        var modules: [Module] = []
+        var rows: [(output: [Int], parameters: Int, trainable: Int)] = []
         var parameters: Int? = 0
         for (i, l) in layers.enumerated() {
             do throws(ConfigError) {
-                parameters = MemoryBudget.sum(parameters, l.parameterCount(input: shape))
+                let count = l.parameterCount(input: shape)
+                parameters = MemoryBudget.sum(parameters, count)
                 if let problem = MemoryBudget.parameterProblem(parameters: parameters) {
                     throw ConfigError(path: "$", "\(l.typeName) on input \(shape): \(problem)")
                 }
-                let (m, out) = try l.build(input: shape)
+                let out = try l.outputShape(input: shape)
                 if let problem = MemoryBudget.exampleProblem(shape: out) { throw ConfigError(path: "$", "\(l.typeName) output: \(problem)") }
+                rows.append((out, count ?? 0, l.trainableParameterCount(input: shape) ?? 0))
+                shape = out
+            } catch {
+                throw ConfigError(path: "$.layers[\(i)]", error.message)
+            }
+        }
+        return rows
+    }
+
+    /// The layers as a model (weights freshly initialized from the global seed sequence).
+    /// Sizes are checked before anything is allocated (``layerShapes()``): an example, and the parameters while
+    /// training, must fit in the memory this process may use (``MemoryBudget``).
+    public func buildModel() throws(ConfigError) -> Sequential {
+        _ = try layerShapes()
+        var shape = input
+        var modules: [Module] = []
+        for (i, l) in layers.enumerated() {
+            do throws(ConfigError) {
+                let (m, out) = try l.build(input: shape)
                 modules.append(m)
                 shape = out
             } catch {
@@ -87,6 +107,22 @@ public struct ModelSpec: Sendable {
             }
         }
         return Sequential(modules)
+    }
+
+    /// A Keras-like table of the layers, their output shapes and parameter counts, from the spec alone: a model too
+    /// large to build here is still summarized, at once.
+    ///
+    /// ```swift
+    /// print(try ModelSpec(json: Array(text.utf8)).summary())
+    /// ```
+    public func summary() throws(ConfigError) -> String {
+        let shapes = try layerShapes()
+        let rows = zip(layers, shapes).enumerated().map { i, pair in
+            let (l, s) = pair
+            return ("\(i) \(l.typeName)" + (l.details.isEmpty ? "" : " (\(l.details))"), Module.batchShapeText(s.output), "\(s.parameters)")
+        }
+        return Module.summaryTable(rows: rows, total: shapes.reduce(0) { $0 + $1.parameters },
+                                   trainable: shapes.reduce(0) { $0 + $1.trainable })
     }
 
     /// The spec of a built model (layers NeuralKit knows) with the given training settings.

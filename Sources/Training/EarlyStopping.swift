@@ -6,7 +6,7 @@ import TensorModule
 /// ```swift
 /// EarlyStopping(monitor: "val_loss", patience: 5, restoreBestWeights: true)
 /// ```
-public final class EarlyStopping: Callback {
+public final class EarlyStopping: StatefulCallback {
     public let monitor: String
     public let minDelta: Double
     public let patience: Int
@@ -34,6 +34,30 @@ public final class EarlyStopping: Callback {
         bestEpoch = nil
         stoppedEpoch = nil
         bestWeights = nil
+    }
+
+    public let stateName = "early_stopping"
+
+    /// The best value, its epoch, the epochs waited, the epoch it stopped (−1: none) and the best weights.
+    public func state() -> CallbackState {
+        CallbackState(numbers: ["best": best, "best_epoch": Double(bestEpoch ?? -1), "wait": Double(wait),
+                                "stopped_epoch": Double(stoppedEpoch ?? -1)],
+                      tensors: bestWeights ?? [:])
+    }
+
+    /// Goes on from a saved state; a run that had already stopped stays stopped (and still restores its best
+    /// weights at the end).
+    public func restore(_ state: CallbackState, trainer: Trainer) throws {
+        func epoch(_ key: String) -> Int? { state.numbers[key].flatMap { $0 >= 0 ? Int(exactly: $0) : nil } }
+        guard let b = state.numbers["best"], let w = state.numbers["wait"].flatMap({ Int(exactly: $0) }) else {
+            throw TrainingError.invalidArgument("EarlyStopping: the saved state lacks its best value or wait count")
+        }
+        best = b
+        wait = w
+        bestEpoch = epoch("best_epoch")
+        stoppedEpoch = epoch("stopped_epoch")
+        bestWeights = state.tensors.isEmpty ? nil : state.tensors
+        if stoppedEpoch != nil { trainer.stopTraining = true }
     }
 
     public func onEpochEnd(_ trainer: Trainer, epoch: Int, logs: Logs) throws {

@@ -7,7 +7,7 @@ import TensorModule
 /// ```swift
 /// LearningRateScheduler(.stepDecay(factor: 0.5, stepSize: 10))   // halve every 10 epochs
 /// ```
-public final class LearningRateScheduler: Callback {
+public final class LearningRateScheduler: StatefulCallback {
     public let schedule: LearningRateSchedule
     private var base: Double?
 
@@ -17,6 +17,15 @@ public final class LearningRateScheduler: Callback {
 
     public func onTrainBegin(_ trainer: Trainer, logs: Logs) {
         if base == nil { base = trainer.optimizer.rule.learningRate }
+    }
+
+    public let stateName = "learning_rate_scheduler"
+
+    /// The base rate the schedule scales (the rate when training first began).
+    public func state() -> CallbackState { CallbackState(numbers: base.map { ["base": $0] } ?? [:]) }
+
+    public func restore(_ state: CallbackState, trainer: Trainer) {
+        if let b = state.numbers["base"] { base = b }
     }
 
     public func onEpochBegin(_ trainer: Trainer, epoch: Int, logs: Logs) {
@@ -29,7 +38,7 @@ public final class LearningRateScheduler: Callback {
 /// ```swift
 /// ReduceLROnPlateau(monitor: "val_loss", factor: 0.5, patience: 3, minimumLearningRate: 1e-5)
 /// ```
-public final class ReduceLROnPlateau: Callback {
+public final class ReduceLROnPlateau: StatefulCallback {
     public let monitor: String
     public let factor: Double
     public let patience: Int
@@ -52,6 +61,23 @@ public final class ReduceLROnPlateau: Callback {
         self.minimumLearningRate = minimumLearningRate
         self.mode = mode ?? .automatic(for: monitor)
         best = self.mode.worst
+    }
+
+    public let stateName = "reduce_lr_on_plateau"
+
+    /// The best value, the epochs waited and the cooldown left (the learning rate itself is the optimizer's state).
+    public func state() -> CallbackState {
+        CallbackState(numbers: ["best": best, "wait": Double(wait), "cooldown_left": Double(cooldownLeft)])
+    }
+
+    public func restore(_ state: CallbackState, trainer: Trainer) throws {
+        guard let b = state.numbers["best"], let w = state.numbers["wait"].flatMap({ Int(exactly: $0) }),
+              let c = state.numbers["cooldown_left"].flatMap({ Int(exactly: $0) }) else {
+            throw TrainingError.invalidArgument("ReduceLROnPlateau: the saved state is incomplete")
+        }
+        best = b
+        wait = w
+        cooldownLeft = c
     }
 
     public func onEpochEnd(_ trainer: Trainer, epoch: Int, logs: Logs) throws {

@@ -24,8 +24,9 @@ public final class Trainer {
     public private(set) var history = History()
     /// The generator of each epoch's shuffle (its state is part of a resumable checkpoint).
     public var shuffleGenerator: RandomGenerator
-    /// Applied to each training batch's inputs (data augmentation); never at evaluation.
-    public var augmentation: ((Tensor) -> Tensor)?
+    /// Applied to each training batch's inputs (data augmentation, e.g. ``ImageAugmentation``); never at evaluation.
+    /// Its generator is part of a resumable checkpoint.
+    public var augmentation: (any BatchAugmentation)?
     /// Epochs completed so far across calls to `fit`.
     public private(set) var epochsCompleted = 0
     /// A position inside an epoch: the batches done, the shuffle generator as it was before this epoch's shuffle
@@ -50,18 +51,25 @@ public final class Trainer {
     }
 
     /// Where training stands, for checkpoints: epochs done, the position inside the current epoch (nil at an epoch
-    /// boundary), the history so far and the shuffle generator.
+    /// boundary), the history so far, the shuffle generator, every other generator training draws from (dropout
+    /// layers' by `model.` + their path, the augmentation's as `augmentation`) and the state of each
+    /// ``StatefulCallback`` of the last `fit`, by ``StatefulCallback/stateName``.
     public struct Progress: Sendable {
         public var epochsCompleted: Int
         public var epochPosition: EpochPosition?
         public var history: History
         public var shuffleGenerator: RandomGenerator
+        public var generators: [String: RandomGenerator]
+        public var callbackStates: [String: CallbackState]
 
-        public init(epochsCompleted: Int, epochPosition: EpochPosition? = nil, history: History, shuffleGenerator: RandomGenerator) {
+        public init(epochsCompleted: Int, epochPosition: EpochPosition? = nil, history: History, shuffleGenerator: RandomGenerator,
+                    generators: [String: RandomGenerator] = [:], callbackStates: [String: CallbackState] = [:]) {
             self.epochsCompleted = epochsCompleted
             self.epochPosition = epochPosition
             self.history = history
             self.shuffleGenerator = shuffleGenerator
+            self.generators = generators
+            self.callbackStates = callbackStates
         }
     }
 
@@ -69,14 +77,52 @@ public final class Trainer {
     private var epochPosition: EpochPosition?
 
     /// The current progress (save it with the weights and optimizer state to resume exactly, even mid-epoch).
+    /// Setting it puts the generators back at once; the callbacks' states go back into the callbacks of the next
+    /// `fit` with the same ``StatefulCallback/stateName``, right after their `onTrainBegin`.
     public var progress: Progress {
-        get { Progress(epochsCompleted: epochsCompleted, epochPosition: epochPosition, history: history, shuffleGenerator: shuffleGenerator) }
+        get {
+            var states: [String: CallbackState] = [:]
+            for (name, callback) in Trainer.statefulCallbacks(callbacksOfLastFit) { states[name] = callback.state() }
+            return Progress(epochsCompleted: epochsCompleted, epochPosition: epochPosition, history: history,
+                            shuffleGenerator: shuffleGenerator, generators: Dictionary(uniqueKeysWithValues: randomStateHolders.map {
+                                ($0.name, $0.holder.generator)
+                            }), callbackStates: states)
+        }
         set {
             epochsCompleted = newValue.epochsCompleted
             epochPosition = newValue.epochPosition
             history = newValue.history
             shuffleGenerator = newValue.shuffleGenerator
+            for (name, holder) in randomStateHolders {
+                if let g = newValue.generators[name] { holder.generator = g }
+            }
+            pendingCallbackStates = newValue.callbackStates
         }
+    }
+
+    /// Every generator training draws from besides the shuffle's, by the name ``Progress/generators`` uses.
+    public var randomStateHolders: [(name: String, holder: any RandomStateHolder)] {
+        model.randomStateHolders.map { ("model" + ($0.name.isEmpty ? "" : "." + $0.name), $0.holder) }
+            + (augmentation.map { [("augmentation", $0)] } ?? [])
+    }
+
+    /// The callbacks of the last (or running) `fit`, whose states ``progress`` reports.
+    private var callbacksOfLastFit: [Callback] = []
+    /// Callback states from a checkpoint, for the next `fit`'s callbacks.
+    private var pendingCallbackStates: [String: CallbackState] = [:]
+
+    /// The stateful callbacks among `callbacks`, each under its state name (a second one of a name gets `.1`, …).
+    static func statefulCallbacks(_ callbacks: [Callback]) -> [(name: String, callback: any StatefulCallback)] {
+        var out: [(name: String, callback: any StatefulCallback)] = []
+        for case let c as any StatefulCallback in callbacks {
+            var name = c.stateName, k = 0
+            while out.contains(where: { $0.name == name }) {
+                k += 1
+                name = "\(c.stateName).\(k)"
+            }
+            out.append((name, c))
+        }
+        return out
     }
 
     /// The model's parameters, found once per `fit`.
@@ -161,12 +207,23 @@ public final class Trainer {
         namedParameters = model.namedParameters
         defer { namedParameters = nil }
         let all = (verbose ? [ProgressBar()] : []) + callbacks
+        callbacksOfLastFit = callbacks
         var thisRun = History()
         stopTraining = false
         let n = train.count
         let batchSize = Swift.min(batchSize, n)   // a batch larger than the data is the whole data, as in Keras
         let steps = Trainer.batchCount(examples: n, batchSize: batchSize)
-        try all.forEach { try $0.onTrainBegin(self, logs: ["epochs": Double(epochs), "steps": Double(steps)]) }
+        // As Keras's params: "epochs" is the epoch this call trains up to, so a resumed run shows "Epoch 3/4".
+        try all.forEach {
+            try $0.onTrainBegin(self, logs: ["epochs": Double(epochsCompleted + epochs), "initial_epoch": Double(epochsCompleted),
+                                             "steps": Double(steps)])
+        }
+        if !pendingCallbackStates.isEmpty {
+            for (name, callback) in Trainer.statefulCallbacks(callbacks) {
+                if let state = pendingCallbackStates[name] { try callback.restore(state, trainer: self) }
+            }
+            pendingCallbackStates = [:]
+        }
         for _ in 0..<epochs where !stopTraining {
             let epoch = epochsCompleted
             try all.forEach { try $0.onEpochBegin(self, epoch: epoch, logs: [:]) }

@@ -37,7 +37,9 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Your own data: a CSV file (features and a label column).")
     var data: String?
 
-    @Option(help: "The label column of --data: a header name or a 0-based index (negative from the end). Default: last.")
+    // Unconditional, so that `--label -1` takes "-1" as its value rather than as an unknown option.
+    @Option(parsing: .unconditional,
+            help: "The label column of --data: a header name or a 0-based index (negative from the end). Default: last.")
     var label: String?
 
     @Option(name: .customLong("label-file"), help: "Labels for --data given as .npy features or IDX images.")
@@ -188,7 +190,7 @@ struct Summary: ParsableCommand {
             do { spec = try ModelSpec(json: AtomicFile.read(path, limit: 16 << 20)) } catch let e as ConfigError {
                 throw DataError(file: path, e.description)
             }
-            print(try spec.buildModel().summary(inputShape: [1] + spec.input))
+            do { print(try spec.summary()) } catch let e as ConfigError { throw DataError(file: path, e.description) }
         }
     }
 }

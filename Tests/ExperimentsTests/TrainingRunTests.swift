@@ -244,34 +244,6 @@ import _TestSupport
         let error = #expect(throws: DataError.self) { try Checkpoint(bytes: file.serialized(), source: "edited") }
         #expect(error?.description == "edited: checkpoint history is malformed")
     }
-
-    /// A process killed with SIGKILL while it writes checkpoints always leaves one that loads.
-    @Test func killedWhileCheckpointingAlwaysLeavesALoadableCheckpoint() throws {
-        let tmp = try TemporaryDirectory()
-        defer { tmp.remove() }
-        var rng = RandomGenerator(seed: 42)
-        for round in 0..<20 {
-            let dir = tmp.file("run\(round)")
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: CommandLineTool.executable)
-            p.arguments = ["train", "--dataset", "iris", "--epochs", "100000", "--batch-size", "8", "--output", dir]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            let store = CheckpointStore(directory: dir)
-            var waited = 0
-            while !FileManager.default.fileExists(atPath: store.latestPath) && waited < 400 {
-                usleep(10_000)
-                waited += 1
-            }
-            usleep(UInt32(rng.nextUniform() * 150_000))   // a random moment while epochs (and their checkpoints) run
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
-            #expect(p.terminationReason == .uncaughtSignal)
-            let loaded = try store.loadLatest()
-            #expect(loaded.checkpoint.progress.epochsCompleted >= 1, "round \(round)")
-        }
-    }
 }
 
 struct SimulatedCrash: Error {}

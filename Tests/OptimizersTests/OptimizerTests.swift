@@ -106,6 +106,29 @@ func adamByHand(amsgrad: Bool, decay: Double) -> [Double] {
         }
     }
 
+    /// `RMSProp()` is PyTorch's `torch.optim.RMSprop()`: lr 0.01, alpha 0.99, eps 1e-8, ε outside the root. A small
+    /// gradient (1e-4, where ε's placement matters) takes PyTorch's step: v = 0.01·g², Δ = lr·g / (√v + ε).
+    @Test func rmspropDefaultsArePyTorchs() {
+        let rule = RMSProp()
+        #expect(rule.learningRate == 0.01 && rule.rho == 0.99 && rule.epsilon == 1e-8)
+        let g = 1e-4
+        var (w, v) = (0.0, 0.0)
+        var expected: [Double] = []
+        for _ in 0..<3 {
+            v = 0.99 * v + 0.01 * g * g
+            w -= 0.01 * g / (v.squareRoot() + 1e-8)
+            expected.append(w)
+        }
+        #expect(Swift.abs(expected[0] + 0.0999000999) < 1e-9)   // with ε inside the root (Keras's form): −0.00995
+        let p = Parameter(Tensor([0.0], dtype: .float64))
+        let optimizer = Optimizer(rule)
+        for e in expected {
+            (p.value * g).sum().backward()
+            optimizer.update([("w", p)])
+            #expect(Swift.abs(p.value.scalar - e) <= 1e-15, "\(p.value.scalar) vs \(e)")
+        }
+    }
+
     /// Float parameters take the fused kernels too: they agree with the Double formula to Float precision.
     @Test(arguments: ruleTable)
     func floatParametersFollowTheFormula(_ row: RuleCase) {

@@ -18,10 +18,14 @@ final class Doubler: Module {
     }
 
     @Test func augmentationRunsInTrainingOnly() throws {
-        final class Counter: @unchecked Sendable { var calls = 0 }
+        final class Counter: BatchAugmentation {
+            var calls = 0
+            var generator = RandomGenerator(seed: 1)
+            func callAsFunction(_ batch: Tensor) -> Tensor { calls += 1; return batch }
+        }
         let counter = Counter()
         let t = Trainer(model: Dense(inputSize: 2, outputSize: 1, seed: 1), loss: .meanSquaredError(), optimizer: Optimizer(SGD()))
-        t.augmentation = { x in counter.calls += 1; return x }
+        t.augmentation = counter
         let x = Tensor(rows: [[1, 2], [3, 4], [5, 6]]), y = Tensor(rows: [[1], [2], [3]])
         try t.fit(x: x, y: y, batchSize: 2, epochs: 2, validationSplit: 0.34)
         #expect(counter.calls == 2)   // one training batch per epoch

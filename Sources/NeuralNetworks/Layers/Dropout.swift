@@ -10,7 +10,7 @@ import TensorModule
 /// ```swift
 /// let drop = Dropout(rate: 0.5, seed: 1)
 /// ```
-public final class Dropout: Module {
+public final class Dropout: Module, RandomStateHolder {
     public let rate: Double
     /// The generator the masks come from (set it to replay the same masks).
     public var generator: RandomGenerator
