@@ -291,13 +291,16 @@ struct PlaygroundCommand: AsyncParsableCommand {
                                                     abstract: "Serve the Playground page (a TensorFlow-Playground-style trainer) locally.")
     @Option var port = 8080
     @Option(help: "Address to bind; anything but loopback exposes the Playground to the network.") var host = "127.0.0.1"
+    @Option(name: .customLong("allowed-host"),
+            help: "A further name browsers may use to reach the server (repeatable), e.g. this machine's DNS name.")
+    var allowedHosts: [String] = []
 
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
     }
 
     func run() async throws {
-        let server = PlaygroundServer(host: host, port: port)
+        let server = PlaygroundServer(host: host, port: port, allowedHostNames: allowedHosts)
         if !server.isLoopback {
             FileHandle.standardError.write(Data("neuralkit: warning: binding to \(host) makes the Playground reachable from the network\n".utf8))
         }

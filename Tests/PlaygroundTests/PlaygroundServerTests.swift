@@ -47,10 +47,12 @@ extension TestResponse {
             #expect(created.status == .created)
             guard case .string(let id)? = created.json?["id"] else { Issue.record("no id: \(created.text)"); return }
             var loss = 1.0
+            var trainedLayers: JSONValue?
             for _ in 0..<3 {
                 let r = try await post(client, "/api/sessions/\(id)/train", #"{"epochs": 50}"#)
                 #expect(r.status == .ok)
                 if case .number(let l)? = r.json?["testLoss"] { loss = l }
+                trainedLayers = r.json?["layers"]
             }
             #expect(loss < 0.1)
             let exportSpec = try await client.execute(uri: "/api/sessions/\(id)/export/model.json", method: .get, headers: [.init("Host")!: "127.0.0.1:8080"])
@@ -61,29 +63,41 @@ extension TestResponse {
             guard case .array(let layers)? = edited.json?["layers"], case .array(let rows)? = layers[0]["weights"],
                   case .array(let row) = rows[1] else { Issue.record("no weights"); return }
             #expect(row[2] == .number(0.75))
-            // Import the exported weights back: the edit is undone.
-            let restored = try await client.execute(uri: "/api/sessions/\(id)/import", method: .post,
-                                                    headers: [.init("Host")!: "127.0.0.1:8080"], body: weights.body)
+            // Import the exported weights back: the edit is undone, and the state is the exported one again.
+            let octets: HTTPFields = [.init("Host")!: "127.0.0.1:8080", .contentType: "application/octet-stream"]
+            let restored = try await client.execute(uri: "/api/sessions/\(id)/import", method: .post, headers: octets, body: weights.body)
             #expect(restored.status == .ok)
-            let garbage = try await client.execute(uri: "/api/sessions/\(id)/import", method: .post,
-                                                   headers: [.init("Host")!: "127.0.0.1:8080"], body: ByteBuffer(string: "not safetensors"))
+            #expect(trainedLayers != nil && restored.json?["layers"] == trainedLayers && edited.json?["layers"] != trainedLayers)
+            let garbage = try await client.execute(uri: "/api/sessions/\(id)/import", method: .post, headers: octets,
+                                                   body: ByteBuffer(string: "not safetensors"))
             #expect(garbage.status == .badRequest)
+            // Bytes sent as anything but octets are refused before they are read.
+            let untyped = try await client.execute(uri: "/api/sessions/\(id)/import", method: .post,
+                                                   headers: [.init("Host")!: "127.0.0.1:8080"], body: weights.body)
+            #expect(untyped.status == .unsupportedMediaType)
         }
     }
 
+    /// Training one session leaves another's weights and epoch as they were.
     @Test func sessionsAreIsolated() async throws {
         try await app().test(.router) { client in
             let a = try await post(client, "/api/sessions", #"{"dataset": "circle"}"#)
             let b = try await post(client, "/api/sessions", #"{"dataset": "circle"}"#)
             guard case .string(let ida)? = a.json?["id"], case .string(let idb)? = b.json?["id"] else { Issue.record("ids"); return }
             #expect(ida != idb)
-            let before = b.json?["state"]?["layers"]
-            _ = try await post(client, "/api/sessions/\(ida)/train", #"{"epochs": 5}"#)
-            let after = try await post(client, "/api/sessions/\(idb)/train", #"{"epochs": 0}"#)
-            #expect(after.status == .badRequest)   // 0 epochs is out of range…
-            let state = try await client.execute(uri: "/api/sessions/\(idb)/stream?epochs=1", method: .get, headers: [.init("Host")!: "127.0.0.1:8080"])
-            #expect(state.status == .ok && state.text.hasPrefix("data: {"))
-            #expect(before != nil)
+            let before = try #require(b.json?["state"])
+            let trained = try await post(client, "/api/sessions/\(ida)/train", #"{"epochs": 5}"#)
+            #expect(trained.json?["epoch"] == .number(5) && trained.json?["layers"] != a.json?["state"]?["layers"])
+            #expect(try await post(client, "/api/sessions/\(idb)/train", #"{"epochs": 0}"#).status == .badRequest)   // out of range
+            let stream = try await client.execute(uri: "/api/sessions/\(idb)/stream?epochs=1", method: .get, headers: [.init("Host")!: "127.0.0.1:8080"])
+            #expect(stream.status == .ok && stream.text.hasPrefix("data: {"))
+            let afterB = try JSONParser.parse(Array(stream.text.dropFirst(6).split(separator: "\n").first.map { Array($0.utf8) } ?? []))
+            // b trained its own single epoch from its own starting weights: a's five epochs did not touch it.
+            #expect(afterB["epoch"] == .number(1) && before["epoch"] == .number(0))
+            let fresh = try await post(client, "/api/sessions", #"{"dataset": "circle"}"#)
+            guard case .string(let idc)? = fresh.json?["id"] else { Issue.record("no id: \(fresh.text)"); return }
+            let replay = try await post(client, "/api/sessions/\(idc)/train", #"{"epochs": 1}"#)
+            #expect(replay.json?["layers"] == afterB["layers"], "one epoch from the same seed trains the same weights")
             let missing = try await post(client, "/api/sessions/nope/train", #"{"epochs": 1}"#)
             #expect(missing.status == .notFound)
         }
@@ -160,6 +174,7 @@ extension TestResponse {
         }
     }
 
+    /// An uploaded CSV becomes the session's points, and training on them lowers the loss.
     @Test func uploadedCSVTrains() async throws {
         try await app().test(.router) { client in
             var rows = ["x1,x2,label"]
@@ -167,6 +182,23 @@ extension TestResponse {
             let body = JSONValue.object([("csv", .string(rows.joined(separator: "\n")))]).compactText
             let r = try await post(client, "/api/sessions", body)
             #expect(r.status == .created, "\(r.text)")
+            guard case .string(let id)? = r.json?["id"], case .number(let startLoss)? = r.json?["state"]?["trainLoss"] else {
+                Issue.record("no id or loss: \(r.text)"); return
+            }
+            // Every training and test point is an uploaded row.
+            let uploaded = Set(rows.dropFirst().map { $0.split(separator: ",").map { Double($0)! } })
+            guard case .array(let train)? = r.json?["state"]?["train"], case .array(let test)? = r.json?["state"]?["test"] else {
+                Issue.record("no points: \(r.text)"); return
+            }
+            #expect(train.count + test.count == 40 && !train.isEmpty && !test.isEmpty)
+            for point in train + test {
+                guard case .array(let xs) = point else { Issue.record("point \(point)"); continue }
+                let values = xs.compactMap { if case .number(let x) = $0 { x } else { nil } }
+                #expect(uploaded.contains(values), "\(values) was not uploaded")
+            }
+            let trained = try await post(client, "/api/sessions/\(id)/train", #"{"epochs": 100}"#)
+            guard case .number(let endLoss)? = trained.json?["trainLoss"] else { Issue.record("no loss: \(trained.text)"); return }
+            #expect(endLoss < startLoss * 0.8, "train loss \(startLoss) → \(endLoss)")
         }
     }
 }

@@ -253,7 +253,7 @@ function setup() {
   $("importWeights").addEventListener("change", async () => {
     const f = $("importWeights").files[0];
     if (!f || !session) return;
-    try { render(await api(`/api/sessions/${session}/import`, { method: "POST", body: await f.arrayBuffer() })); }
+    try { render(await api(`/api/sessions/${session}/import`, { method: "POST", headers: { "Content-Type": "application/octet-stream" }, body: await f.arrayBuffer() })); }
     catch (e) { $("error").textContent = e.message; }
   });
   $("clearCsv").addEventListener("click", () => { state.csv = null; $("csv").value = ""; reset(); });
