@@ -55,4 +55,46 @@ import NeuralKit
         let flat = ImageAugmentation([.translation(maxPixels: 1)], imageShape: [8, 8, 2], seed: 9)(batch.reshaped(to: [4, 128]))
         #expect(flat.shape == [4, 128])
     }
+
+    /// Zoom by 2 about the centre of a 5×5 image: the pixel one step from the centre lands two steps from it.
+    @Test func zoomMagnifiesAboutTheCentre() {
+        var image = [Double](repeating: 0, count: 25)
+        image[2 * 5 + 3] = 1   // one right of the centre (2, 2)
+        let zoomed = ImageAugmentation.warp(image, height: 5, width: 5, channels: 1, scale: 2)
+        #expect(zoomed[2 * 5 + 4] == 1 && zoomed[2 * 5 + 3] == 1 && zoomed[2 * 5 + 2] == 0, "\(zoomed)")
+        // Through the random transform, a zoom range of exactly [2, 2] does the same to every image.
+        let batch = Tensor(shape: [3, 5, 5, 1], values: image + image + image)
+        let out = ImageAugmentation([.zoom(minimum: 2, maximum: 2)], seed: 1)(batch).values
+        for i in 0..<3 { #expect(Array(out[(i * 25)..<((i + 1) * 25)]) == zoomed) }
+    }
+
+    /// Each random transform changes the batch, each in its own way.
+    @Test func everyRandomTransformActs() {
+        var rng = RandomGenerator(seed: 5)
+        let batch = Tensor.randomUniform([16, 8, 8, 1], using: &rng) + 1   // values in [1, 2): no zeros
+        let ones = Tensor.ones([64, 8, 8, 1])
+        // Rotation up to 30°: images of random pixels change (all but those drawn a few degrees, which nearest-
+        // neighbour sampling of 8×8 pixels leaves as they were), and no new values appear.
+        let rotated = ImageAugmentation([.rotation(maxDegrees: 30)], seed: 2)(batch).values
+        var changed = 0
+        for i in 0..<16 {
+            let before = Array(batch.values[(i * 64)..<((i + 1) * 64)]), after = Array(rotated[(i * 64)..<((i + 1) * 64)])
+            if before != after { changed += 1 }
+            #expect(after.allSatisfy { $0 == 0 || before.contains($0) })
+        }
+        #expect(changed >= 12, "\(changed) of 16 images rotated")
+        // Noise of standard deviation 0.1: mean ≈ 0 and deviation ≈ 0.1 over 4,096 pixels.
+        let noise = (ImageAugmentation([.gaussianNoise(standardDeviation: 0.1)], seed: 3)(ones) - ones).values
+        let mean = noise.reduce(0, +) / Double(noise.count)
+        let sd = (noise.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(noise.count)).squareRoot()
+        #expect(Swift.abs(mean) < 0.01 && Swift.abs(sd - 0.1) < 0.01, "mean \(mean), sd \(sd)")
+        // Cutout of 3: each image loses one square of at most 3×3 pixels, and keeps the rest.
+        let cut = ImageAugmentation([.cutout(size: 3)], seed: 4)(ones).values
+        for i in 0..<64 {
+            let zeros = (0..<64).filter { cut[i * 64 + $0] == 0 }
+            #expect(!zeros.isEmpty && zeros.count <= 9, "image \(i): \(zeros.count) pixels cut")
+            let rows = Set(zeros.map { $0 / 8 }), columns = Set(zeros.map { $0 % 8 })
+            #expect(rows.count * columns.count == zeros.count && rows.count <= 3 && columns.count <= 3, "image \(i): not a square")
+        }
+    }
 }

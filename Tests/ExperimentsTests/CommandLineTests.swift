@@ -35,11 +35,18 @@ import _TestSupport
         let evaluate = try CommandLineTool.run(["evaluate", "--model-dir", out, "--dataset", "digits"])
         let (_, test0, _) = try TrainingRun.loadData({ var c = RunConfiguration(); c.data = .builtin("digits"); return c }(), standardize: false)
         #expect(evaluate.status == 0)
-        #expect(evaluate.stdout.contains("accuracy: "))
+        // The printed accuracy is the library's, for the saved model on the digits' test split.
+        let saved = try TrainedModel(directory: out)
+        let library = try saved.trainer(accuracy: true).evaluate(x: saved.scaler?.apply(test0.features) ?? test0.features, y: test0.targets)
+        #expect(evaluate.stdout.contains("accuracy: \(ProgressBar.fourDigits(library["accuracy"]!))\n"), "\(evaluate.stdout) vs \(library)")
+        #expect(library["accuracy"]! > 0.9)
         // Test-time augmentation: the original plus a mirror and four one-pixel shifts of the 8×8 digits.
         let tta = try CommandLineTool.run(["evaluate", "--model-dir", out, "--dataset", "digits", "--tta", "flip,translate=1"])
         #expect(tta.status == 0, "\(tta.stderr)")
-        #expect(tta.stdout.contains("tta_accuracy (6 views): "))
+        let views = try TrainingRun.testTimeViews("flip,translate=1", for: test0)
+        let libraryTTA = saved.evaluate(x: test0.features, labels: test0.targets, testTimeAugmentation: views)
+        #expect(views.count == 6 && tta.stdout.contains("tta_accuracy (6 views): \(ProgressBar.fourDigits(libraryTTA["accuracy"]!))\n"),
+                "\(tta.stdout) vs \(libraryTTA)")
         // Data the model does not fit: an error naming both shapes, not a stop in the tensor math.
         let misfit = try CommandLineTool.run(["evaluate", "--model-dir", out, "--dataset", "iris"])
         #expect(misfit.status != 0 && misfit.stderr.contains("input [64] does not match the data's example shape [4]"), "\(misfit.stderr)")

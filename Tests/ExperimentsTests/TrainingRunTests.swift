@@ -74,7 +74,9 @@ import _TestSupport
         }
         #expect(Swift.abs(value - mean) < 1e-4 * mean && mean > 100)
         let (digits, _) = try BuiltinDatasets.trainTest("digits")
-        guard case .dense(_, _, _, _, let zero, _, _)? = digits.presetSpec(hidden: [], optimizer: Adam()).layers.last else { return }
+        guard case .dense(_, _, _, _, let zero, _, _)? = digits.presetSpec(hidden: [], optimizer: Adam()).layers.last else {
+            Issue.record("the digits preset does not end in a dense layer"); return
+        }
         #expect(zero == .zeros)
 
         let tmp = try TemporaryDirectory()

@@ -117,11 +117,12 @@ func regressionData(_ n: Int, seed: UInt64) -> (Tensor, Tensor) {
 
     @Test func reduceLROnPlateauAndScheduler() throws {
         let (x, y) = regressionData(20, seed: 7)
-        let t = trainer(SGD(learningRate: 0))   // the loss never improves
+        // After epoch 0 no epoch improves by minDelta: every second epoch end halves the rate.
+        let t = trainer(SGD(learningRate: 0.1))
         let h = try t.fit(x: x, y: y, batchSize: 20, epochs: 5,
-                          callbacks: [ReduceLROnPlateau(monitor: "loss", factor: 0.5, patience: 2)])
-        #expect(h["lr"].count == 5)
-        #expect(t.optimizer.rule.learningRate == 0)
+                          callbacks: [ReduceLROnPlateau(monitor: "loss", factor: 0.5, patience: 2, minDelta: 1e9)])
+        #expect(h["lr"] == [0.1, 0.1, 0.1, 0.05, 0.05])
+        #expect(t.optimizer.rule.learningRate == 0.025)
         let s = trainer(SGD(learningRate: 0.1))
         let h2 = try s.fit(x: x, y: y, batchSize: 20, epochs: 4, callbacks: [LearningRateScheduler(.stepDecay(factor: 0.5, stepSize: 1))])
         #expect(h2["lr"] == [0.1, 0.05, 0.025, 0.0125])
@@ -156,11 +157,21 @@ func regressionData(_ n: Int, seed: UInt64) -> (Tensor, Tensor) {
         let (x, y) = regressionData(20, seed: 10)
         var saved: [Int] = []
         let checkpoint = ModelCheckpoint(monitor: "loss", saveBestOnly: true) { _, epoch in saved.append(epoch) }
-        let t = trainer()
-        let h = try t.fit(x: x, y: y, batchSize: 5, epochs: 4, callbacks: [checkpoint])
+        final class EveryEpoch: Callback {
+            var weights: [[String: Tensor]] = []
+            func onEpochEnd(_ trainer: Trainer, epoch: Int, logs: Logs) { weights.append(trainer.model.stateDict()) }
+        }
+        let every = EveryEpoch()
+        let t = trainer(SGD(learningRate: 0.5))   // a rate that overshoots: the loss goes up and down
+        let h = try t.fit(x: x, y: y, batchSize: 5, epochs: 6, callbacks: [every, checkpoint])
         #expect(checkpoint.best == h["loss"].min())
         #expect(saved.last == checkpoint.epoch)
+        // The kept weights are those of the best epoch, not the last.
+        let best = try #require(checkpoint.epoch)
+        #expect(best == h["loss"].firstIndex(of: h["loss"].min()!))
         #expect(checkpoint.weights?.keys.sorted() == t.model.namedParameters.map(\.name).sorted())
+        #expect(checkpoint.weights?.allSatisfy { every.weights[best][$0.key] == $0.value } == true)
+        if best != 5 { #expect(checkpoint.weights?.allSatisfy { every.weights[5][$0.key] == $0.value } == false) }
     }
 
     @Test func badArgumentsThrowTypedErrors() {
