@@ -18,7 +18,8 @@ extension Parameter {
 /// let result = checkGradients(of: layer, at: Tensor.ones([4, 3]))
 /// assert(result.passed, result.description)
 /// ```
-public func checkGradients(of module: Module, at input: Tensor, prepare: () -> Void = {}) -> GradientCheckResult {
+public func checkGradients(of module: Module, at input: Tensor, absoluteTolerance: Double = 1e-5, relativeTolerance: Double = 1e-3,
+                           prepare: () -> Void = {}) -> GradientCheckResult {
     module.convert(to: .float64)
     let params = module.namedParameters.map(\.parameter).filter(\.requiresGradient)
     let saved = params.map(\.value)
@@ -27,5 +28,5 @@ public func checkGradients(of module: Module, at input: Tensor, prepare: () -> V
         for (p, x) in zip(params, xs.dropFirst()) { p.bind(x) }
         prepare()
         return module(xs[0])
-    }, at: [input.converted(to: .float64)] + saved)
+    }, at: [input.converted(to: .float64)] + saved, absoluteTolerance: absoluteTolerance, relativeTolerance: relativeTolerance)
 }

@@ -89,7 +89,8 @@ let layerTable: [LayerCase] = [
     func gradientCheckInputsAndParameters(_ row: LayerCase) {
         let layer = row.make()
         let x = randomTensor(row.input, seed: 3, in: row.domain, awayFromZero: row.gap)
-        let result = checkGradients(of: layer, at: x) { row.prepare(layer) }
+        let result = checkGradients(of: layer, at: x, absoluteTolerance: tightGradientTolerance.absolute,
+                                    relativeTolerance: tightGradientTolerance.relative) { row.prepare(layer) }
         #expect(result.passed, "\(result)")
         let expected = row.input.reduce(1, *) + layer.namedParameters.filter { $0.parameter.requiresGradient }
             .reduce(0) { $0 + $1.parameter.value.count }

@@ -59,7 +59,8 @@ import Glibc
         // Keep probabilities inside (0, 1) and logits moderate so finite differences are meaningful.
         let safe = row.loss.kind == .binaryCrossEntropy ? Tensor(rows: [[0.9], [0.2], [0.4], [0.7]], dtype: .float64)
             : (row.predictions.max().scalar > 100 ? row.predictions.clamped(lowerBound: -5, upperBound: 5) : row.predictions)
-        let result = checkGradients(of: { row.loss(predictions: $0[0], targets: row.targets) }, at: [safe])
+        let result = checkGradients(of: { row.loss(predictions: $0[0], targets: row.targets) }, at: [safe],
+                                    absoluteTolerance: tightGradientTolerance.absolute, relativeTolerance: tightGradientTolerance.relative)
         #expect(result.passed, "\(result)")
     }
 

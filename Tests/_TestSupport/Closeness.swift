@@ -41,3 +41,13 @@ public func randomTensor(_ shape: [Int], seed: UInt64, in range: ClosedRange<Dou
     }
     return Tensor(shape: shape, values: values, dtype: dtype)
 }
+
+/// The tolerances the test suite's gradient checks use. Central differences in Float64 at ε = 1e-6 carry a
+/// truncation error of order ε² ≈ 1e-12 and a rounding error of order 1e-16·|f| / ε: up to ~5e-8 absolute for the
+/// largest convolutions of the op table, whose outputs sum thousands of terms. So 1e-7 absolute and 1e-6 relative:
+/// a derivative wrong by 0.1% (which the public defaults, PyTorch's gradcheck's 1e-5 and 1e-3, let through) fails.
+///
+/// ```swift
+/// checkGradients(of: f, at: x, absoluteTolerance: tightGradientTolerance.absolute, relativeTolerance: tightGradientTolerance.relative)
+/// ```
+public let tightGradientTolerance = (absolute: 1e-7, relative: 1e-6)
