@@ -235,3 +235,99 @@ import _TestSupport
         for name in BuiltinDatasets.names { #expect(r.stdout.contains(name)) }
     }
 }
+
+/// Commands and options no other test runs through the executable.
+@Suite struct CommandLinePathsTests {
+    /// `neuralkit examples` prints the lectures' numbers, computed: σ(−6), the relu network's loss 4 and gradients
+    /// (12, −60, 4, −4), ∇(3x₁² + x₂²) at (1, 1), and the step-by-step trace.
+    @Test func examplesPrintsTheLecturesNumbers() throws {
+        let run = try CommandLineTool.run(["examples"])
+        #expect(run.status == 0)
+        let sigma = 1 / (1 + Glibc.exp(6.0))
+        #expect(run.stdout.hasPrefix("NeuralKit \(neuralKitVersion)\n"))
+        let printed = run.stdout.split(separator: "\n").first { $0.hasPrefix("perceptron:") }?.split(separator: " ").last.flatMap { Double($0) }
+        #expect(Swift.abs(try #require(printed) - sigma) < 1e-17, "\(run.stdout)")
+        #expect(run.stdout.contains("relu network: loss = 4.0, ∂ℓ/∂w1 = 12.0, ∂ℓ/∂w2 = -60.0, ∂ℓ/∂b1 = 4.0, ∂ℓ/∂b2 = -4.0\n"))
+        #expect(run.stdout.contains("∇f(1, 1) = [6.0, 2.0]\n"))
+        for example in SeedExamples.all { #expect(run.stdout.contains(example())) }
+    }
+
+    /// `--schedule cosine` anneals the rate over the run's steps: the logged rates fall from the base to near 0.
+    @Test func scheduleOptionAnneals() throws {
+        let tmp = try TemporaryDirectory()
+        defer { tmp.remove() }
+        let run = try CommandLineTool.run(["train", "--dataset", "iris", "--epochs", "5", "--learning-rate", "0.01", "--schedule", "cosine",
+                                           "--output", tmp.file("run")])
+        #expect(run.status == 0, "\(run.stderr)")
+        let rows = try String(contentsOfFile: tmp.file("run/history.csv"), encoding: .utf8).split(separator: "\n")
+        let header = rows[0].split(separator: ","), column = try #require(header.firstIndex(of: "lr"))
+        let rates = rows.dropFirst().map { Double($0.split(separator: ",", omittingEmptySubsequences: false)[column])! }
+        #expect(rates.count == 5 && rates[0] == 0.01 && zip(rates, rates.dropFirst()).allSatisfy { $0 > $1 } && rates[4] < 0.002, "\(rates)")
+        let spec = try String(contentsOfFile: tmp.file("run/model.json"), encoding: .utf8)
+        #expect(spec.contains(#""schedule":{"type":"cosine""#), "\(spec)")
+        let bad = try CommandLineTool.run(["train", "--dataset", "iris", "--schedule", "sawtooth", "--output", tmp.file("bad")])
+        #expect(bad.status != 0 && bad.stderr.contains("sawtooth"), "\(bad.stderr)")
+    }
+
+    /// `playground --host 0.0.0.0 --allowed-host NAME` serves the page to the names it listens on and to NAME,
+    /// warns that the network can reach it, and refuses other names.
+    @Test func playgroundHostOptions() async throws {
+        let port = 20000 + Int(getpid() % 20000)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CommandLineTool.executable)
+        p.arguments = ["playground", "--host", "0.0.0.0", "--port", "\(port)", "--allowed-host", "lab.example"]
+        let err = Pipe()
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = err
+        try p.run()
+        defer {
+            p.terminate()
+            p.waitUntilExit()
+        }
+        func status(host: String) -> String {
+            for _ in 0..<100 {
+                guard let c = try? RawSocket(port: port) else { usleep(50_000); continue }
+                c.send("GET / HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n")
+                return String(c.receiveAll().prefix(12))
+            }
+            return "no server"
+        }
+        #expect(status(host: "127.0.0.1:\(port)") == "HTTP/1.1 200")
+        #expect(status(host: "lab.example:\(port)") == "HTTP/1.1 200")
+        #expect(status(host: "evil.example:\(port)") == "HTTP/1.1 421")
+        p.terminate()
+        p.waitUntilExit()
+        let warning = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(warning.contains("binding to 0.0.0.0 makes the Playground reachable from the network"), "\(warning)")
+    }
+}
+
+/// A blocking TCP connection on loopback.
+final class RawSocket {
+    let fd: Int32
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let ok = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard ok == 0 else {
+            close(fd)
+            throw CocoaError(.fileReadUnknown)
+        }
+    }
+    deinit { close(fd) }
+    func send(_ text: String) { _ = Array(text.utf8).withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) } }
+    func receiveAll() -> String {
+        var out: [UInt8] = [], buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            out += buffer[0..<n]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
