@@ -108,8 +108,10 @@ public enum TrainingRun {
                 try save(weights, scaler: scaler, to: out + "/best.safetensors")
             }
             callbacks.append(best)
+            var earlyStopping: EarlyStopping?
             if let patience = config.earlyStoppingPatience {
-                callbacks.append(EarlyStopping(monitor: monitor, patience: patience, restoreBestWeights: true))
+                earlyStopping = EarlyStopping(monitor: monitor, patience: patience, restoreBestWeights: true)
+                callbacks.append(earlyStopping!)
             }
             let divergence = TerminateOnNaN()   // a run whose loss overflows stops at once, and says so
             callbacks.append(divergence)
@@ -118,6 +120,11 @@ public enum TrainingRun {
             let remaining = Swift.max(0, config.epochs - trainer.epochsCompleted)
             try trainer.fit(x: train.features, y: train.targets, batchSize: config.batchSize, epochs: remaining,
                             validationSplit: config.validationSplit, callbacks: callbacks, verbose: config.verbose)
+            if let stopping = earlyStopping, let best = stopping.bestEpoch {
+                let stopped = stopping.stoppedEpoch.map { "stopped after epoch \($0 + 1) with no improvement for \(stopping.patience + 1); " } ?? ""
+                log("Early stopping: \(stopped)kept the weights of epoch \(best + 1), the best \(monitor) "
+                    + "(\(ProgressBar.fourDigits(stopping.best))), in final.safetensors")
+            }
             if let batch = divergence.terminatedAtBatch {
                 let stop = "Stopped in epoch \(trainer.epochsCompleted), batch \(batch + 1): the loss became NaN or infinite "
                     + "(training diverged; a lower --learning-rate usually helps)"
