@@ -6,13 +6,22 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PACKAGES := libopenblas-dev zlib1g-dev dataset-fashion-mnist
 SWIFT_FLAGS := -c release
 
-.PHONY: deps demo test build bench bench-peers browser-test clean
+.PHONY: deps venv demo test build bench bench-peers browser-test clean
 
 deps:
 	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+# The Python the tests check NeuralKit against (Python's safetensors library), from PyPI into .venv; kept when it
+# already holds the pinned versions.
+venv:
+	@if ! .venv/bin/python -c "import sys, numpy, safetensors; sys.exit(numpy.__version__ + safetensors.__version__ != '$$(grep -h '^numpy==' tools/requirements-test.txt | cut -d= -f3)' + '$$(grep -h '^safetensors==' tools/requirements-test.txt | cut -d= -f3)')" 2>/dev/null; then \
+	  echo "Creating .venv (tools/requirements-test.txt)"; rm -rf .venv; \
+	  python3 -m venv .venv 2>/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv && python3 -m venv .venv; }; \
+	  .venv/bin/pip install -q -r tools/requirements-test.txt; \
 	fi
 
 build: deps
@@ -23,7 +32,7 @@ build: deps
 demo: build
 	.build/release/neuralkit train --early-stopping 3 --output neuralkit-run
 
-test: deps
+test: deps venv
 	tools/lint.sh
 	swift build $(SWIFT_FLAGS) --build-tests
 	swift test $(SWIFT_FLAGS) --skip-build
