@@ -295,3 +295,37 @@ final class CrashAt: Callback {
         for key in ["loss", "accuracy", "lr"] { #expect(resumed.history[key] == straight.history[key], "\(key)") }
     }
 }
+
+/// README's figures that take seconds, from the exact commands README gives (the model files are in docs/models).
+@Suite struct ReadmeFigureTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func summary(_ arguments: [String]) throws -> JSONValue {
+        let tmp = try TemporaryDirectory()
+        defer { tmp.remove() }
+        let run = try CommandLineTool.run(["train"] + arguments + ["--output", tmp.file("run"), "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        return try JSONParser.parse(Array((run.stdout.split(separator: "\n").last ?? "").utf8))
+    }
+
+    func number(_ value: JSONValue?) -> Double { if case .number(let x)? = value { x } else { .nan } }
+
+    /// "test MAE 44.6 after 30 epochs, 58.6 with the bias started at 0".
+    @Test func diabetesBiasStart() throws {
+        let preset = try summary(["--dataset", "diabetes", "--epochs", "30"])
+        let zero = try summary(["--dataset", "diabetes", "--epochs", "30", "--model-file", Self.root.appendingPathComponent("docs/models/diabetes-mlp-zero-bias.json").path])
+        // Within rounding of README's one decimal, plus a little for another CPU's float rounding.
+        #expect(Swift.abs(number(preset["test_mae"]) - 44.6) < 0.5, "\(preset)")
+        #expect(Swift.abs(number(zero["test_mae"]) - 58.6) < 0.5, "\(zero)")
+    }
+
+    /// "test accuracy 0.77 after 20 epochs, 0.98 with "momentum": 0.9 in a model file".
+    @Test func digitsBatchNormMomentum() throws {
+        let preset = try summary(["--dataset", "digits", "--model", "cnn-strong", "--epochs", "20"])
+        let lower = try summary(["--dataset", "digits", "--epochs", "20", "--model-file",
+                                 Self.root.appendingPathComponent("docs/models/digits-cnn-strong-momentum-0.9.json").path])
+        // 360 test images: one image is 0.0028; the lagging statistics make the first figure the more sensitive.
+        #expect(Swift.abs(number(preset["test_accuracy"]) - 0.77) < 0.015, "\(preset)")
+        #expect(Swift.abs(number(lower["test_accuracy"]) - 0.98) < 0.01, "\(lower)")
+    }
+}
