@@ -286,9 +286,9 @@ import _TestSupport
         }
         func status(host: String) -> String {
             for _ in 0..<100 {
-                guard let c = try? RawSocket(port: port) else { usleep(50_000); continue }
+                guard let c = try? RawConnection(port: port) else { usleep(50_000); continue }
                 c.send("GET / HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n")
-                return String(c.receiveAll().prefix(12))
+                return String(c.receive(seconds: 10).prefix(12))
             }
             return "no server"
         }
@@ -299,35 +299,5 @@ import _TestSupport
         p.waitUntilExit()
         let warning = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(warning.contains("binding to 0.0.0.0 makes the Playground reachable from the network"), "\(warning)")
-    }
-}
-
-/// A blocking TCP connection on loopback.
-final class RawSocket {
-    let fd: Int32
-    init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let ok = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard ok == 0 else {
-            close(fd)
-            throw CocoaError(.fileReadUnknown)
-        }
-    }
-    deinit { close(fd) }
-    func send(_ text: String) { _ = Array(text.utf8).withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) } }
-    func receiveAll() -> String {
-        var out: [UInt8] = [], buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = recv(fd, &buffer, buffer.count, 0)
-            if n <= 0 { break }
-            out += buffer[0..<n]
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

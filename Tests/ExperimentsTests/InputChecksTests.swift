@@ -93,17 +93,9 @@ import _TestSupport
 
     func limited(_ arguments: [String], kilobytes: Int) throws -> (status: Int32, stdout: String, stderr: String) {
         let quoted = ([CommandLineTool.executable] + arguments).map { "'" + $0 + "'" }.joined(separator: " ")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["-c", "ulimit -v \(kilobytes) && exec \(quoted)"]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        #expect(p.terminationReason == .exit, "stopped by signal \(p.terminationStatus)")
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let r = try CommandLineTool.runProcess("/bin/bash", ["-c", "ulimit -v \(kilobytes) && exec \(quoted)"])
+        #expect(r.exited, "stopped by signal \(r.status)")
+        return (r.status, r.stdout, r.stderr)
     }
 
     @Test func trainIsRefusedUnderTheAddressSpaceLimit() throws {

@@ -30,8 +30,18 @@ public enum CommandLineTool {
 
     /// Runs `neuralkit` and returns its exit status, standard output and standard error.
     public static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let r = try runProcess(executable, arguments)
+        return (r.status, r.stdout, r.stderr)
+    }
+
+    /// Runs any program; also says whether it exited (rather than being stopped by a signal).
+    ///
+    /// ```swift
+    /// let r = try CommandLineTool.runProcess("/bin/bash", ["-c", "ulimit -v 1048576 && exec true"])
+    /// ```
+    public static func runProcess(_ program: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String, exited: Bool) {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
+        p.executableURL = URL(fileURLWithPath: program)
         p.arguments = arguments
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
@@ -39,7 +49,7 @@ public enum CommandLineTool {
         try p.run()
         let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self), p.terminationReason == .exit)
     }
 }
 
