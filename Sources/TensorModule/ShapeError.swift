@@ -68,17 +68,18 @@ public enum Shapes {
     /// The result shape of a matrix product, 2-D × 2-D, 3-D × 3-D (same batch) or 3-D × 2-D (shared right factor).
     public static func matmul(_ a: [Int], _ b: [Int], transposeA: Bool = false, transposeB: Bool = false,
                               op: String = "matmul") throws(ShapeError) -> [Int] {
-        let ok = (a.count == 2 && b.count == 2) || (a.count == 3 && (b.count == 3 || b.count == 2))
-        guard ok else { throw ShapeError(op: op, "expects 2-D or 3-D operands, got shapes \(a) and \(b)") }
-        if a.count == 3 && b.count == 3 && a[0] != b[0] {
-            throw ShapeError(op: op, "batch sizes differ in shapes \(a) and \(b)")
+        guard a.count >= 2 && b.count >= 2 else { throw ShapeError(op: op, "expects operands of rank 2 or more, got shapes \(a) and \(b)") }
+        let batch: [Int]
+        do { batch = try broadcast(Array(a.dropLast(2)), Array(b.dropLast(2)), op: op) } catch {
+            throw ShapeError(op: op, "batch dimensions \(Array(a.dropLast(2))) and \(Array(b.dropLast(2))) cannot be broadcast together "
+                             + "in shapes \(a) and \(b)")
         }
         let (m, ka) = transposeA ? (a[a.count - 1], a[a.count - 2]) : (a[a.count - 2], a[a.count - 1])
         let (kb, n) = transposeB ? (b[b.count - 1], b[b.count - 2]) : (b[b.count - 2], b[b.count - 1])
         guard ka == kb else {
             throw ShapeError(op: op, "inner dimensions differ (\(ka) vs \(kb)) in shapes \(a) and \(b)")
         }
-        return a.count == 3 ? [a[0], m, n] : [m, n]
+        return batch + [m, n]
     }
 
     /// `axis` as a non-negative index into a shape of rank `rank` (negative counts from the end).

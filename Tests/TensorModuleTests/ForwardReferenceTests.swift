@@ -152,6 +152,25 @@ import Glibc
         }
     }
 
+    /// Rank 4 as numpy.matmul: [2, 1, 3, 4] × [3, 4, 5] broadcasts to [2, 3, 3, 5], entry (i, j) = a[i, 0] · b[j].
+    @Test func rankFourMatmulBroadcastsItsBatchDimensions() {
+        let a = randomTensor([2, 1, 3, 4], seed: 4, dtype: .float64)
+        let b = randomTensor([3, 4, 5], seed: 5, dtype: .float64)
+        let c = a.matmul(b)
+        #expect(c.shape == [2, 3, 3, 5])
+        for i in 0..<2 {
+            for j in 0..<3 {
+                let ai = a.slice(alongAxis: 0, i..<(i + 1)).reshaped(to: [3, 4])
+                let bj = b.slice(alongAxis: 0, j..<(j + 1)).reshaped(to: [4, 5])
+                let cij = c.slice(alongAxis: 0, i..<(i + 1)).slice(alongAxis: 1, j..<(j + 1)).reshaped(to: [3, 5])
+                expectClose(cij, Reference.matmul(ai, bj), absolute: 1e-12, "entry (\(i), \(j))")
+            }
+        }
+        let error = #expect(throws: ShapeError.self) { try Shapes.matmul([2, 3, 4], [3, 4, 5]) }
+        #expect(error?.description == "matmul: batch dimensions [2] and [3] cannot be broadcast together in shapes [2, 3, 4] and [3, 4, 5]")
+        #expect(throws: ShapeError.self) { try Shapes.matmul([4], [4, 5]) }
+    }
+
     @Test func softmaxMatchesReference() {
         let x = randomTensor([4, 6], seed: 5, in: -10...10, dtype: .float32)
         let expected = Reference.softmaxRows(x)

@@ -133,6 +133,14 @@ let opTable: [OpCase] =
         OpCase(name: "matmul", shapes: [[2, 4, 3], [5, 4]]) {
             $0[0].matmul($0[1], transposingSelf: true, transposingOther: true)
         },
+        // Rank 4 with broadcast batch dimensions (as attention's [batch, heads, time, features]), a 2-D left factor
+        // shared by a batch, and a rank-4 product folded over a shared right factor.
+        OpCase(name: "matmul", shapes: [[2, 1, 3, 4], [3, 4, 5]]) { $0[0].matmul($0[1]) },
+        OpCase(name: "matmul", shapes: [[2, 3, 4, 3], [1, 3, 5, 4]]) {
+            $0[0].matmul($0[1], transposingSelf: true, transposingOther: true)
+        },
+        OpCase(name: "matmul", shapes: [[3, 4], [2, 4, 5]]) { $0[0].matmul($0[1]) },
+        OpCase(name: "matmul", shapes: [[2, 2, 3, 4], [4, 5]]) { $0[0].matmul($0[1]) },
         // Convolutions: stride 1 and 2, valid and same padding, dilation 2, non-square kernels and images,
         // batch > 1, channels > 1 (input, kernel and, in the last rows, bias).
         OpCase(name: "conv2d", shapes: [[2, 5, 6, 3], [3, 2, 3, 4]]) { $0[0].conv2d($0[1]) },
