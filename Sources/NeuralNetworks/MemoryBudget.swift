@@ -35,8 +35,15 @@ public enum MemoryBudget {
         return best
     }()
 
-    /// The memory limit of this process's cgroup, if it has one.
-    static func cgroupLimit() -> Int? {
+    /// The memory limit of a process's cgroup, if it has one: its membership is read from `cgroupFile`
+    /// (`/proc/self/cgroup`) and the limits from under `root` (`/sys/fs/cgroup`): cgroup v2's `memory.max` for the
+    /// "0::PATH" line, v1's `memory/PATH/memory.limit_in_bytes` for the memory controller's line, and the root's own.
+    /// "max" (no limit) counts as none.
+    ///
+    /// ```swift
+    /// MemoryBudget.cgroupLimit()   // e.g. 4294967296 in a container given 4 GiB; nil on a machine without a limit
+    /// ```
+    public static func cgroupLimit(cgroupFile: String = "/proc/self/cgroup", root: String = "/sys/fs/cgroup") -> Int? {
         func read(_ path: String) -> String? {
             guard let f = fopen(path, "r") else { return nil }
             defer { fclose(f) }
@@ -46,21 +53,21 @@ public enum MemoryBudget {
         }
         // cgroup v2: "0::/path" in /proc/self/cgroup; v1: the memory controller's own line.
         var limits: [Int] = []
-        if let f = fopen("/proc/self/cgroup", "r") {
+        if let f = fopen(cgroupFile, "r") {
             var buffer = [CChar](repeating: 0, count: 4096)
             while fgets(&buffer, Int32(buffer.count), f) != nil {
                 let parts = trimmed(buffer).split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
                 guard parts.count == 3 else { continue }
                 let path = String(parts[2])
                 if parts[0] == "0" && parts[1].isEmpty {
-                    if let v = read("/sys/fs/cgroup" + path + "/memory.max").flatMap({ Int($0) }) { limits.append(v) }
+                    if let v = read(root + path + "/memory.max").flatMap({ Int($0) }) { limits.append(v) }
                 } else if parts[1].split(separator: ",").contains("memory") {
-                    if let v = read("/sys/fs/cgroup/memory" + path + "/memory.limit_in_bytes").flatMap({ Int($0) }) { limits.append(v) }
+                    if let v = read(root + "/memory" + path + "/memory.limit_in_bytes").flatMap({ Int($0) }) { limits.append(v) }
                 }
             }
             fclose(f)
         }
-        for path in ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"] {
+        for path in [root + "/memory.max", root + "/memory/memory.limit_in_bytes"] {
             if let v = read(path).flatMap({ Int($0) }) { limits.append(v) }
         }
         return limits.min()

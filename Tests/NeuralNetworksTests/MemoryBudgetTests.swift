@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import NeuralKit
 
@@ -44,5 +45,32 @@ import NeuralKit
         let expected = 784 + 784 + 26 * 26 * 32 + 13 * 13 * 32 + 13 * 13 * 32 + 10
         #expect(try model.valuesPerExample(input: [784]) == expected)
         #expect(throws: ModuleError.self) { try model.valuesPerExample(input: [785]) }
+    }
+}
+
+/// The cgroup limit as a container sets it, from files laid out as Linux lays them out (v2 and v1).
+@Suite struct CgroupLimitTests {
+    func layout(_ files: [String: String]) throws -> String {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("nk-cgroup-\(UUID())").path
+        for (path, text) in files {
+            let full = root + "/" + path
+            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try text.write(toFile: full, atomically: true, encoding: .utf8)
+        }
+        return root
+    }
+
+    @Test func readsVersionTwoAndVersionOneLimits() throws {
+        let v2 = try layout(["cgroup": "0::/user.slice/run-1\n", "fs/user.slice/run-1/memory.max": "1073741824\n", "fs/memory.max": "max\n"])
+        defer { try? FileManager.default.removeItem(atPath: v2) }
+        #expect(MemoryBudget.cgroupLimit(cgroupFile: v2 + "/cgroup", root: v2 + "/fs") == 1 << 30)
+        let v1 = try layout(["cgroup": "12:cpu,cpuacct:/docker/abc\n5:memory:/docker/abc\n",
+                             "fs/memory/docker/abc/memory.limit_in_bytes": "536870912\n"])
+        defer { try? FileManager.default.removeItem(atPath: v1) }
+        #expect(MemoryBudget.cgroupLimit(cgroupFile: v1 + "/cgroup", root: v1 + "/fs") == 1 << 29)
+        let none = try layout(["cgroup": "0::/\n", "fs/memory.max": "max\n"])
+        defer { try? FileManager.default.removeItem(atPath: none) }
+        #expect(MemoryBudget.cgroupLimit(cgroupFile: none + "/cgroup", root: none + "/fs") == nil)
+        #expect(MemoryBudget.cgroupLimit(cgroupFile: none + "/missing", root: none + "/nowhere") == nil)
     }
 }
