@@ -12,6 +12,7 @@ import Glibc
 public final class DirectoryLock: Sendable {
     /// The lock file's name inside the directory.
     public static let fileName = ".neuralkit.lock"
+    /// The locked directory.
     public let directory: String
     private let descriptor: Int32
 

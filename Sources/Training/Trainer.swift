@@ -84,9 +84,9 @@ public final class Trainer {
             var states: [String: CallbackState] = [:]
             for (name, callback) in Trainer.statefulCallbacks(callbacksOfLastFit) { states[name] = callback.state() }
             return Progress(epochsCompleted: epochsCompleted, epochPosition: epochPosition, history: history,
-                            shuffleGenerator: shuffleGenerator, generators: Dictionary(uniqueKeysWithValues: randomStateHolders.map {
-                                ($0.name, $0.holder.generator)
-                            }), callbackStates: states)
+                            shuffleGenerator: shuffleGenerator, generators: Dictionary(randomStateHolders.map { ($0.name, $0.holder.generator) },
+                                                                                        uniquingKeysWith: { first, _ in first }),
+                            callbackStates: states)
         }
         set {
             epochsCompleted = newValue.epochsCompleted
