@@ -19,9 +19,22 @@ public protocol BatchSource {
     /// The inputs [indices.count, exampleShape…] and targets of the examples at `indices`, in that order.
     /// Every index lies in `0..<count`.
     func batch(_ indices: [Int]) -> (x: Tensor, y: Tensor)
+    /// The shapes of one example's inputs, one per model input; by default `[exampleShape]`. A source for a model with
+    /// several inputs (``MultiInputPairs``) gives one each.
+    var inputShapes: [[Int]] { get }
+    /// The inputs (one tensor per model input, each [indices.count, shape…]) and targets of the examples at
+    /// `indices`; by default `[batch(indices).x]`. `Trainer` draws batches this way.
+    func inputBatch(_ indices: [Int]) -> (inputs: [Tensor], y: Tensor)
 }
 
 extension BatchSource {
+    public var inputShapes: [[Int]] { [exampleShape] }
+
+    public func inputBatch(_ indices: [Int]) -> (inputs: [Tensor], y: Tensor) {
+        let (x, y) = batch(indices)
+        return ([x], y)
+    }
+
     /// The examples in `range` as a source of their own, numbered from 0 (e.g. a validation split).
     public func rows(_ range: Range<Int>) -> RowRange<Self> {
         require(range.lowerBound >= 0 && range.upperBound <= count, "rows: \(range) outside 0..<\(count)")
@@ -40,9 +53,12 @@ public struct RowRange<Base: BatchSource>: BatchSource {
 
     public var count: Int { range.count }
     public var exampleShape: [Int] { base.exampleShape }
-    public func batch(_ indices: [Int]) -> (x: Tensor, y: Tensor) {
-        let start = range.lowerBound
-        return base.batch(start == 0 ? indices : indices.map { $0 + start })
+    public var inputShapes: [[Int]] { base.inputShapes }
+    public func batch(_ indices: [Int]) -> (x: Tensor, y: Tensor) { base.batch(shifted(indices)) }
+    public func inputBatch(_ indices: [Int]) -> (inputs: [Tensor], y: Tensor) { base.inputBatch(shifted(indices)) }
+
+    private func shifted(_ indices: [Int]) -> [Int] {
+        range.lowerBound == 0 ? indices : indices.map { $0 + range.lowerBound }
     }
 }
 
@@ -71,5 +87,40 @@ public struct TensorPairs: BatchSource, Sendable {
 extension Dataset: BatchSource {
     public func batch(_ indices: [Int]) -> (x: Tensor, y: Tensor) {
         (features.gathering(rows: indices), targets.gathering(rows: indices))
+    }
+}
+
+/// Several input tensors and one target tensor with the same first dimension: the data of a model with several
+/// inputs (Keras's `fit([x1, x2], y)`), such as an image and a table row per example.
+///
+/// ```swift
+/// let data = MultiInputPairs(inputs: [images, tables], y: labels)   // [N, 28, 28, 1], [N, 4], [N]
+/// try trainer.fit(data, batchSize: 64, epochs: 5)
+/// ```
+public struct MultiInputPairs: BatchSource, Sendable {
+    public let inputs: [Tensor]
+    public let y: Tensor
+
+    public init(inputs: [Tensor], y: Tensor) {
+        require(!inputs.isEmpty, "MultiInputPairs: needs at least one input tensor")
+        require(inputs.allSatisfy { $0.rank >= 1 && $0.shape[0] == y.shape.first },
+                "MultiInputPairs: inputs \(inputs.map(\.shape)) and targets \(y.shape) have different example counts")
+        self.inputs = inputs
+        self.y = y
+    }
+
+    public var count: Int { y.shape[0] }
+    /// The first input's example shape (``inputShapes`` has them all).
+    public var exampleShape: [Int] { Array(inputs[0].shape.dropFirst()) }
+    public var inputShapes: [[Int]] { inputs.map { Array($0.shape.dropFirst()) } }
+
+    /// Only for a single input: a source of several inputs is drawn with ``inputBatch(_:)``.
+    public func batch(_ indices: [Int]) -> (x: Tensor, y: Tensor) {
+        require(inputs.count == 1, "MultiInputPairs.batch: \(inputs.count) inputs; draw them with inputBatch(_:)")
+        return (inputs[0].gathering(rows: indices), y.gathering(rows: indices))
+    }
+
+    public func inputBatch(_ indices: [Int]) -> (inputs: [Tensor], y: Tensor) {
+        (inputs.map { $0.gathering(rows: indices) }, y.gathering(rows: indices))
     }
 }

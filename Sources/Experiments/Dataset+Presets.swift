@@ -38,7 +38,7 @@ extension Dataset {
 
     /// Adapts `model`'s normalization layers to the examples `fit` will train on (all but the last
     /// `validationSplit`). Check first that these examples fit the model (``TrainingRun/checkFits(_:spec:model:source:)``).
-    func adaptNormalizations(of model: Sequential, validationSplit: Double) {
+    func adaptNormalizations(of model: Module, validationSplit: Double) {
         let rows = trainingRows(validationSplit: validationSplit)
         if !rows.isEmpty { model.adaptNormalizations(to: features.slice(alongAxis: 0, rows)) }
     }

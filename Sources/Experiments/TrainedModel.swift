@@ -14,7 +14,7 @@ import Training
 /// ```
 public struct TrainedModel {
     public let spec: ModelSpec
-    public let model: Sequential
+    public let model: Module
     public let scaler: FeatureScaler?
 
     public init(directory: String, weights: String = "final.safetensors") throws {

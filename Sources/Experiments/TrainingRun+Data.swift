@@ -183,9 +183,9 @@ extension TrainingRun {
     /// ```swift
     /// try TrainingRun.checkBatchMemory(model, input: [28, 28, 1], batchSize: 128, training: true, source: "--batch-size")
     /// ```
-    public static func checkBatchMemory(_ model: Sequential, input: [Int], batchSize: Int, training: Bool, source: String) throws {
+    public static func checkBatchMemory(_ model: Module, input: [Int], batchSize: Int, training: Bool, source: String) throws {
         let values: Int?
-        do { values = try model.valuesPerExample(input: input) } catch { throw DataError(file: source, error.description) }
+        do { values = try model.valuesPerExample(inputs: [input]) } catch { throw DataError(file: source, error.description) }
         if let problem = MemoryBudget.batchProblem(valuesPerExample: values, batchSize: batchSize, training: training) {
             throw DataError(file: source, problem)
         }

@@ -141,16 +141,22 @@ public enum MemoryBudget {
     }
 }
 
-extension Sequential {
-    /// The values one example produces through the layers (each layer's output, and the input), from their
-    /// output shapes alone; nil when a count overflows `Int`.
-    public func valuesPerExample(input: [Int]) throws(ModuleError) -> Int? {
-        var shape = [1] + input
-        var total = MemoryBudget.elementCount(shape)
-        for layer in layers {
-            shape = try layer.outputShape(for: shape)
-            total = MemoryBudget.sum(total, MemoryBudget.elementCount(shape))
+extension Module {
+    /// The values one example produces through the model (the inputs and every layer's output; for a graph, every
+    /// node's), from their output shapes alone; nil when a count overflows `Int`. A module that is neither a
+    /// ``Sequential`` nor a ``GraphModel`` counts its input and output.
+    public func valuesPerExample(inputs: [[Int]]) throws(ModuleError) -> Int? {
+        let shapes: [[Int]]
+        switch self {
+        case let graph as GraphModel: shapes = try graph.slotShapes(forInputs: inputs.map { [1] + $0 })
+        case let sequential as Sequential:
+            var shape = [1] + inputs[0]
+            shapes = [shape] + (try sequential.layers.map { layer throws(ModuleError) in
+                shape = try layer.outputShape(for: shape)
+                return shape
+            })
+        default: shapes = inputs.map { [1] + $0 } + [try outputShape(forInputs: inputs.map { [1] + $0 })]
         }
-        return total
+        return shapes.reduce(0) { MemoryBudget.sum($0, MemoryBudget.elementCount($1)) }
     }
 }

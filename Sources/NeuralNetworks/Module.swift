@@ -28,6 +28,23 @@ open class Module {
     /// The default keeps the shape (elementwise layers).
     open func outputShape(for inputShape: [Int]) throws(ModuleError) -> [Int] { inputShape }
 
+    /// Applies the module to several tensors: layers that join tensors (``Add``, ``Concatenate``) and graph models
+    /// with several inputs override it. The default takes exactly one tensor and calls ``callAsFunction(_:)-(Tensor)``.
+    ///
+    /// ```swift
+    /// Add()([Tensor([1, 2]), Tensor([10, 20])])   // [11.0, 22.0]
+    /// ```
+    open func callAsFunction(_ inputs: [Tensor]) -> Tensor {
+        require(inputs.count == 1, "\(typeName) takes one input, given \(inputs.count)")
+        return self(inputs[0])
+    }
+
+    /// The output shape for the shapes of several inputs (batch dimension first). The default takes one input.
+    open func outputShape(forInputs inputShapes: [[Int]]) throws(ModuleError) -> [Int] {
+        guard inputShapes.count == 1 else { throw .inputCount(layer: typeName, expected: "1", found: inputShapes.count) }
+        return try outputShape(for: inputShapes[0])
+    }
+
     /// The name shown in summaries.
     open var typeName: String { String(describing: type(of: self)) }
 

@@ -40,11 +40,11 @@ public final class Sequential: Module {
     }
 }
 
-extension Sequential {
-    /// Adapts every ``Normalization`` layer (but those given their statistics) to the examples `x` [N, input…] as
-    /// they reach it (through the layers before it, in inference mode and without gradients), `batchSize` examples
-    /// at a time: Keras's `adapt`, run once on the training data before `fit`. Layers after the last normalization
-    /// do not run.
+extension Module {
+    /// Adapts every ``Normalization`` layer (but those given their statistics) of a ``Sequential`` or a
+    /// ``GraphModel`` with one input to the examples `x` [N, input…] as they reach it (through the layers before it,
+    /// in inference mode and without gradients), `batchSize` examples at a time: Keras's `adapt`, run once on the
+    /// training data before `fit`. Layers after the last normalization do not run.
     ///
     /// ```swift
     /// let model = Sequential([Reshape([28, 28, 1]), Normalization(featureCount: 1), Flatten(), Dense(inputSize: 784, outputSize: 10)])
@@ -52,11 +52,16 @@ extension Sequential {
     /// ```
     public func adaptNormalizations(to x: Tensor, batchSize: Int = 1024) {
         let n = x.shape.first ?? 0, batches = (n + batchSize - 1) / batchSize
-        adaptNormalizations(toBatches: (0..<batches).lazy.map { b in
-            x.slice(alongAxis: 0, b * batchSize..<Swift.min((b + 1) * batchSize, n))
-        })
+        let slices = (0..<batches).lazy.map { b in x.slice(alongAxis: 0, b * batchSize..<Swift.min((b + 1) * batchSize, n)) }
+        switch self {
+        case let sequential as Sequential: sequential.adaptNormalizations(toBatches: slices)
+        case let graph as GraphModel: graph.adaptNormalizations(toBatches: slices.lazy.map { [$0] })
+        default: break
+        }
     }
+}
 
+extension Sequential {
     /// The same over input batches drawn one at a time (each normalization layer reads them all once), for data
     /// kept in another form, such as bytes.
     public func adaptNormalizations(toBatches batches: some Collection<Tensor>) {

@@ -20,6 +20,12 @@ public enum LayerSpec: Equatable, Sendable {
     case maxPool2d(poolSize: [Int], strides: [Int]?, padding: Padding)
     case avgPool2d(poolSize: [Int], strides: [Int]?, padding: Padding)
     case globalAveragePool2d
+    /// The elementwise sum of two or more inputs (broadcasting), in a graph model.
+    case add
+    /// The elementwise product of two or more inputs (broadcasting), in a graph model.
+    case multiply
+    /// Two or more inputs joined along `axis` (counted with the batch axis; -1 is the last), in a graph model.
+    case concatenate(axis: Int)
 
     /// A convolution with stride 1, valid padding and no dilation.
     public static func conv2d(_ filters: Int, _ kernel: Int, activation: Activation = .identity, padding: Padding = .valid) -> LayerSpec {
@@ -65,6 +71,8 @@ public enum LayerSpec: Equatable, Sendable {
             }
         case .prelu:
             return input
+        case .add, .multiply, .concatenate:
+            throw ConfigError(path: "$", "\(typeName) joins two or more inputs: use it in a graph model (\"nodes\")")
         default:
             return try build(input: input).1   // no weights to speak of: building is as cheap as the shape
         }
@@ -122,6 +130,35 @@ public enum LayerSpec: Equatable, Sendable {
         case .globalAveragePool2d:
             guard input.count == 3 else { throw ConfigError(path: "$", "globalAveragePool2d needs an image input, found shape \(input)") }
             return (GlobalAveragePool2D(), [input[2]])
+        case .add, .multiply, .concatenate:
+            return try build(inputs: [input])
+        }
+    }
+
+    /// Builds the layer for the per-example shapes of its inputs (layers that join tensors take two or more, every
+    /// other layer one); returns it with its per-example output shape.
+    public func build(inputs: [[Int]]) throws(ConfigError) -> (Module, [Int]) {
+        let layer: Module
+        switch self {
+        case .add: layer = Add()
+        case .multiply: layer = Multiply()
+        case .concatenate(let axis): layer = Concatenate(axis: axis)
+        default:
+            guard inputs.count == 1 else { throw ConfigError(path: "$", "\(typeName) takes one input, given \(inputs.count)") }
+            return try build(input: inputs[0])
+        }
+        do { return (layer, Array(try layer.outputShape(forInputs: inputs.map { [1] + $0 }).dropFirst())) } catch {
+            throw ConfigError(path: "$", error.description)
+        }
+    }
+
+    /// The per-example output shape for the shapes of its inputs, from the spec alone (see ``outputShape(input:)``).
+    public func outputShape(inputs: [[Int]]) throws(ConfigError) -> [Int] {
+        switch self {
+        case .add, .multiply, .concatenate: return try build(inputs: inputs).1
+        default:
+            guard inputs.count == 1 else { throw ConfigError(path: "$", "\(typeName) takes one input, given \(inputs.count)") }
+            return try outputShape(input: inputs[0])
         }
     }
 
@@ -139,7 +176,8 @@ public enum LayerSpec: Equatable, Sendable {
         case .batchNorm: return 4 * (input.last ?? 0)
         case .normalization: return 2 * (input.last ?? 0)
         case .prelu(let shared, _): return shared ? 1 : input.last ?? 0
-        case .dropout, .activation, .flatten, .reshape, .maxPool2d, .avgPool2d, .globalAveragePool2d: return 0
+        case .dropout, .activation, .flatten, .reshape, .maxPool2d, .avgPool2d, .globalAveragePool2d, .add, .multiply, .concatenate:
+            return 0
         }
     }
 
@@ -164,6 +202,7 @@ public enum LayerSpec: Equatable, Sendable {
         case .activation(let a): return a.name
         case let .maxout(units, pieces): return "\(units)×\(pieces)"
         case .reshape(let shape): return "\(shape)"
+        case .concatenate(let axis): return axis == -1 ? "" : "axis \(axis)"
         default: return ""
         }
     }
@@ -189,6 +228,9 @@ public enum LayerSpec: Equatable, Sendable {
         case .maxPool2d: return "maxPool2d"
         case .avgPool2d: return "avgPool2d"
         case .globalAveragePool2d: return "globalAveragePool2d"
+        case .add: return "add"
+        case .multiply: return "multiply"
+        case .concatenate: return "concatenate"
         }
     }
 
@@ -216,6 +258,9 @@ public enum LayerSpec: Equatable, Sendable {
             return p.kind == .max ? .maxPool2d(poolSize: size, strides: strides, padding: p.padding)
                                   : .avgPool2d(poolSize: size, strides: strides, padding: p.padding)
         case is GlobalAveragePool2D: return .globalAveragePool2d
+        case is Add: return .add
+        case is Multiply: return .multiply
+        case let c as Concatenate: return .concatenate(axis: c.axis)
         default: return nil
         }
     }
@@ -226,6 +271,7 @@ public enum LayerSpec: Equatable, Sendable {
         "prelu": ["shared", "initialAlpha"], "maxout": ["units", "pieces"], "flatten": [], "reshape": ["shape"],
         "conv2d": ["filters", "kernelSize", "strides", "padding", "dilation", "activation", "useBias"],
         "maxPool2d": ["poolSize", "strides", "padding"], "avgPool2d": ["poolSize", "strides", "padding"], "globalAveragePool2d": [],
+        "add": [], "multiply": [], "concatenate": ["axis"],
     ]
 
     /// A pair like [3, 3] (a single number means both).
@@ -315,6 +361,12 @@ public enum LayerSpec: Equatable, Sendable {
             let pad = try LayerSpec.padding(f["padding"])
             self = name == "maxPool2d" ? .maxPool2d(poolSize: p, strides: s, padding: pad) : .avgPool2d(poolSize: p, strides: s, padding: pad)
         case "globalAveragePool2d": self = .globalAveragePool2d
+        case "add": self = .add
+        case "multiply": self = .multiply
+        case "concatenate":
+            let axis = try f["axis"]?.int() ?? -1
+            guard axis != 0 else { throw f["axis"]!.fail("the batch axis 0 cannot be joined") }
+            self = .concatenate(axis: axis)
         default: self = .reshape(try r("shape").ints())
         }
     }
@@ -335,7 +387,8 @@ public enum LayerSpec: Equatable, Sendable {
         case .activation(let a): return obj([("activation", a.json)])
         case let .prelu(shared, alpha): return obj([("shared", .bool(shared)), ("initialAlpha", .number(alpha))])
         case let .maxout(units, pieces): return obj([("units", .number(Double(units))), ("pieces", .number(Double(pieces)))])
-        case .flatten, .globalAveragePool2d, .normalization(nil, nil): return obj([])
+        case .flatten, .globalAveragePool2d, .normalization(nil, nil), .add, .multiply: return obj([])
+        case .concatenate(let axis): return obj(axis == -1 ? [] : [("axis", .number(Double(axis)))])
         case let .normalization(mean, variance):
             func numbers(_ xs: [Double]?) -> JSONValue { .array((xs ?? []).map { .number($0) }) }
             return obj([("mean", numbers(mean)), ("variance", numbers(variance))])

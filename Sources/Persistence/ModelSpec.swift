@@ -4,7 +4,8 @@ import TensorModule
 import Training
 
 /// A whole training setup as JSON: input shape, layers, loss, optimizer, schedule and metrics. `neuralkit` trains
-/// models described by such a file and saves one beside every trained model.
+/// models described by such a file and saves one beside every trained model. The layers form a stack (`"input"`,
+/// `"layers"`: a ``Sequential``) or a graph (`"inputs"`, `"nodes"`, `"outputs"`: a ``GraphModel``, see ``GraphSpec``).
 ///
 /// ```json
 /// {"input": [784],
@@ -12,9 +13,12 @@ import Training
 ///  "loss": "softmaxCrossEntropy", "optimizer": {"type": "adam", "learningRate": 0.001}, "metrics": ["accuracy"]}
 /// ```
 public struct ModelSpec: Sendable {
-    /// The shape of one example.
+    /// The shape of one example (of a graph's first input).
     public var input: [Int]
+    /// The layers of a stack (empty for a graph).
     public var layers: [LayerSpec]
+    /// The layers of a graph model, or nil for a stack.
+    public var graph: GraphSpec?
     public var loss: Loss
     public var optimizer: any OptimizerRule
     public var schedule: LearningRateSchedule
@@ -24,6 +28,19 @@ public struct ModelSpec: Sendable {
                 schedule: LearningRateSchedule = .constant, metrics: [Metric] = []) {
         self.input = input
         self.layers = layers
+        self.graph = nil
+        self.loss = loss
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.metrics = metrics
+    }
+
+    /// A graph model's training setup.
+    public init(graph: GraphSpec, loss: Loss, optimizer: any OptimizerRule = Adam(), schedule: LearningRateSchedule = .constant,
+                metrics: [Metric] = []) {
+        self.input = graph.inputs.first?.shape ?? []
+        self.layers = []
+        self.graph = graph
         self.loss = loss
         self.optimizer = optimizer
         self.schedule = schedule
@@ -31,18 +48,28 @@ public struct ModelSpec: Sendable {
     }
 
     static let fields: Set<String> = ["input", "layers", "loss", "optimizer", "schedule", "metrics"]
+    static let graphFields: Set<String> = GraphSpec.fields.union(["loss", "optimizer", "schedule", "metrics"])
 
     /// Parses a spec, naming the JSON path of any problem.
     public init(json bytes: [UInt8]) throws(ConfigError) {
         let value: JSONValue
         do { value = try JSONParser.parse(bytes) } catch { throw ConfigError(path: "$", "invalid JSON at \(error)") }
         let root = Node(value: value, path: "$")
-        let f = try root.object(allowed: ModelSpec.fields)
-        input = try f.required("input", in: root).ints()
-        guard !input.isEmpty else { throw f["input"]!.fail("input shape must have at least one dimension") }
-        var layers: [LayerSpec] = []
-        for l in try f.required("layers", in: root).array() { layers.append(try LayerSpec(json: l)) }
-        self.layers = layers
+        let isGraph = try root.object()["nodes"] != nil
+        let f = try root.object(allowed: isGraph ? ModelSpec.graphFields : ModelSpec.fields)
+        if isGraph {
+            let graph = try GraphSpec(json: f, in: root)
+            self.graph = graph
+            input = graph.inputs.first?.shape ?? []
+            layers = []
+        } else {
+            graph = nil
+            input = try f.required("input", in: root).ints()
+            guard !input.isEmpty else { throw f["input"]!.fail("input shape must have at least one dimension") }
+            var layers: [LayerSpec] = []
+            for l in try f.required("layers", in: root).array() { layers.append(try LayerSpec(json: l)) }
+            self.layers = layers
+        }
         loss = try Loss(json: try f.required("loss", in: root))
         optimizer = try f["optimizer"].map { n throws(ConfigError) in try RuleCoding.decode(n) } ?? Adam()
         schedule = try f["schedule"].map { n throws(ConfigError) in try LearningRateSchedule(json: n) } ?? .constant
@@ -54,9 +81,9 @@ public struct ModelSpec: Sendable {
 
     /// The spec as compact JSON text.
     public var json: String {
-        JSONValue.object([
-            ("input", .array(input.map { .number(Double($0)) })),
-            ("layers", .array(layers.map(\.json))),
+        let architecture: [(String, JSONValue)] = graph?.jsonFields
+            ?? [("input", .array(input.map { .number(Double($0)) })), ("layers", .array(layers.map(\.json)))]
+        return JSONValue.object(architecture + [
             ("loss", loss.json),
             ("optimizer", RuleCoding.encode(optimizer)),
             ("schedule", schedule.json),
@@ -68,6 +95,7 @@ public struct ModelSpec: Sendable {
     /// allocated). Throws, naming the layer, when a shape does not fit, or when an example or the whole model's
     /// parameters while training would not fit in the memory this process may use (``MemoryBudget``).
     public func layerShapes() throws(ConfigError) -> [(output: [Int], parameters: Int, trainable: Int)] {
+        if let graph { return try graph.nodeShapes(path: "$").map { ($0.output, $0.parameters, $0.trainable) } }
         if let problem = MemoryBudget.exampleProblem(shape: input) { throw ConfigError(path: "$.input", problem) }
         var shape = input
         var rows: [(output: [Int], parameters: Int, trainable: Int)] = []
@@ -93,7 +121,14 @@ public struct ModelSpec: Sendable {
     /// The layers as a model (weights freshly initialized from the global seed sequence).
     /// Sizes are checked before anything is allocated (``layerShapes()``): an example, and the parameters while
     /// training, must fit in the memory this process may use (``MemoryBudget``).
-    public func buildModel() throws(ConfigError) -> Sequential {
+    public func buildModel() throws(ConfigError) -> Module {
+        if let graph { return try graph.buildModel(path: "$") }
+        return try buildSequential()
+    }
+
+    /// The layers of a stack as a ``Sequential``; a graph is refused (``buildModel()`` builds either).
+    public func buildSequential() throws(ConfigError) -> Sequential {
+        guard graph == nil else { throw ConfigError(path: "$.nodes", "this model is a graph, not a stack of layers") }
         _ = try layerShapes()
         var shape = input
         var modules: [Module] = []
@@ -116,6 +151,7 @@ public struct ModelSpec: Sendable {
     /// print(try ModelSpec(json: Array(text.utf8)).summary())
     /// ```
     public func summary() throws(ConfigError) -> String {
+        if let graph { return try graph.summary(path: "$") }
         let shapes = try layerShapes()
         let rows = zip(layers, shapes).enumerated().map { i, pair in
             let (l, s) = pair
@@ -125,9 +161,16 @@ public struct ModelSpec: Sendable {
                                    trainable: shapes.reduce(0) { $0 + $1.trainable })
     }
 
-    /// The spec of a built model (layers NeuralKit knows) with the given training settings.
-    public static func describing(_ model: Sequential, input: [Int], loss: Loss, optimizer: any OptimizerRule,
+    /// The spec of a built model (layers NeuralKit knows) with the given training settings: a ``Sequential``'s
+    /// layers for examples of shape `input`, or a ``GraphModel``'s graph (which knows its input shapes).
+    public static func describing(_ model: Module, input: [Int], loss: Loss, optimizer: any OptimizerRule,
                                   schedule: LearningRateSchedule = .constant, metrics: [Metric] = []) -> ModelSpec? {
+        if let graph = model as? GraphModel {
+            return GraphSpec.describing(graph).map {
+                ModelSpec(graph: $0, loss: loss, optimizer: optimizer, schedule: schedule, metrics: metrics)
+            }
+        }
+        guard let model = model as? Sequential else { return nil }
         var layers: [LayerSpec] = []
         for m in model.layers {
             guard let l = LayerSpec.describing(m) else { return nil }

@@ -201,7 +201,10 @@ public final class Trainer {
             train = data.rows(0..<(n - held))
             validation = data.rows((n - held)..<n)
         }
-        do { try model.checkInput(shape: [1] + data.exampleShape) } catch { throw TrainingError.shapeMismatch(error) }
+        do { try model.checkInputs(shapes: data.inputShapes) } catch { throw TrainingError.shapeMismatch(error) }
+        if augmentation != nil && data.inputShapes.count != 1 {
+            throw TrainingError.invalidArgument("fit: augmentation takes a model with one input, this data has \(data.inputShapes.count)")
+        }
 
         // Reflection over the model is not free: find the parameters once per fit.
         namedParameters = model.namedParameters
@@ -240,10 +243,9 @@ public final class Trainer {
             for b in (resumed?.batchesCompleted ?? 0)..<steps where !stopTraining {
                 try all.forEach { try $0.onBatchBegin(self, batch: b, logs: [:]) }
                 let idx = Array(order[(b * batchSize)..<Swift.min((b + 1) * batchSize, n)])
-                let (drawn, yb) = train.batch(idx)
-                var xb = drawn
-                if let augmentation { xb = withoutGradient { augmentation(xb) } }
-                let (lossValue, penalty, predictions) = trainStep(xb, yb)
+                var (xb, yb) = train.inputBatch(idx)
+                if let augmentation { xb = withoutGradient { [augmentation(xb[0])] } }
+                let (lossValue, penalty, predictions) = trainStep(inputs: xb, yb)
                 let count = idx.count
                 seen += count
                 sums["loss", default: 0] += lossValue * Double(count)
@@ -280,8 +282,14 @@ public final class Trainer {
     /// Returns the data loss, the penalty and the (detached) predictions.
     @discardableResult
     public func trainStep(_ x: Tensor, _ y: Tensor) -> (loss: Double, penalty: Double, predictions: Tensor) {
+        trainStep(inputs: [x], y)
+    }
+
+    /// One optimizer step on a batch of a model with several inputs (one tensor each); as ``trainStep(_:_:)``.
+    @discardableResult
+    public func trainStep(inputs x: [Tensor], _ y: Tensor) -> (loss: Double, penalty: Double, predictions: Tensor) {
         let named = namedParameters ?? model.namedParameters
-        let predictions = model(x)
+        let predictions = x.count == 1 ? model(x[0]) : model(x)
         let dataLoss = loss(predictions: predictions, targets: y)
         let penalty = Module.regularizationPenalty(of: named.map(\.parameter))
         let objective = penalty.map { dataLoss + $0 } ?? dataLoss
@@ -321,10 +329,10 @@ public final class Trainer {
                          for caller: (op: String, data: String)) throws -> (predictions: Tensor, targets: Tensor) {
         guard batchSize > 0 else { throw TrainingError.invalidArgument("\(caller.op): batchSize must be positive, got \(batchSize)") }
         guard data.count > 0 else { throw TrainingError.invalidArgument("\(caller.data): no examples") }
-        do { try model.checkInput(shape: [1] + data.exampleShape) } catch { throw TrainingError.shapeMismatch(error) }
+        do { try model.checkInputs(shapes: data.inputShapes) } catch { throw TrainingError.shapeMismatch(error) }
         var predictions: [Tensor] = [], targets: [Tensor] = []
         for start in stride(from: 0, to: data.count, by: batchSize) {
-            let (x, y) = data.batch(Array(start..<Swift.min(start + batchSize, data.count)))
+            let (x, y) = data.inputBatch(Array(start..<Swift.min(start + batchSize, data.count)))
             predictions.append(model.predict(x, batchSize: batchSize))
             targets.append(y)
         }

@@ -135,7 +135,7 @@ import _TestSupport
     @Test func specSummaryMatchesTheBuiltModel() throws {
         let text = #"{"input": [12, 12, 1], "layers": [{"type": "normalization"}, {"type": "conv2d", "filters": 4, "kernelSize": 3, "padding": "same"}, {"type": "batchNorm"}, {"type": "activation", "activation": "relu"}, {"type": "maxPool2d", "poolSize": 2}, {"type": "conv2d", "filters": 6, "kernelSize": [3, 2], "strides": 2, "dilation": 1}, {"type": "prelu"}, {"type": "globalAveragePool2d"}, {"type": "dropout", "rate": 0.2}, {"type": "maxout", "units": 5, "pieces": 2}, {"type": "dense", "units": 3}], "loss": "softmaxCrossEntropy"}"#
         let spec = try ModelSpec(json: Array(text.utf8))
-        let model = try spec.buildModel()
+        let model = try spec.buildSequential()
         let shapes = try spec.layerShapes()
         var shape = [1] + spec.input
         for (layer, row) in zip(model.layers, shapes) {

@@ -43,8 +43,8 @@ import NeuralKit
             Flatten(), Dense(inputSize: 13 * 13 * 32, outputSize: 10),
         ])
         let expected = 784 + 784 + 26 * 26 * 32 + 13 * 13 * 32 + 13 * 13 * 32 + 10
-        #expect(try model.valuesPerExample(input: [784]) == expected)
-        #expect(throws: ModuleError.self) { try model.valuesPerExample(input: [785]) }
+        #expect(try model.valuesPerExample(inputs: [[784]]) == expected)
+        #expect(throws: ModuleError.self) { try model.valuesPerExample(inputs: [[785]]) }
     }
 }
 

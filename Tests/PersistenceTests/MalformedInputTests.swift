@@ -59,7 +59,7 @@ func environment(_ name: String) -> String? { getenv(name).map { String(cString:
         }) { bytes in
             let spec = try ModelSpec(json: bytes)
             let model = try spec.buildModel()
-            if let values = try model.valuesPerExample(input: spec.input), values < 1 << 20 {
+            if let values = try model.valuesPerExample(inputs: [spec.input]), values < 1 << 20 {
                 _ = model(Tensor.zeros([1] + spec.input))   // an accepted spec runs
             }
         },

@@ -122,7 +122,7 @@ import _TestSupport
             + #"{"type": "normalization"}], "loss": "meanSquaredError"}"#
         let spec = try ModelSpec(json: Array(text.utf8))
         #expect(spec.layers == [.normalization(mean: [0.5], variance: [4]), .normalization])
-        let model = try spec.buildModel()
+        let model = try spec.buildSequential()
         let x = Tensor(rows: [[2.5, -1.5], [0.5, 4.5]])
         model.adaptNormalizations(to: x)
         let fixed = try #require(model.layers[0] as? Normalization), adapted = try #require(model.layers[1] as? Normalization)

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+import NeuralKit
+import _TestSupport
+
+@Suite struct GraphSpecTests {
+    /// The repository's ResNet model file (two residual blocks of conv-BN-ReLU-conv-BN + Add).
+    static let resnetPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../docs/models/fashion-resnet.json").standardized.path
+
+    @Test func resnetFileParsesBuildsAndRoundTrips() throws {
+        let spec = try ModelSpec(json: AtomicFile.read(Self.resnetPath))
+        let graph = try #require(spec.graph)
+        #expect(graph.inputs == [GraphSpec.Input(name: "pixels", shape: [784])])
+        #expect(graph.nodes.count == 21 && graph.outputs == ["logits"])
+        #expect(graph.nodes[9] == GraphSpec.NodeSpec(name: "block1_add", layer: .spec(.add), inputs: ["pool1", "block1_bn2"]))
+        #expect(spec.input == [784] && spec.layers.isEmpty)
+        let again = try ModelSpec(json: Array(spec.json.utf8))
+        #expect(again.graph == spec.graph && again.json == spec.json)
+        let model = try #require(try spec.buildModel() as? GraphModel)
+        #expect(model.nodes.map(\.name) == graph.nodes.map(\.name))
+        #expect(try model.outputShape(for: [2, 784]) == [2, 10])
+        // The spec's table (nothing allocated) and the built model's agree on every count.
+        let fromSpec = try spec.summary(), fromModel = try model.summary(inputShapes: [[1, 784]])
+        #expect(fromSpec.contains("block1_add (add)") && fromSpec.contains("pool1, block1_bn2"))
+        #expect(fromSpec.split(separator: "\n").suffix(3) == fromModel.split(separator: "\n").suffix(3))
+        #expect(fromModel.contains("Total params: \(model.parameterCount)"))
+        // A built model describes itself as the same graph.
+        #expect(GraphSpec.describing(model) == graph)
+    }
+
+    /// A two-input model made in Swift (image branch + table branch, joined by Concatenate) is described, written as
+    /// JSON, read back, built again, given the saved weights, and predicts bitwise the same.
+    @Test func twoInputModelRoundTripsThroughJSONAndSafetensors() throws {
+        let tmp = try TemporaryDirectory()
+        defer { tmp.remove() }
+        RandomSeeds.reset(to: 3)
+        let image = SymbolicTensor.input(shape: [6, 6, 1], name: "image"), table = SymbolicTensor.input(shape: [3], name: "table")
+        let imageFeatures = Flatten()(MaxPool2D()(Conv2D(inputChannels: 1, filters: 4, kernelSize: (3, 3), padding: .same,
+                                                         activation: .relu)(image)))
+        let tableFeatures = Dense(inputSize: 3, outputSize: 5, activation: .tanh)(table)
+        let joined = Concatenate()([imageFeatures, tableFeatures], name: "joined")
+        let model = GraphModel(inputs: [image, table], outputs: [Dense(inputSize: 41, outputSize: 2)(joined, name: "logits")])
+        let spec = try #require(ModelSpec.describing(model, input: [], loss: .softmaxCrossEntropy(), optimizer: Adam()))
+        let path = tmp.file("weights.safetensors")
+        var file = Safetensors()
+        file.set(model.stateDict())
+        try file.write(to: path)
+
+        let loaded = try ModelSpec(json: Array(spec.json.utf8))
+        #expect(loaded.graph?.inputs.map(\.name) == ["image", "table"])
+        let rebuilt = try loaded.buildModel()
+        try rebuilt.loadStateDict(try Safetensors(contentsOf: path).tensors())
+        let xs = [randomTensor([7, 6, 6, 1], seed: 1, dtype: .float32), randomTensor([7, 3], seed: 2, dtype: .float32)]
+        #expect(rebuilt.predict(xs).values == model.predict(xs).values)
+        #expect(rebuilt.predict(xs).shape == [7, 2])
+    }
+
+    @Test func sharedLayerIsWrittenOnceAndReadAsOne() throws {
+        let text = #"{"inputs": [{"name": "a", "shape": [3]}, {"name": "b", "shape": [3]}], "nodes": ["#
+            + #"{"name": "ea", "inputs": ["a"], "layer": {"type": "dense", "units": 2}},"#
+            + #"{"name": "eb", "inputs": ["b"], "sameLayerAs": "ea"},"#
+            + #"{"name": "m", "inputs": ["ea", "eb"], "layer": {"type": "multiply"}}], "outputs": ["m"], "loss": "meanSquaredError"}"#
+        let spec = try ModelSpec(json: Array(text.utf8))
+        let model = try #require(try spec.buildModel() as? GraphModel)
+        #expect(model.layers.count == 2 && model.nodes.map(\.layer) == [0, 0, 1])
+        #expect(model.namedParameters.map(\.name) == ["layers.0.weight", "layers.0.bias"])
+        #expect(try spec.layerShapes().map(\.parameters) == [8, 0, 0])
+        #expect(GraphSpec.describing(model) == spec.graph)
+        #expect(try ModelSpec(json: Array(spec.json.utf8)).json == spec.json)
+    }
+
+    /// Each mistake in a graph file names its JSON path and cause, and nothing is built.
+    @Test(arguments: [
+        (#""nodes": [{"name": "h", "inputs": ["y"], "layer": {"type": "flatten"}}], "outputs": ["h"]"#,
+         "$.nodes[0].inputs: 'y' is not an input or an earlier node"),
+        (#""nodes": [{"name": "x", "inputs": ["x"], "layer": {"type": "flatten"}}], "outputs": ["x"]"#,
+         "$.nodes[0].name: the name 'x' is used twice"),
+        (#""nodes": [{"name": "h", "inputs": ["x"], "layer": {"type": "flatten"}}], "outputs": ["z"]"#,
+         "$.outputs[0]: 'z' is not an input or a node"),
+        (#""nodes": [{"name": "h", "inputs": ["x"], "sameLayerAs": "g"}], "outputs": ["h"]"#,
+         "$.nodes[0].sameLayerAs: 'g' is not an earlier node with a layer of its own"),
+        (#""nodes": [{"name": "h", "inputs": ["x"]}], "outputs": ["h"]"#,
+         #"$.nodes[0]: a node needs "layer" (its own) or "sameLayerAs" (an earlier node's), not both"#),
+        (#""nodes": [{"name": "h", "inputs": ["x", "x"], "layer": {"type": "dense", "units": 2}}], "outputs": ["h"]"#,
+         "$.nodes[0]: dense takes one input, given 2"),
+        (#""nodes": [{"name": "h", "inputs": ["x"], "layer": {"type": "add"}}], "outputs": ["h"]"#,
+         "$.nodes[0]: Add: takes 2 or more inputs, given 1"),
+        (#""nodes": [{"name": "h", "inputs": ["x"], "layer": {"type": "dense", "units": 2}}, "#
+         + #"{"name": "s", "inputs": ["x", "h"], "layer": {"type": "add"}}], "outputs": ["s"]"#,
+         "$.nodes[1]: Add: expected input shapes that broadcast together, found shape [1, 2]"),
+        (#""nodes": [{"name": "h", "inputs": ["x"], "layer": {"type": "dense", "units": 2}}, "#
+         + #"{"name": "g", "inputs": ["h"], "sameLayerAs": "h"}], "outputs": ["g"]"#,
+         "$.nodes[1].inputs: the shared layer of 'h' was called on [[4]], here on [[2]]"),
+        (#""nodes": [{"name": "h", "inputs": ["x"], "layer": {"type": "concatenate", "axis": 0}}], "outputs": ["h"]"#,
+         "$.nodes[0].layer.axis: the batch axis 0 cannot be joined"),
+        (#""nodes": [], "outputs": []"#, "$.outputs: a graph model needs at least one output"),
+    ])
+    func graphMistakesNameTheirPath(nodes: String, expected: String) {
+        let text = #"{"inputs": [{"name": "x", "shape": [4]}], "# + nodes + #", "loss": "meanSquaredError"}"#
+        #expect { _ = try ModelSpec(json: Array(text.utf8)) } throws: { error in
+            (error as? ConfigError)?.description == expected
+        }
+    }
+
+    @Test func joiningLayersInAStackAreRefused() {
+        let text = #"{"input": [4], "layers": [{"type": "add"}], "loss": "meanSquaredError"}"#
+        #expect { _ = try ModelSpec(json: Array(text.utf8)) } throws: { error in
+            (error as? ConfigError)?.description == #"$.layers[0]: add joins two or more inputs: use it in a graph model ("nodes")"#
+        }
+    }
+}
