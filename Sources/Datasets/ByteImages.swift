@@ -46,7 +46,7 @@ public struct ByteImages: BatchSource, Sendable {
                 }
             }
         }
-        return (x, Tensor(indices.map { Double(labels[$0]) }))
+        return (x, Tensor(integers: indices.map { Int32(labels[$0]) }))
     }
 
     /// All examples as tensors (inputs scaled, as in a batch).

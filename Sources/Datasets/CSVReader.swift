@@ -157,7 +157,7 @@ public enum CSVReader {
             if values.allSatisfy({ $0 == $0.rounded() && Swift.abs($0) < 1e15 }) && distinct.count <= 50 {
                 let classes = Set(values).sorted()
                 let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
-                return Dataset(name: name, features: features2, targets: Tensor(values.map { Double(index[$0]!) }),
+                return Dataset(name: name, features: features2, targets: Tensor(integers: values.map { Int32(index[$0]!) }),
                                classNames: classes.map { String(Int($0)) })
             }
             return Dataset(name: name, features: features2, targets: Tensor(shape: [values.count, 1], values: values))
@@ -167,7 +167,7 @@ public enum CSVReader {
         }
         let classes = distinct.sorted()
         let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
-        return Dataset(name: name, features: features2, targets: Tensor(labels.map { Double(index[$0]!) }), classNames: classes)
+        return Dataset(name: name, features: features2, targets: Tensor(integers: labels.map { Int32(index[$0]!) }), classNames: classes)
     }
 }
 

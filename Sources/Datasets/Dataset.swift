@@ -1,6 +1,6 @@
 import TensorModule
 
-/// Examples in memory: features [N, …] and targets — class indices [N] for classification (with class names),
+/// Examples in memory: features [N, …] and targets — int32 class indices [N] for classification (with class names),
 /// values [N, k] for regression.
 ///
 /// ```swift
@@ -28,7 +28,8 @@ public struct Dataset: Sendable {
         require(features.shape.first == targets.shape.first, "Dataset: \(features.shape) features for \(targets.shape) targets")
         self.name = name
         self.features = features
-        self.targets = targets
+        // Class indices are integers: a float label tensor is converted once, here (it must hold whole numbers).
+        self.targets = classNames != nil && targets.dtype.isFloatingPoint ? targets.converted(to: .int32) : targets
         self.classNames = classNames
         let example = Array(features.shape.dropFirst())
         switch example.count {

@@ -106,7 +106,24 @@ public struct IDXFile: Sendable {
             return Tensor.filling(shape, as: Float.self) { dst in for i in 0..<dst.count { dst[i] = Float(value(at: i) * scale) } }
         case .float64:
             return Tensor.filling(shape, as: Double.self) { dst in for i in 0..<dst.count { dst[i] = value(at: i) * scale } }
+        case .int32:
+            require(scale == 1 && elementType != .float32 && elementType != .float64,
+                    "IDXFile.tensor(dtype: .int32): use integerTensor() for integer files; floats are not ids")
+            return Tensor(shape: shape, integers: (0..<count).map { Int32(value(at: $0)) })
         }
+    }
+
+    /// An integer file (u8, i8, i16, i32) as an int32 tensor, never through a float: labels and ids. A float file
+    /// is an error.
+    ///
+    /// ```swift
+    /// let labels = try IDXFile(contentsOf: "train-labels-idx1-ubyte.gz").integerTensor()   // int32 [60000]
+    /// ```
+    public func integerTensor() throws(DataError) -> Tensor {
+        guard elementType != .float32 && elementType != .float64 else {
+            throw DataError(file: path, location: "offset 2", "holds \(elementType) values, not integers")
+        }
+        return tensor(dtype: .int32)
     }
 
     /// The values as integer labels, each checked to lie in 0..<classCount.
@@ -129,13 +146,13 @@ public struct IDXFile: Sendable {
 /// Images and labels from a pair of IDX files (MNIST layout).
 public enum IDXDataset {
     /// Reads an image file and a label file, checking that their counts agree and the labels are in range.
-    /// Images come back as [N, rows·cols…] (flattened) scaled by `scale`, labels as numbers [N].
+    /// Images come back as [N, rows·cols…] (flattened) scaled by `scale`, labels as int32 [N].
     public static func load(images: String, labels: String, classCount: Int = 10, scale: Double = 1.0 / 255,
                             flatten: Bool = true) throws(DataError) -> (x: Tensor, y: Tensor) {
         let (imageFile, labelValues) = try read(images: images, labels: labels, classCount: classCount)
         var x = imageFile.tensor(scale: scale)
         if flatten { x = x.reshaped(to: [imageFile.shape[0], -1]) }
-        return (x, Tensor(labelValues.map(Double.init)))
+        return (x, Tensor(integers: labelValues.map { Int32($0) }))
     }
 
     /// Like ``load(images:labels:classCount:scale:flatten:)`` for 8-bit images, kept as bytes and scaled per batch.

@@ -24,12 +24,15 @@ public struct NPYArray: Sendable, Equatable {
 
     public var count: Int { shape.reduce(1, *) }
 
-    /// An array of `tensor`'s values (`<f4` or `<f8`).
+    /// An array of `tensor`'s values (`<f4`, `<f8`, or `<i4` for int32).
     public init(_ tensor: Tensor) {
-        kind = .float
+        kind = tensor.dtype == .int32 ? .signed : .float
         bigEndian = false
         shape = tensor.shape
         switch tensor.dtype {
+        case .int32:
+            itemSize = 4
+            data = NPYArray.bytes(tensor.integers)
         case .float32:
             itemSize = 4
             data = tensor.withUnsafeScalars(as: Float.self) { NPYArray.bytes($0.map(\.bitPattern)) }
@@ -115,9 +118,44 @@ public struct NPYArray: Sendable, Equatable {
         }
     }
 
-    /// The values as a tensor of `shape`.
+    /// The values as a float tensor of `shape`.
     public func tensor(dtype: DType = .float32) -> Tensor {
-        Tensor(shape: shape, values: (0..<count).map(value(at:)), dtype: dtype)
+        require(dtype.isFloatingPoint, "NPYArray.tensor(dtype:): use integerTensor(file:) for int32")
+        return Tensor(shape: shape, values: (0..<count).map(value(at:)), dtype: dtype)
+    }
+
+    /// An integer (or bool) array as an int32 tensor of `shape`, never through a float: token ids, labels, indices.
+    /// 64-bit and unsigned 32-bit values are checked to fit in Int32; a float array, or a value that does not fit,
+    /// is an error naming the element (`file` names the source).
+    ///
+    /// ```swift
+    /// let ids = try NPYArray(contentsOf: "tokens.npy").integerTensor(file: "tokens.npy")   // int32
+    /// ```
+    public func integerTensor(file: String) throws(DataError) -> Tensor {
+        guard kind != .float else {
+            throw DataError(file: file, "holds \(kind) values of \(itemSize) bytes, not integers (ids and labels need an integer array)")
+        }
+        var out: [Int32] = []
+        out.reserveCapacity(count)
+        for i in 0..<count {
+            var u: UInt64 = 0
+            for b in 0..<itemSize {
+                u |= UInt64(data[i * itemSize + (bigEndian ? itemSize - 1 - b : b)]) << (8 * UInt64(b))
+            }
+            let wide: Int64? = switch (kind, itemSize) {
+            case (.signed, 1): Int64(Int8(truncatingIfNeeded: u))
+            case (.signed, 2): Int64(Int16(truncatingIfNeeded: u))
+            case (.signed, 4): Int64(Int32(truncatingIfNeeded: u))
+            case (.signed, _): Int64(bitPattern: u)
+            default: u <= UInt64(Int64.max) ? Int64(u) : nil
+            }
+            guard let wide, let v = Int32(exactly: wide) else {
+                throw DataError(file: file, location: "element \(i)",
+                                "\(kind == .signed ? Int64(bitPattern: u).description : u.description) does not fit in int32")
+            }
+            out.append(v)
+        }
+        return Tensor(shape: shape, integers: out)
     }
 
     /// The `.npy` bytes (version 1 header, as `numpy.save` writes it).

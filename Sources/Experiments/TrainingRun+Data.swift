@@ -80,6 +80,7 @@ extension TrainingRun {
     static func checkFinite(_ data: Tensor, in path: String) throws {
         // Scanned in place: a Double copy of Fashion-MNIST's training images would take 376 MB.
         let found: (index: Int, value: Double)? = switch data.dtype {
+        case .int32: nil
         case .float32: data.withUnsafeScalars(as: Float.self) { v in v.firstIndex { !$0.isFinite }.map { ($0, Double(v[$0])) } }
         case .float64: data.withUnsafeScalars(as: Double.self) { v in v.firstIndex { !$0.isFinite }.map { ($0, v[$0]) } }
         }

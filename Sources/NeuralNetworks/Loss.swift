@@ -58,6 +58,8 @@ public struct Loss: Sendable, Equatable, Codable {
     /// as Keras does, instead of broadcasting to [N, N].
     public func callAsFunction(predictions: Tensor, targets rawTargets: Tensor) -> Tensor {
         var targets = rawTargets
+        // Integer labels (int32) are read as ids by sparse cross-entropy; every other loss computes with them.
+        if kind != .softmaxCrossEntropy, !targets.dtype.isFloatingPoint { targets = targets.converted(to: predictions.dtype) }
         if kind != .softmaxCrossEntropy, targets.shape != predictions.shape, targets.count == predictions.count {
             targets = targets.reshaped(to: predictions.shape)
         }
@@ -73,7 +75,8 @@ public struct Loss: Sendable, Equatable, Codable {
             let expanded = targets.shape == predictions.shape ? targets : targets.expanded(to: predictions.shape)
             elementwise = predictions.sigmoidCrossEntropy(targets: expanded)
         case .softmaxCrossEntropy:
-            elementwise = predictions.softmaxCrossEntropy(labels: targets.values.map { Int($0) })
+            let labels = targets.dtype == .int32 ? targets.integers.map { Int($0) } : targets.values.map { Int($0) }
+            elementwise = predictions.softmaxCrossEntropy(labels: labels)
         case .softmaxCrossEntropyWithProbabilities:
             elementwise = -(predictions.logSoftmax() * targets).sum(alongAxes: [-1], keepingDimensions: true)
         case .huber(let delta):

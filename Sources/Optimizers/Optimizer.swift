@@ -106,6 +106,7 @@ public final class Optimizer {
     private static func applyFused(_ rule: any FusedOptimizerRule, _ p: Parameter, _ g: Tensor, _ state: inout [Tensor],
                                    _ step: Int, _ lr: Double) {
         switch p.value.dtype {
+        case .int32: require(false, "Optimizer: parameter of shape \(p.value.shape) is int32; parameters are float")
         case .float32: fused(Float.self, p, g, &state) { rule.fusedUpdate($0, step: step, learningRate: lr) }
         case .float64: fused(Double.self, p, g, &state) { rule.fusedUpdate($0, step: step, learningRate: lr) }
         }

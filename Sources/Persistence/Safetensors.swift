@@ -147,10 +147,14 @@ public struct Safetensors: Sendable {
         if entries.updateValue(entry, forKey: name) == nil { order.append(name) }
     }
 
-    /// Adds or replaces a tensor (F32 or F64, matching its element type).
+    /// Adds or replaces a tensor (F32, F64 or I32, matching its element type).
     public mutating func set(_ tensor: Tensor, named name: String) {
         let bytes: [UInt8]
         switch tensor.dtype {
+        case .int32:
+            set(Entry(elementType: .i32, shape: tensor.shape, bytes: Safetensors.littleEndian(tensor.integers.map { UInt32(bitPattern: $0) })),
+                named: name)
+            return
         case .float32: bytes = tensor.withUnsafeScalars(as: Float.self) { Safetensors.littleEndian($0.map(\.bitPattern)) }
         case .float64: bytes = tensor.withUnsafeScalars(as: Double.self) { Safetensors.littleEndian($0.map(\.bitPattern)) }
         }
@@ -172,12 +176,35 @@ public struct Safetensors: Sendable {
         set(Entry(elementType: .u8, shape: shape, bytes: bytes), named: name)
     }
 
-    /// The named entry as a tensor: F32 → float32; F64 → float64; integer, bool and F16 entries → `dtype`.
+    /// The named entry as a tensor: F32 → float32; F64 → float64; integer, bool and F16 entries → `dtype`. For
+    /// `dtype` int32 the entry must hold integers (or bools) within Int32's range: I64 ids are range-checked, never
+    /// passed through a float.
     public func tensor(named name: String, dtype: DType = .float32) throws(DataError) -> Tensor {
         guard let e = entries[name] else { throw DataError(file: "safetensors", "no tensor named '\(name)'") }
         let b = e.bytes
         func u(_ i: Int, _ n: Int) -> UInt64 { (0..<n).reduce(UInt64(0)) { $0 | UInt64(b[i * n + $1]) << (8 * UInt64($1)) } }
         let count = e.shape.reduce(1, *)
+        if dtype == .int32 {
+            guard e.elementType != .f32, e.elementType != .f64, e.elementType != .f16, e.elementType != .bf16 else {
+                throw DataError(file: "safetensors", "'\(name)' holds \(e.elementType) values, not integers")
+            }
+            let signed = [.i8, .i16, .i32, .i64].contains(e.elementType)
+            let size = e.elementType.byteCount
+            var ints: [Int32] = []
+            ints.reserveCapacity(count)
+            for i in 0..<count {
+                let raw = u(i, size)
+                // Sign-extend a signed entry's bytes; an unsigned one is its bits.
+                let wide: Int64? = signed ? Int64(bitPattern: raw << (64 - 8 * UInt64(size))) >> (64 - 8 * Int64(size))
+                    : raw <= UInt64(Int64.max) ? Int64(raw) : nil
+                guard let wide, let v = Int32(exactly: wide) else {
+                    throw DataError(file: "safetensors", location: "'\(name)' element \(i)",
+                                    "\(wide.map(String.init) ?? raw.description) does not fit in int32")
+                }
+                ints.append(v)
+            }
+            return Tensor(shape: e.shape, integers: ints)
+        }
         switch e.elementType {
         case .f32: return Tensor(shape: e.shape, scalars: (0..<count).map { Float(bitPattern: UInt32(u($0, 4))) })
         case .f64: return Tensor(shape: e.shape, scalars: (0..<count).map { Double(bitPattern: u($0, 8)) })

@@ -4,7 +4,9 @@ import Glibc
 ///
 /// `float32` is what models train in; `float64` is for gradient checks and for users who want the extra precision.
 /// Every op exists for both; the two operands of a binary op must have the same type (convert with
-/// ``Tensor/converted(to:)``).
+/// ``Tensor/converted(to:)``). `int32` holds token ids, class labels and indices: it is created, reshaped, sliced,
+/// joined, compared, gathered and turned one-hot, and converted to a float type for arithmetic; float math on it
+/// stops with a message naming the op.
 ///
 /// ```swift
 /// let x = Tensor.zeros([2, 3], dtype: .float64)
@@ -13,14 +15,21 @@ import Glibc
 public enum DType: String, Sendable, CaseIterable, Codable {
     case float32
     case float64
+    case int32
 
     /// Bytes per element.
     public var byteCount: Int {
         switch self {
-        case .float32: return 4
+        case .float32, .int32: return 4
         case .float64: return 8
         }
     }
+
+    /// The float types, which every arithmetic op and gradient takes.
+    public static let floatingPointTypes: [DType] = [.float32, .float64]
+
+    /// Whether the elements are floating-point numbers (what arithmetic and gradients need).
+    public var isFloatingPoint: Bool { self != .int32 }
 }
 
 /// A floating-point type a ``Tensor`` can hold: `Float` or `Double`.

@@ -13,3 +13,10 @@ package func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosu
                      file: StaticString = #fileID, line: UInt = #line) {
     if _slowPath(!condition()) { fatalError(message(), file: file, line: line) }
 }
+
+/// Stops a float-only op given an `int32` tensor, naming the op.
+package func floatOnly(_ op: String = #function) -> Never {
+    let name = op.split(separator: "(").first.map(String.init) ?? op
+    require(false, "\(name): needs a float32 or float64 tensor, found int32 (convert it with converted(to:) first)")
+    fatalError()
+}

@@ -12,6 +12,9 @@ extension Tensor {
         switch dtype {
         case .float32: t.pointer(Float.self).update(repeating: Float(value), count: t.count)
         case .float64: t.pointer(Double.self).update(repeating: value, count: t.count)
+        case .int32:
+            require(value == value.rounded(.towardZero) && Swift.abs(value) <= Double(Int32.max), "full: \(value) is not an int32 value")
+            t.integerPointer().update(repeating: Int32(value), count: t.count)
         }
         return t
     }

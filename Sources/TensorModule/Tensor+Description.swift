@@ -19,6 +19,7 @@ extension Tensor: CustomStringConvertible {
         switch dtype {
         case .float32: return "\(Float(x))"
         case .float64: return "\(x)"
+        case .int32: return "\(Int(x))"
         }
     }
 

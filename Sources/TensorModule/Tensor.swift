@@ -1,4 +1,5 @@
-/// An n-dimensional, row-major array of `Float` or `Double` with value semantics and reverse-mode autodiff.
+/// An n-dimensional, row-major array of `Float`, `Double` or `Int32` (ids and labels) with value semantics and
+/// reverse-mode autodiff.
 ///
 /// Copies share their buffer until one of them is written (copy-on-write). A tensor that requires a gradient (a leaf
 /// you marked, or the result of an op on one) is recorded on the autodiff tape; ``backward()`` on a scalar result fills
@@ -42,6 +43,7 @@ public struct Tensor {
     }
 
     @inline(__always) func pointer<T: TensorScalar>(_ t: T.Type) -> UnsafeMutablePointer<T> { storage.pointer(t) }
+    @inline(__always) func integerPointer() -> UnsafeMutablePointer<Int32> { storage.integerPointer() }
 }
 
 // MARK: - Creation from values
@@ -72,7 +74,47 @@ extension Tensor {
         switch dtype {
         case .float32: self.init(shape: shape, scalars: values.map { Float($0) })
         case .float64: self.init(shape: shape, scalars: values)
+        case .int32:
+            for v in values {
+                require(v == v.rounded(.towardZero) && Swift.abs(v) <= Double(Int32.max), "Tensor(shape:values:): \(v) is not an int32 value")
+            }
+            self.init(shape: shape, integers: values.map { Int32($0) })
         }
+    }
+
+    /// An `int32` tensor of `shape` holding `integers` in row-major order: token ids, class labels, indices.
+    ///
+    /// ```swift
+    /// let ids = Tensor(shape: [2, 3], integers: [5, 2, 0, 7, 1, 0])
+    /// ```
+    public init(shape: [Int], integers: [Int32]) {
+        require(shape.allSatisfy { $0 >= 0 }, "Tensor(shape:integers:): negative dimension in \(shape)")
+        require(Shapes.count(shape) == integers.count,
+                "Tensor(shape:integers:): shape \(shape) needs \(Shapes.count(shape)) integers, got \(integers.count)")
+        self.init(uninitialized: shape, dtype: .int32)
+        let p = integerPointer()
+        integers.withUnsafeBufferPointer { src in
+            if let base = src.baseAddress { p.update(from: base, count: src.count) }
+        }
+    }
+
+    /// A 1-D `int32` tensor, e.g. class labels.
+    ///
+    /// ```swift
+    /// let labels = Tensor(integers: [0, 2, 1])   // int32, shape [3]
+    /// ```
+    public init(integers: [Int32]) {
+        self.init(shape: [integers.count], integers: integers)
+    }
+
+    /// The elements of an `int32` tensor in row-major order.
+    ///
+    /// ```swift
+    /// Tensor(integers: [3, 1]).integers   // [3, 1]
+    /// ```
+    public var integers: [Int32] {
+        require(dtype == .int32, "integers: tensor holds \(dtype), not int32 (convert it with converted(to: .int32))")
+        return withExtendedLifetime(storage) { Array(UnsafeBufferPointer(start: integerPointer(), count: count)) }
     }
 
     /// A 1-D tensor of `values`.
@@ -114,6 +156,9 @@ extension Tensor {
             switch dtype {
             case .float32: return Self.convert(pointer(Float.self), count: count, to: T.self)
             case .float64: return Self.convert(pointer(Double.self), count: count, to: T.self)
+            case .int32:
+                let p = integerPointer()
+                return (0..<count).map { T(p[$0]) }
             }
         }
     }
@@ -134,6 +179,7 @@ extension Tensor {
             switch dtype {
             case .float32: return Double(pointer(Float.self)[index])
             case .float64: return pointer(Double.self)[index]
+            case .int32: return Double(integerPointer()[index])
             }
         }
     }

@@ -26,6 +26,7 @@ final class TensorStorage: ManagedBuffer<StorageHeader, Double> {
             switch dtype {
             case .float32: raw.bindMemory(to: Float.self, capacity: max(1, count))
             case .float64: raw.bindMemory(to: Double.self, capacity: max(1, count))
+            case .int32: raw.bindMemory(to: Int32.self, capacity: max(1, count))
             }
             return StorageHeader(dtype: dtype, count: count, raw: raw, isExternal: external)
         }
@@ -48,6 +49,8 @@ final class TensorStorage: ManagedBuffer<StorageHeader, Double> {
     @inline(__always) func pointer<T: TensorScalar>(_: T.Type) -> UnsafeMutablePointer<T> {
         raw.assumingMemoryBound(to: T.self)
     }
+
+    @inline(__always) func integerPointer() -> UnsafeMutablePointer<Int32> { raw.assumingMemoryBound(to: Int32.self) }
 
     func copy() -> TensorStorage {
         let c = TensorStorage.make(dtype: dtype, count: count)

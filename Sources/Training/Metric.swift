@@ -87,10 +87,10 @@ public enum Metric: Sendable, Equatable, Codable {
             }
             return (Double(hits), n)
         case .meanAbsoluteError:
-            let e = (predictions - targets.reshaped(to: predictions.shape)).abs()
+            let e = (predictions - targets.converted(to: predictions.dtype).reshaped(to: predictions.shape)).abs()
             return (e.mean().scalar * Double(n), n)
         case .meanSquaredError:
-            let e = (predictions - targets.reshaped(to: predictions.shape)).squared()
+            let e = (predictions - targets.converted(to: predictions.dtype).reshaped(to: predictions.shape)).squared()
             return (e.mean().scalar * Double(n), n)
         }
     }

@@ -55,4 +55,30 @@ import NeuralKit
         #expect(throws: DataError.self) { try NPYArray(bytes: [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 9, 0, 0, 0], file: "x") }
         #expect(throws: DataError.self) { try NPYArray(bytes: [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, 0xFF, 0x00, 0x7B], file: "x") }
     }
+
+    /// Integer arrays (numpy's int8…uint64, bool, either byte order) read as int32, never through a float.
+    @Test(arguments: ["le_i1", "le_i2", "le_i4", "le_i8", "le_u1", "le_u2", "le_u4", "le_u8", "be_i4", "bool"])
+    func integerArraysReadAsInt32(_ name: String) throws {
+        let ids = try NPYArray(contentsOf: fixture(name)).integerTensor(file: name)
+        #expect(ids.dtype == .int32 && ids.shape == [2, 3])
+        #expect(ids.integers == (name == "bool" ? [1, 0, 1, 0, 0, 1] : [1, 2, 3, 4, 5, 6]))
+    }
+
+    @Test func integerTensorsRoundTripAndBadIdsAreTypedErrors() throws {
+        let ids = Tensor(shape: [2, 2], integers: [Int32.max, -7, 0, 12])
+        let array = NPYArray(ids)
+        #expect(array.kind == .signed && array.itemSize == 4)
+        #expect(try NPYArray(bytes: array.serialized(), file: "mem").integerTensor(file: "mem") == ids)
+        let float = #expect(throws: DataError.self) { try NPYArray(contentsOf: fixture("le_f4")).integerTensor(file: "le_f4.npy") }
+        #expect(float?.description.contains("not integers") == true)
+        // An int64 id beyond Int32's range names its element.
+        var header = "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }"
+        header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+        let n = header.utf8.count
+        var data: [UInt8] = []
+        for v in [Int64(3), Int64(1) << 40] { withUnsafeBytes(of: v.littleEndian) { data += $0 } }
+        let bytes: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(n & 0xFF), UInt8(n >> 8)] + Array(header.utf8) + data
+        let big = #expect(throws: DataError.self) { try NPYArray(bytes: bytes, file: "ids.npy").integerTensor(file: "ids.npy") }
+        #expect(big?.description == "ids.npy, element 1: 1099511627776 does not fit in int32", "\(big?.description ?? "")")
+    }
 }

@@ -107,4 +107,21 @@ func safetensorsBytes(_ header: String, data: [UInt8] = [], declaredLength: UInt
         let file = try Safetensors(bytes: safetensorsBytes("{" + Self.f32 + "}   ", data: Self.eight), source: "padded")
         #expect(try file.tensor(named: "a").values == [0, 0])
     }
+
+    /// int32 tensors are written as I32; integer entries (I64 ids included) are read as int32 with a range check.
+    @Test func integerEntriesReadAsInt32WithARangeCheck() throws {
+        var file = Safetensors()
+        file.set(Tensor(shape: [2], integers: [Int32.min, 9]), named: "labels")
+        file.set(integers: [4, -2, 1 << 40], shape: [3], named: "ids")
+        file.set(Tensor([1.5]), named: "weight")
+        let back = try Safetensors(bytes: file.serialized(), source: "mem")
+        #expect(back.entries["labels"]?.elementType == .i32)
+        #expect(try back.tensor(named: "labels", dtype: .int32).integers == [Int32.min, 9])
+        let big = #expect(throws: DataError.self) { try back.tensor(named: "ids", dtype: .int32) }
+        #expect(big?.description == "safetensors, 'ids' element 2: 1099511627776 does not fit in int32", "\(big?.description ?? "")")
+        var small = Safetensors()
+        small.set(integers: [4, -2], shape: [2], named: "ids")
+        #expect(try small.tensor(named: "ids", dtype: .int32).integers == [4, -2])
+        #expect(throws: DataError.self) { try back.tensor(named: "weight", dtype: .int32) }
+    }
 }

@@ -14,7 +14,7 @@ import Glibc
     }
 
     @Test func softmaxOfLargeLogitsIsFiniteAndSumsToOne() {
-        for dtype in DType.allCases {
+        for dtype in DType.floatingPointTypes {
             let s = Tensor([1000, 0], dtype: dtype).softmax()
             #expect(s.values.allSatisfy { $0.isFinite })
             #expect(Swift.abs(s.sum().scalar - 1) < 1e-6)
@@ -25,7 +25,7 @@ import Glibc
     }
 
     @Test func sigmoidAtExtremesIsFiniteWithFiniteGradient() {
-        for dtype in DType.allCases {
+        for dtype in DType.floatingPointTypes {
             let (y, g) = valueWithGradient(at: Tensor([-100, 100], dtype: dtype)) { $0.sigmoid().sum() }
             let (values, grads) = (y.values, g.values)
             #expect(values.allSatisfy { $0.isFinite } && grads.allSatisfy { $0.isFinite })

@@ -19,7 +19,7 @@ import _TestSupport
     }
 
     @Test func sameSeedGivesBitwiseSameRandomTensors() {
-        for dtype in DType.allCases {
+        for dtype in DType.floatingPointTypes {
             var r1 = RandomGenerator(seed: 42), r2 = RandomGenerator(seed: 42), r3 = RandomGenerator(seed: 43)
             let a = Tensor.randomNormal([100], dtype: dtype, using: &r1)
             let b = Tensor.randomNormal([100], dtype: dtype, using: &r2)

@@ -79,6 +79,7 @@ extension Tensor {
         var t = detached
         t.makeUnique()
         switch dtype {
+        case .int32: floatOnly()
         case .float32: t.pointer(Float.self)[index] = Float(value)
         case .float64: t.pointer(Double.self)[index] = value
         }

@@ -136,6 +136,7 @@ extension Tensor {
         get { node != nil }
         set {
             if newValue {
+                require(dtype.isFloatingPoint, "requiresGradient: an int32 tensor of shape \(shape) has no gradient")
                 if node == nil { node = Node(leaf: shape) }
             } else {
                 node = nil

@@ -216,7 +216,7 @@ enum Kernels {
     }
 
     /// Copies `src` broadcast into `out` (operands: out, src).
-    static func expand<T: TensorScalar>(_ src: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ plan: StridedPlan) {
+    static func expand<T>(_ src: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ plan: StridedPlan) {
         let s = plan.innerStride(1)
         plan.forEachRow { off, m in
             let o = out + off[0], p = src + off[1]

@@ -30,6 +30,7 @@ extension Tensor {
         // Per channel, in Double: the mean and 1/√(σ² + ε), kept for the pullback.
         var meanD = [Double](repeating: 0, count: c), inverseDeviation = [Double](repeating: 0, count: c)
         switch dtype {
+        case .int32: floatOnly()
         case .float32: Tensor.batchNormForward(Float.self, self, scale, offset, out, mean, variance, &meanD, &inverseDeviation, epsilon)
         case .float64: Tensor.batchNormForward(Double.self, self, scale, offset, out, mean, variance, &meanD, &inverseDeviation, epsilon)
         }
@@ -39,6 +40,7 @@ extension Tensor {
             let dScale = needScale ? Tensor(uninitialized: [c], dtype: x.dtype) : nil
             let dOffset = needOffset ? Tensor(uninitialized: [c], dtype: x.dtype) : nil
             switch x.dtype {
+            case .int32: floatOnly()
             case .float32: Tensor.batchNormBackward(Float.self, x, scale, grad, meanD, inverseDeviation, dx, dScale, dOffset)
             case .float64: Tensor.batchNormBackward(Double.self, x, scale, grad, meanD, inverseDeviation, dx, dScale, dOffset)
             }

@@ -19,6 +19,7 @@ extension Tensor {
         let out = Tensor(uninitialized: [g.batch, g.outputHeight, g.outputWidth, filters], dtype: dtype)
         withExtendedLifetime((self, kernel, bias)) {
             switch dtype {
+            case .int32: floatOnly()
             case .float32: Kernels.convForward(pointer(Float.self), kernel.pointer(Float.self), bias?.pointer(Float.self),
                                                out.pointer(Float.self), g, filters: filters, activation: activation)
             case .float64: Kernels.convForward(pointer(Double.self), kernel.pointer(Double.self), bias?.pointer(Double.self),
@@ -28,6 +29,7 @@ extension Tensor {
         let x = self
         return out.recording("conv2d", x, kernel, bias) { grad in
             switch x.dtype {
+            case .int32: floatOnly()
             case .float32:
                 x.convolutionGradients(Float.self, kernel, bias: bias) { dx, dk, db in
                     Kernels.convBackward(x.pointer(Float.self), kernel.pointer(Float.self), grad.pointer(Float.self),
@@ -63,6 +65,7 @@ extension Tensor {
         let winners = WinnerBuffer(count: out.count)
         withExtendedLifetime((self, kernel, bias)) {
             switch dtype {
+            case .int32: floatOnly()
             case .float32: Kernels.convMaxPoolForward(pointer(Float.self), kernel.pointer(Float.self), bias?.pointer(Float.self),
                                                       out.pointer(Float.self), winners: winners.pointer, g, p, filters: filters,
                                                       activation: activation)
@@ -74,6 +77,7 @@ extension Tensor {
         let x = self
         return out.recording("conv2d+maxPool2d", x, kernel, bias) { grad in
             switch x.dtype {
+            case .int32: floatOnly()
             case .float32:
                 x.convolutionGradients(Float.self, kernel, bias: bias) { dx, dk, db in
                     Kernels.convMaxPoolBackward(x.pointer(Float.self), kernel.pointer(Float.self), pooled: out.pointer(Float.self),
@@ -178,6 +182,7 @@ extension Tensor {
         let winners = WinnerBuffer(count: out.count)
         withExtendedLifetime(self) {
             switch dtype {
+            case .int32: floatOnly()
             case .float32: Kernels.maxPool(pointer(Float.self), out.pointer(Float.self), g, winners: winners.pointer)
             case .float64: Kernels.maxPool(pointer(Double.self), out.pointer(Double.self), g, winners: winners.pointer)
             }
@@ -187,6 +192,7 @@ extension Tensor {
             let dx = Tensor(uninitialized: inputShape, dtype: grad.dtype)
             withExtendedLifetime(grad) {
                 switch grad.dtype {
+                case .int32: floatOnly()
                 case .float32: Kernels.maxPoolBackward(grad.pointer(Float.self), winners: winners.pointer, dx.pointer(Float.self), g)
                 case .float64: Kernels.maxPoolBackward(grad.pointer(Double.self), winners: winners.pointer, dx.pointer(Double.self), g)
                 }
@@ -203,6 +209,7 @@ extension Tensor {
         let out = Tensor(uninitialized: [g.batch, g.outputHeight, g.outputWidth, g.channels], dtype: dtype)
         withExtendedLifetime(self) {
             switch dtype {
+            case .int32: floatOnly()
             case .float32: Kernels.avgPool(pointer(Float.self), out.pointer(Float.self), g)
             case .float64: Kernels.avgPool(pointer(Double.self), out.pointer(Double.self), g)
             }
@@ -212,6 +219,7 @@ extension Tensor {
             let dx = Tensor.zeros(inputShape, dtype: grad.dtype)
             withExtendedLifetime(grad) {
                 switch grad.dtype {
+                case .int32: floatOnly()
                 case .float32: Kernels.avgPoolBackward(grad.pointer(Float.self), dx.pointer(Float.self), g)
                 case .float64: Kernels.avgPoolBackward(grad.pointer(Double.self), dx.pointer(Double.self), g)
                 }

@@ -30,6 +30,7 @@ extension Tensor {
         let out = Tensor(uninitialized: outShape, dtype: dtype)
         // The operands are this call's arguments and `out` is used below, so their buffers outlive the kernels.
         switch dtype {
+        case .int32: floatOnly()
         case .float32: Tensor.denseForward(pointer(Float.self), weight.pointer(Float.self), bias?.pointer(Float.self),
                                            out.pointer(Float.self), rows, k, n, activation)
         case .float64: Tensor.denseForward(pointer(Double.self), weight.pointer(Double.self), bias?.pointer(Double.self),
@@ -44,6 +45,7 @@ extension Tensor {
             let db = needB ? Tensor.zeros([n], dtype: x.dtype) : nil
             // Tensors passed as arguments stay alive for the call; no extra references are taken per step.
             switch x.dtype {
+            case .int32: floatOnly()
             case .float32: Tensor.denseBackward(Float.self, x, weight, grad, out, dz, dx, dw, db, rows, k, n, activation)
             case .float64: Tensor.denseBackward(Double.self, x, weight, grad, out, dz, dx, dw, db, rows, k, n, activation)
             }

@@ -90,6 +90,7 @@ extension Tensor {
         ])
         keepingAlive(mask, a, b) {
             switch a.dtype {
+            case .int32: floatOnly()
             case .float32: Kernels.select(mask.pointer(Float.self), a.pointer(Float.self), b.pointer(Float.self),
                                           out.pointer(Float.self), plan)
             case .float64: Kernels.select(mask.pointer(Double.self), a.pointer(Double.self), b.pointer(Double.self),

@@ -46,6 +46,7 @@ extension Tensor {
     private static func gemm(_ a: Tensor, _ b: Tensor, _ ta: Bool, _ tb: Bool, into out: Tensor) {
         keepingAlive(a, b) {
             switch a.dtype {
+            case .int32: floatOnly()
             case .float32: gemmTyped(Float.self, a, b, ta, tb, out)
             case .float64: gemmTyped(Double.self, a, b, ta, tb, out)
             }

@@ -31,6 +31,7 @@ extension Tensor {
 
     /// Arithmetic mean along `axes` (nil: all).
     public func mean(alongAxes axes: [Int]? = nil, keepingDimensions: Bool = false) -> Tensor {
+        if dtype == .int32 { floatOnly("mean") }
         let ax = axesFor(axes, "mean")
         let n = Double(ax.reduce(1) { $0 * shape[$1] })
         let inputShape = shape
@@ -49,6 +50,7 @@ extension Tensor {
     private mutating func divideInPlace(by n: Double) {
         makeUnique()
         switch dtype {
+        case .int32: floatOnly()
         case .float32: let p = pointer(Float.self), d = Float(n); for i in 0..<count { p[i] /= d }
         case .float64: let p = pointer(Double.self); for i in 0..<count { p[i] /= n }
         }
@@ -96,6 +98,7 @@ extension Tensor {
                                                           : Tensor.reducedShape(shape, axes: [a]), dtype: dtype)
         withExtendedLifetime(self) {
             switch dtype {
+            case .int32: floatOnly()
             case .float32: Kernels.argmax(pointer(Float.self), outer: outer, n: shape[a], inner: inner, out.pointer(Float.self))
             case .float64: Kernels.argmax(pointer(Double.self), outer: outer, n: shape[a], inner: inner, out.pointer(Double.self))
             }

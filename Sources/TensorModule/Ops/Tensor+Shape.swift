@@ -50,6 +50,7 @@ extension Tensor {
         let plan = StridedPlan(shape: outShape, operandStrides: [Shapes.strides(outShape), axes.map { own[$0] }])
         withExtendedLifetime(self) {
             switch dtype {
+            case .int32: Kernels.expand(integerPointer(), out.integerPointer(), plan)
             case .float32: Kernels.expand(pointer(Float.self), out.pointer(Float.self), plan)
             case .float64: Kernels.expand(pointer(Double.self), out.pointer(Double.self), plan)
             }
@@ -167,6 +168,7 @@ extension Tensor {
         let width = count / Swift.max(indices.count, 1)
         withExtendedLifetime(self) {
             switch dtype {
+            case .int32: floatOnly()
             case .float32: Self.addRows(pointer(Float.self), out.pointer(Float.self), indices, width)
             case .float64: Self.addRows(pointer(Double.self), out.pointer(Double.self), indices, width)
             }

@@ -20,6 +20,7 @@ extension Tensor {
         let value = Tensor(uninitialized: shape, dtype: dtype)
         // The operands are arguments (or captured by the pullback) and `value` is used below: alive for the kernels.
         switch dtype {
+        case .int32: floatOnly()
         case .float32: Tensor.sigmoidCrossEntropyForward(x.pointer(Float.self), y.pointer(Float.self), value.pointer(Float.self), count)
         case .float64: Tensor.sigmoidCrossEntropyForward(x.pointer(Double.self), y.pointer(Double.self), value.pointer(Double.self), count)
         }
@@ -28,6 +29,7 @@ extension Tensor {
         return value.recording("sigmoidCrossEntropy", x, y) { g in
             let dx = Tensor(uninitialized: x.shape, dtype: x.dtype)
             switch x.dtype {
+            case .int32: floatOnly()
             case .float32: Tensor.sigmoidCrossEntropyBackward(g.pointer(Float.self), x.pointer(Float.self),
                                                               y.pointer(Float.self), dx.pointer(Float.self), x.count)
             case .float64: Tensor.sigmoidCrossEntropyBackward(g.pointer(Double.self), x.pointer(Double.self),

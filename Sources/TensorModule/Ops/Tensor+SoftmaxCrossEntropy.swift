@@ -19,6 +19,7 @@ extension Tensor {
         let probabilities = Tensor(uninitialized: shape, dtype: dtype)
         withExtendedLifetime(self) {
             switch dtype {
+            case .int32: floatOnly()
             case .float32: Tensor.softmaxCrossEntropyForward(pointer(Float.self), labels, n, classes,
                                                              losses.pointer(Float.self), probabilities.pointer(Float.self))
             case .float64: Tensor.softmaxCrossEntropyForward(pointer(Double.self), labels, n, classes,
@@ -30,6 +31,7 @@ extension Tensor {
             let dz = Tensor(uninitialized: [n, classes], dtype: probabilities.dtype)
             Tensor.keepingAlive(rowGradient, probabilities) {
                 switch dz.dtype {
+                case .int32: floatOnly()
                 case .float32: Tensor.softmaxCrossEntropyBackward(rowGradient.pointer(Float.self), probabilities.pointer(Float.self),
                                                                   labels, n, classes, dz.pointer(Float.self))
                 case .float64: Tensor.softmaxCrossEntropyBackward(rowGradient.pointer(Double.self), probabilities.pointer(Double.self),
