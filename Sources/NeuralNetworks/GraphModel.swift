@@ -133,7 +133,7 @@ public final class GraphModel: Module {
     /// after its last reader.
     public func outputs(for inputs: [Tensor]) -> [Tensor] {
         require(inputs.count == inputCount, "GraphModel takes \(inputCount) input\(inputCount == 1 ? "" : "s"), given \(inputs.count)")
-        let slots = run(inputs, nodesBefore: nodes.count, release: true)
+        let slots = run(inputs, nodesBefore: nodes.count, release: true).values
         return outputSlots.map { slots[$0]! }
     }
 
@@ -177,22 +177,52 @@ public final class GraphModel: Module {
                 guard let normalization = layers[node.layer] as? Normalization, normalization.isAdaptable,
                       adapted.insert(node.layer).inserted else { continue }
                 let source = node.inputs[0]
-                normalization.adapt(to: batches.lazy.map { inputs in self.run(inputs, nodesBefore: k, release: false)[source]! })
+                normalization.adapt(to: batches.lazy.map { inputs in self.run(inputs, nodesBefore: k, release: false).values[source]! })
             }
         }
     }
 
     /// The slots' values for `inputs` after running the nodes before `end`; with `release`, each value but the
-    /// outputs is dropped after its last reader.
-    private func run(_ inputs: [Tensor], nodesBefore end: Int, release: Bool) -> [Tensor?] {
+    /// outputs is dropped after its last reader. Masks are carried (each layer's ``Module/maskedCall(_:masks:)``)
+    /// when some are given or a layer makes one; otherwise `masks` comes back nil.
+    private func run(_ inputs: [Tensor], masks inputMasks: [Tensor?]? = nil, nodesBefore end: Int,
+                     release: Bool) -> (values: [Tensor?], masks: [Tensor?]?) {
         var slots: [Tensor?] = inputs + Array(repeating: nil, count: end)
+        let carry = inputMasks?.contains { $0 != nil } == true || layers.contains(where: \.makesMask)
+        var masks: [Tensor?]? = carry ? (inputMasks ?? Array(repeating: nil, count: inputCount)) + Array(repeating: nil, count: end) : nil
         for (k, node) in nodes[..<end].enumerated() {
             let args = node.inputs.map { slots[$0]! }
-            slots[inputCount + k] = args.count == 1 ? layers[node.layer](args[0]) : layers[node.layer](args)
+            let layer = layers[node.layer]
+            if masks != nil {
+                let (output, mask) = layer.maskedCall(args, masks: node.inputs.map { masks![$0] })
+                slots[inputCount + k] = output
+                masks![inputCount + k] = mask
+            } else {
+                slots[inputCount + k] = args.count == 1 ? layer(args[0]) : layer(args)
+            }
             if release { for i in node.inputs where _lastUse[i] == k { slots[i] = nil } }
         }
-        return slots
+        return (slots, masks)
     }
+
+    /// The outputs and their masks for `inputs` and their masks (nil where none): padding masks made by an
+    /// ``Embedding`` with `maskZero` reach the outputs, and through them the loss and the metrics.
+    public func outputs(for inputs: [Tensor], masks: [Tensor?]) -> [(output: Tensor, mask: Tensor?)] {
+        require(inputs.count == inputCount && masks.count == inputCount,
+                "GraphModel takes \(inputCount) input\(inputCount == 1 ? "" : "s") and masks, given \(inputs.count) and \(masks.count)")
+        let (values, carried) = run(inputs, masks: masks, nodesBefore: nodes.count, release: true)
+        return outputSlots.map { (values[$0]!, carried?[$0] ?? nil) }
+    }
+
+    public override var makesMask: Bool { layers.contains(where: \.makesMask) }
+
+    public override func maskedCall(_ inputs: [Tensor], masks: [Tensor?]) -> (output: Tensor, mask: Tensor?) {
+        require(outputSlots.count == 1, "GraphModel has \(outputSlots.count) outputs: call outputs(for:masks:)")
+        let out = outputs(for: inputs, masks: masks)[0]
+        return (out.output, out.mask)
+    }
+
+    public override func callAsFunction(_ inputs: [Tensor], masks: [Tensor?]) -> Tensor { maskedCall(inputs, masks: masks).output }
 }
 
 /// Unique names: given names are kept (the first one given twice is remembered), a missing one becomes `base`,

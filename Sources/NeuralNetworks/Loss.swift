@@ -57,6 +57,39 @@ public struct Loss: Sendable, Equatable, Codable {
     /// with the same number of elements in another shape (labels [N] for predictions [N, 1]) are reshaped first,
     /// as Keras does, instead of broadcasting to [N, N].
     public func callAsFunction(predictions: Tensor, targets rawTargets: Tensor) -> Tensor {
+        callAsFunction(predictions: predictions, targets: rawTargets, mask: nil)
+    }
+
+    /// The loss over the positions `mask` keeps (1 counts, 0 is padding; its shape is the predictions' leading
+    /// dimensions, [batch, time] for a sequence of per-step outputs), as Keras weighs each position by the mask:
+    /// the mean divides by the positions that count, not by all of them. Sparse cross-entropy takes per-step
+    /// logits [batch, time, classes] with labels [batch, time]. With a nil mask, every position counts.
+    ///
+    /// ```swift
+    /// let loss = Loss.softmaxCrossEntropy()(predictions: logits, targets: labels, mask: ids .!= 0)   // [N, T, C], [N, T]
+    /// ```
+    public func callAsFunction(predictions: Tensor, targets rawTargets: Tensor, mask: Tensor?) -> Tensor {
+        let elementwise = elementwiseLoss(predictions: predictions, targets: rawTargets)
+        guard let mask else { return reduce(elementwise) }
+        require(elementwise.shape.starts(with: mask.shape),
+                "\(name): mask \(mask.shape) does not fit the per-position losses \(elementwise.shape)")
+        let weights = mask.converted(to: elementwise.dtype)
+            .reshaped(to: mask.shape + Array(repeating: 1, count: elementwise.rank - mask.rank))
+        let perPosition = Double(elementwise.shape.dropFirst(mask.rank).reduce(1, *))
+        let weighted = elementwise * weights
+        switch reduction {
+        case .sum: return weighted.sum()
+        case .mean: return weighted.sum() / Swift.max(weights.sum().scalar * perPosition, 1)
+        case .none:
+            guard weighted.rank > 1 else { return weighted }
+            let axes = Array(1..<weighted.rank)
+            let counts = weights.expanded(to: weighted.shape).sum(alongAxes: axes).clamped(lowerBound: 1, upperBound: .infinity)
+            return weighted.sum(alongAxes: axes) / counts
+        }
+    }
+
+    /// The loss of every element (every position for sparse cross-entropy), before the reduction.
+    private func elementwiseLoss(predictions: Tensor, targets rawTargets: Tensor) -> Tensor {
         var targets = rawTargets
         // Integer labels (int32) are read as ids by sparse cross-entropy; every other loss computes with them.
         if kind != .softmaxCrossEntropy, !targets.dtype.isFloatingPoint { targets = targets.converted(to: predictions.dtype) }
@@ -76,7 +109,13 @@ public struct Loss: Sendable, Equatable, Codable {
             elementwise = predictions.sigmoidCrossEntropy(targets: expanded)
         case .softmaxCrossEntropy:
             let labels = targets.dtype == .int32 ? targets.integers.map { Int($0) } : targets.values.map { Int($0) }
-            elementwise = predictions.softmaxCrossEntropy(labels: labels)
+            if predictions.rank > 2 {   // per-step logits [batch, time…, classes]: one loss per position
+                let classes = predictions.shape.last!
+                elementwise = predictions.reshaped(to: [-1, classes]).softmaxCrossEntropy(labels: labels)
+                    .reshaped(to: Array(predictions.shape.dropLast()))
+            } else {
+                elementwise = predictions.softmaxCrossEntropy(labels: labels)
+            }
         case .softmaxCrossEntropyWithProbabilities:
             elementwise = -(predictions.logSoftmax() * targets).sum(alongAxes: [-1], keepingDimensions: true)
         case .huber(let delta):
@@ -85,6 +124,10 @@ public struct Loss: Sendable, Equatable, Codable {
             let linear = (e - 0.5 * delta) * delta
             elementwise = Tensor.select(e .<= delta, quadratic, linear)
         }
+        return elementwise
+    }
+
+    private func reduce(_ elementwise: Tensor) -> Tensor {
         switch reduction {
         case .mean: return elementwise.mean()
         case .sum: return elementwise.sum()

@@ -45,6 +45,40 @@ open class Module {
         return try outputShape(for: inputShapes[0])
     }
 
+    /// Applies the module to inputs together with their masks (nil where an input has none), Keras's
+    /// `call(inputs, mask=…)`: a mask holds 1 at the positions that count and 0 at padding, over the leading
+    /// dimensions of its input ([batch, time] for sequences). The default ignores the masks; layers that read them
+    /// (``GlobalAveragePooling1D``, recurrent layers) override it.
+    open func callAsFunction(_ inputs: [Tensor], masks: [Tensor?]) -> Tensor {
+        inputs.count == 1 ? self(inputs[0]) : self(inputs)
+    }
+
+    /// The mask of this layer's output (Keras's `compute_mask`), or nil for none. The default carries the inputs'
+    /// masks (several are combined: a position counts when it counts in each) to an output whose leading dimensions
+    /// are the mask's, as an elementwise layer or a Dense layer on sequences keeps them; any other output has none.
+    /// ``Embedding`` with `maskZero` makes a mask; pooling over time consumes one.
+    open func computeMask(inputs: [Tensor], masks: [Tensor?], output: Tensor) -> Tensor? {
+        let given = masks.compactMap { $0 }
+        guard var mask = given.first, given.allSatisfy({ $0.shape == mask.shape }) else { return nil }
+        for other in given.dropFirst() { mask = mask.logicalAnd(other) }
+        return output.shape.starts(with: mask.shape) ? mask : nil
+    }
+
+    /// Whether this layer makes a mask of its own from its inputs (``Embedding`` with `maskZero`): models run the
+    /// mask-carrying path only when one does, or when a mask is given.
+    open var makesMask: Bool { false }
+
+    /// The output and its mask for `inputs` and their masks: ``callAsFunction(_:masks:)`` then
+    /// ``computeMask(inputs:masks:output:)``. ``Sequential`` and ``GraphModel`` carry masks from layer to layer.
+    ///
+    /// ```swift
+    /// let (y, mask) = model.maskedCall([ids], masks: [nil])   // mask: 1 where an id is not 0, after Embedding(maskZero: true)
+    /// ```
+    open func maskedCall(_ inputs: [Tensor], masks: [Tensor?]) -> (output: Tensor, mask: Tensor?) {
+        let output = self(inputs, masks: masks)
+        return (output, computeMask(inputs: inputs, masks: masks, output: output))
+    }
+
     /// The name shown in summaries.
     open var typeName: String { String(describing: type(of: self)) }
 

@@ -33,6 +33,20 @@ public final class Sequential: Module {
         return x
     }
 
+    public override var makesMask: Bool { layers.contains(where: \.makesMask) }
+
+    /// Runs the layers in order carrying the mask from layer to layer (Keras's mask propagation); without a mask
+    /// given or made, as ``callAsFunction(_:)-(Tensor)``.
+    public override func maskedCall(_ inputs: [Tensor], masks: [Tensor?]) -> (output: Tensor, mask: Tensor?) {
+        require(inputs.count == 1 && masks.count == 1, "Sequential takes one input and its mask, given \(inputs.count) and \(masks.count)")
+        guard masks[0] != nil || makesMask else { return (self(inputs[0]), nil) }
+        var x = inputs[0], mask = masks[0]
+        for layer in layers { (x, mask) = layer.maskedCall([x], masks: [mask]) }
+        return (x, mask)
+    }
+
+    public override func callAsFunction(_ inputs: [Tensor], masks: [Tensor?]) -> Tensor { maskedCall(inputs, masks: masks).output }
+
     public override func outputShape(for inputShape: [Int]) throws(ModuleError) -> [Int] {
         var shape = inputShape
         for layer in layers { shape = try layer.outputShape(for: shape) }

@@ -51,6 +51,25 @@ public enum Metric: Sendable, Equatable, Codable {
         }
     }
 
+    /// The sum of per-position scores over the positions `mask` keeps (1 counts, 0 is padding; shaped as the
+    /// predictions' leading dimensions, [batch, time] for per-step outputs) and their number: padded positions count
+    /// in neither. A nil mask counts every example, as ``total(predictions:targets:fromLogits:)``.
+    ///
+    /// ```swift
+    /// let (hits, count) = Metric.accuracy.total(predictions: logits, targets: labels, fromLogits: true, mask: ids .!= 0)
+    /// ```
+    public func total(predictions: Tensor, targets: Tensor, fromLogits: Bool, mask: Tensor?) -> (sum: Double, count: Int) {
+        guard let mask else { return total(predictions: predictions, targets: targets, fromLogits: fromLogits) }
+        require(predictions.shape.starts(with: mask.shape), "\(name): mask \(mask.shape) does not fit predictions \(predictions.shape)")
+        let positions = mask.count
+        let kept = mask.values.indices.filter { mask[flat: $0] != 0 }
+        guard !kept.isEmpty else { return (0, 0) }
+        let p = predictions.reshaped(to: [positions, predictions.count / Swift.max(positions, 1)]).gathering(rows: kept)
+        let t = targets.reshaped(to: [positions, targets.count / Swift.max(positions, 1)]).gathering(rows: kept)
+        // Per-position labels [P, 1] against scores [P, C] are sparse labels; the unmasked rule then decides.
+        return total(predictions: p, targets: t.shape[1] == 1 && p.shape[1] > 1 ? t.reshaped(to: [kept.count]) : t, fromLogits: fromLogits)
+    }
+
     /// The sum of per-example scores in this batch and the number of examples, for averaging.
     /// `fromLogits` tells binary accuracy that predictions are logits (threshold 0).
     public func total(predictions: Tensor, targets: Tensor, fromLogits: Bool) -> (sum: Double, count: Int) {

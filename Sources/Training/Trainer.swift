@@ -245,23 +245,24 @@ public final class Trainer {
                 let idx = Array(order[(b * batchSize)..<Swift.min((b + 1) * batchSize, n)])
                 var (xb, yb) = train.inputBatch(idx)
                 if let augmentation { xb = withoutGradient { [augmentation(xb[0])] } }
-                let (lossValue, penalty, predictions) = trainStep(inputs: xb, yb)
+                let (lossValue, penalty, predictions, mask) = trainStep(inputs: xb, yb)
                 let count = idx.count
                 seen += count
                 sums["loss", default: 0] += lossValue * Double(count)
                 penaltySum += penalty * Double(count)
                 for m in metrics {
-                    let (s, _) = m.total(predictions: predictions, targets: yb, fromLogits: lossTakesLogits)
+                    let (s, c) = m.total(predictions: predictions, targets: yb, fromLogits: lossTakesLogits, mask: mask)
                     sums[m.name, default: 0] += s
+                    sums[m.name + Trainer.countSuffix, default: 0] += Double(c)
                 }
-                var logs = sums.mapValues { $0 / Double(seen) }
+                var logs = Trainer.averages(sums, examples: seen)
                 logs["batch_size"] = Double(count)
                 epochPosition = EpochPosition(batchesCompleted: b + 1, generatorBeforeShuffle: generatorBeforeShuffle, sums: sums,
                                               examplesSeen: seen, penaltySum: penaltySum, learningRate: lr)
                 try all.forEach { try $0.onBatchEnd(self, batch: b, logs: logs) }
             }
             epochPosition = nil
-            var logs = sums.mapValues { $0 / Double(Swift.max(seen, 1)) }
+            var logs = Trainer.averages(sums, examples: seen)
             if hasRegularizer { logs["regularization"] = penaltySum / Double(Swift.max(seen, 1)) }
             if let v = validation {
                 for (k, value) in try evaluate(v, batchSize: Swift.max(batchSize, 256)) { logs["val_" + k] = value }
@@ -282,35 +283,50 @@ public final class Trainer {
     /// Returns the data loss, the penalty and the (detached) predictions.
     @discardableResult
     public func trainStep(_ x: Tensor, _ y: Tensor) -> (loss: Double, penalty: Double, predictions: Tensor) {
-        trainStep(inputs: [x], y)
+        let step = trainStep(inputs: [x], y)
+        return (step.loss, step.penalty, step.predictions)
     }
 
-    /// One optimizer step on a batch of a model with several inputs (one tensor each); as ``trainStep(_:_:)``.
+    /// The key under which an epoch's running sums keep a metric's count of positions (examples, or unmasked steps).
+    static let countSuffix = "#count"
+
+    /// The epoch's averages: the loss per example, each metric per position it counted (per example for running
+    /// sums saved before masks, which have no counts).
+    static func averages(_ sums: Logs, examples: Int) -> Logs {
+        var logs: Logs = [:]
+        for (key, value) in sums where !key.hasSuffix(countSuffix) {
+            logs[key] = value / Swift.max(sums[key + countSuffix] ?? Double(examples), 1)
+        }
+        return logs
+    }
+
+    /// One optimizer step on a batch of a model with several inputs (one tensor each); as ``trainStep(_:_:)``. A
+    /// padding mask the model makes (``Embedding`` with `maskZero`) weighs the loss, and is returned for the metrics.
     @discardableResult
-    public func trainStep(inputs x: [Tensor], _ y: Tensor) -> (loss: Double, penalty: Double, predictions: Tensor) {
+    public func trainStep(inputs x: [Tensor], _ y: Tensor) -> (loss: Double, penalty: Double, predictions: Tensor, mask: Tensor?) {
         let named = namedParameters ?? model.namedParameters
-        let predictions = x.count == 1 ? model(x[0]) : model(x)
-        let dataLoss = loss(predictions: predictions, targets: y)
+        let (predictions, mask) = model.makesMask ? model.maskedCall(x, masks: x.map { _ in nil })
+                                                  : (x.count == 1 ? model(x[0]) : model(x), nil)
+        let dataLoss = loss(predictions: predictions, targets: y, mask: mask)
         let penalty = Module.regularizationPenalty(of: named.map(\.parameter))
         let objective = penalty.map { dataLoss + $0 } ?? dataLoss
         if objective.requiresGradient {
             objective.backward()
             optimizer.update(named.filter { $0.parameter.requiresGradient })
         }
-        return (dataLoss.scalar, penalty?.scalar ?? 0, predictions.detached)
+        return (dataLoss.scalar, penalty?.scalar ?? 0, predictions.detached, mask)
     }
 
     /// The loss and metrics over (x, y), in inference mode, without gradients.
     public func evaluate(x: Tensor, y: Tensor, batchSize: Int = 256) throws -> Logs {
         try checkPair(x, y, "evaluation data")
-        do { try model.checkInput(shape: [1] + x.shape.dropFirst()) } catch { throw TrainingError.shapeMismatch(error) }
-        return logs(predictions: model.predict(x, batchSize: batchSize), targets: y)
+        return try evaluate(TensorPairs(x: x, y: y), batchSize: batchSize)
     }
 
     /// The loss and metrics over every example of `data`, drawn in batches, in inference mode, without gradients.
     public func evaluate(_ data: any BatchSource, batchSize: Int = 256) throws -> Logs {
-        let (predictions, targets) = try outputs(data, batchSize: batchSize, for: ("evaluate", "evaluation data"))
-        return logs(predictions: predictions, targets: targets)
+        let (predictions, targets, mask) = try outputs(data, batchSize: batchSize, for: ("evaluate", "evaluation data"))
+        return logs(predictions: predictions, targets: targets, mask: mask)
     }
 
     /// The model's outputs for every example of `data`, drawn in batches (inference mode, no tape), as Keras's
@@ -324,19 +340,31 @@ public final class Trainer {
         try outputs(data, batchSize: batchSize, for: ("predict", "prediction data")).predictions
     }
 
-    /// Predictions and targets of every example of `data`, in order, `batchSize` at a time.
+    /// Predictions, targets and (for a model that makes one) the output mask of every example of `data`, in order,
+    /// `batchSize` at a time.
     private func outputs(_ data: any BatchSource, batchSize: Int,
-                         for caller: (op: String, data: String)) throws -> (predictions: Tensor, targets: Tensor) {
+                         for caller: (op: String, data: String)) throws -> (predictions: Tensor, targets: Tensor, mask: Tensor?) {
         guard batchSize > 0 else { throw TrainingError.invalidArgument("\(caller.op): batchSize must be positive, got \(batchSize)") }
         guard data.count > 0 else { throw TrainingError.invalidArgument("\(caller.data): no examples") }
         do { try model.checkInputs(shapes: data.inputShapes) } catch { throw TrainingError.shapeMismatch(error) }
-        var predictions: [Tensor] = [], targets: [Tensor] = []
+        var predictions: [Tensor] = [], targets: [Tensor] = [], masks: [Tensor] = []
+        let masked = model.makesMask
+        let wasTraining = model.isTraining
+        if masked { model.setTraining(false) }
+        defer { if masked { model.setTraining(wasTraining) } }
         for start in stride(from: 0, to: data.count, by: batchSize) {
             let (x, y) = data.inputBatch(Array(start..<Swift.min(start + batchSize, data.count)))
-            predictions.append(model.predict(x, batchSize: batchSize))
+            if masked {
+                let (p, m) = withoutGradient { model.maskedCall(x, masks: x.map { _ in nil }) }
+                predictions.append(p)
+                if let m { masks.append(m) }
+            } else {
+                predictions.append(model.predict(x, batchSize: batchSize))
+            }
             targets.append(y)
         }
-        return (Tensor.concatenating(predictions), Tensor.concatenating(targets))
+        let mask = masks.count == predictions.count && !masks.isEmpty ? Tensor.concatenating(masks) : nil
+        return (Tensor.concatenating(predictions), Tensor.concatenating(targets), mask)
     }
 
     /// The loss and metrics of predictions the model already made (e.g. by ``predict(x:batchSize:)``, whose
@@ -346,12 +374,12 @@ public final class Trainer {
     /// let predictions = trainer.predict(x: test.features)
     /// let logs = trainer.evaluate(predictions: predictions, targets: test.targets)   // as evaluate(x:y:)
     /// ```
-    public func evaluate(predictions: Tensor, targets: Tensor) -> Logs { logs(predictions: predictions, targets: targets) }
+    public func evaluate(predictions: Tensor, targets: Tensor) -> Logs { logs(predictions: predictions, targets: targets, mask: nil) }
 
-    private func logs(predictions: Tensor, targets y: Tensor) -> Logs {
-        var logs: Logs = ["loss": withoutGradient { loss(predictions: predictions, targets: y).scalar }]
+    private func logs(predictions: Tensor, targets y: Tensor, mask: Tensor?) -> Logs {
+        var logs: Logs = ["loss": withoutGradient { loss(predictions: predictions, targets: y, mask: mask).scalar }]
         for m in metrics {
-            let (s, c) = m.total(predictions: predictions, targets: y, fromLogits: lossTakesLogits)
+            let (s, c) = m.total(predictions: predictions, targets: y, fromLogits: lossTakesLogits, mask: mask)
             logs[m.name] = s / Double(Swift.max(c, 1))
         }
         return logs

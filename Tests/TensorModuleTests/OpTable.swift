@@ -119,6 +119,8 @@ let opTable: [OpCase] =
         OpCase(name: "slice", shapes: [[4, 5]]) { $0[0].slice(alongAxis: 1, 1..<4) },
         OpCase(name: "slice", shapes: [[4, 5, 2]]) { $0[0].slice(alongAxis: 0, 2..<4) },
         OpCase(name: "gathering", shapes: [[4, 3]]) { $0[0].gathering(rows: [3, 0, 3, 1]) },
+        // An embedding lookup: int32 ids [2, 3] (id 2 three times) pick rows of a [4, 3] table → [2, 3, 3].
+        OpCase(name: "gathering", shapes: [[4, 3]]) { $0[0].gathering(ids: Tensor(shape: [2, 3], integers: [2, 0, 2, 3, 2, 1])) },
         OpCase(name: "matmul", shapes: [[3, 4], [4, 5]]) { $0[0].matmul($0[1]) },
         OpCase(name: "matmul", shapes: [[4, 3], [4, 5]]) { $0[0].matmul($0[1], transposingSelf: true) },
         OpCase(name: "matmul", shapes: [[3, 4], [5, 4]]) { $0[0].matmul($0[1], transposingOther: true) },
@@ -200,7 +202,7 @@ let opTable: [OpCase] =
 /// Public ops with no gradient, and why.
 let nonDifferentiableOps: [String: String] = [
     ".<": "mask", ".<=": "mask", ".>": "mask", ".>=": "mask", ".==": "mask", ".!=": "mask",
-    "argmax": "integer result", "oneHot": "built from integer labels",
+    "argmax": "integer result", "oneHot": "built from integer labels", "logicalAnd": "mask of int32 masks",
     "convolutionUsesWinograd": "a question about which kernel runs (for tests), not an op",
 ]
 

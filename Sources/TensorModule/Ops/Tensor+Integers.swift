@@ -59,4 +59,15 @@ extension Tensor {
         for (i, id) in ids.enumerated() { values[i * classCount + Int(id)] = 1 }
         return Tensor(shape: shape + [classCount], values: values, dtype: dtype)
     }
+
+    /// 1 where both int32 masks are non-zero, else 0 (same shapes): the mask of positions that count in both.
+    ///
+    /// ```swift
+    /// Tensor(integers: [1, 1, 0]).logicalAnd(Tensor(integers: [1, 0, 0])).integers   // [1, 0, 0]
+    /// ```
+    public func logicalAnd(_ other: Tensor) -> Tensor {
+        require(dtype == .int32 && other.dtype == .int32 && shape == other.shape,
+                "logicalAnd: needs two int32 masks of one shape, got \(dtype) \(shape) and \(other.dtype) \(other.shape)")
+        return Tensor(shape: shape, integers: zip(integers, other.integers).map { $0 != 0 && $1 != 0 ? 1 : 0 })
+    }
 }

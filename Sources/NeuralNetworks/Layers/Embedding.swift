@@ -1,0 +1,47 @@
+import TensorModule
+
+/// A table of learned vectors, one per id: int32 ids [batch, …] become vectors [batch, …, dimension] (Keras's
+/// `Embedding`, PyTorch's `nn.Embedding`). The table starts uniform in [−0.05, 0.05], as in Keras.
+///
+/// With `maskZero`, id 0 is padding: the layer makes a mask (1 where the id is not 0) that later layers, the loss and
+/// the metrics read, so padded positions count nowhere. Id 0 still has a row (the vocabulary keeps its size), as in
+/// Keras.
+///
+/// ```swift
+/// let embed = Embedding(vocabularySize: 1000, dimension: 16, maskZero: true)
+/// let vectors = embed(Tensor(shape: [2, 3], integers: [5, 9, 0, 7, 0, 0]))   // [2, 3, 16]
+/// ```
+public final class Embedding: Module {
+    /// The table [vocabularySize, dimension].
+    public let weight: Parameter
+    public let maskZero: Bool
+
+    public init(vocabularySize: Int, dimension: Int, maskZero: Bool = false,
+                initializer: Initializer = .uniform(lowerBound: -0.05, upperBound: 0.05), seed: UInt64? = nil) {
+        require(vocabularySize > 0 && dimension > 0, "Embedding: sizes must be positive, got \(vocabularySize)×\(dimension)")
+        weight = Parameter(initializer.make([vocabularySize, dimension], seed: seed ?? RandomSeeds.next()))
+        self.maskZero = maskZero
+    }
+
+    public var vocabularySize: Int { weight.value.shape[0] }
+    public var dimension: Int { weight.value.shape[1] }
+
+    public override var details: String { "\(vocabularySize)×\(dimension)" + (maskZero ? " maskZero" : "") }
+
+    /// The rows of the table for `input`'s int32 ids; an id outside the vocabulary, or float ids, stop with a message.
+    public override func callAsFunction(_ input: Tensor) -> Tensor { weight.value.gathering(ids: input) }
+
+    public override func outputShape(for inputShape: [Int]) throws(ModuleError) -> [Int] {
+        guard inputShape.count >= 1 else {
+            throw .shapeMismatch(layer: "Embedding(\(vocabularySize)×\(dimension))", expected: "ids [batch, …]", found: inputShape)
+        }
+        return inputShape + [dimension]
+    }
+
+    public override var makesMask: Bool { maskZero }
+
+    /// With `maskZero`, 1 where the id is not 0 (shape of the ids); otherwise the incoming mask, if any.
+    public override func computeMask(inputs: [Tensor], masks: [Tensor?], output: Tensor) -> Tensor? {
+        maskZero ? inputs[0] .!= 0 : masks.first ?? nil
+    }
+}
