@@ -35,6 +35,36 @@ extension BatchSource {
         return ([x], y)
     }
 
+    /// The rows a hold-out of `fraction` keeps for training, and those it holds out: the last
+    /// `round(count × fraction)` examples, taken before any shuffling, as Keras's `validation_split`. The one place
+    /// the rule is written: `fit`, `neuralkit train` and normalization adapting all use it. Throws when either part
+    /// would be empty (a fraction of 0 holds out nothing and does not throw).
+    ///
+    /// ```swift
+    /// let (training, validation) = try data.holdingOut(fraction: 0.1)   // 54,000 and 6,000 of Fashion-MNIST's 60,000
+    /// ```
+    public func holdingOut(fraction: Double) throws(DataError) -> (training: RowRange<Self>, heldOut: RowRange<Self>) {
+        guard (0..<1).contains(fraction) else { throw DataError(file: "hold-out", "fraction must be in [0, 1), got \(fraction)") }
+        let n = count, held = Int((Double(n) * fraction).rounded())
+        guard fraction == 0 || (held > 0 && held < n) else {
+            throw DataError(file: "hold-out", "\(n) examples leave no \(held == 0 ? "validation" : "training") examples at a hold-out of \(fraction)")
+        }
+        return (rows(0..<(n - held)), rows((n - held)..<n))
+    }
+
+    /// This process's part of every epoch's order when `count` processes train together (PyTorch's
+    /// `DistributedSampler`): each epoch every process shuffles the whole source with the same generator, and process
+    /// `rank` takes the positions `rank`, `rank + count`, … of that order. When the examples do not divide evenly, the
+    /// order wraps around so that every process runs the same number of batches.
+    ///
+    /// ```swift
+    /// try trainer.fit(images.shard(rank: 1, count: 4), batchSize: 64, epochs: 10)   // a quarter of each epoch
+    /// ```
+    public func shard(rank: Int, count processes: Int) -> Shard<Self> {
+        require(processes >= 1 && (0..<processes).contains(rank), "shard: rank \(rank) outside 0..<\(processes)")
+        return Shard(base: self, rank: rank, processCount: processes)
+    }
+
     /// The examples in `range` as a source of their own, numbered from 0 (e.g. a validation split).
     public func rows(_ range: Range<Int>) -> RowRange<Self> {
         require(range.lowerBound >= 0 && range.upperBound <= count, "rows: \(range) outside 0..<\(count)")
@@ -122,5 +152,36 @@ public struct MultiInputPairs: BatchSource, Sendable {
 
     public func inputBatch(_ indices: [Int]) -> (inputs: [Tensor], y: Tensor) {
         (inputs.map { $0.gathering(rows: indices) }, y.gathering(rows: indices))
+    }
+}
+
+/// A source whose epochs are a part of a larger source's shuffled order (see ``BatchSource/shard(rank:count:)``).
+/// `Trainer` shuffles ``orderCount`` positions and keeps this process's part with ``part(of:)``.
+public protocol EpochOrderShard {
+    /// How many positions each epoch's shuffle covers (the whole source's count).
+    var orderCount: Int { get }
+    /// This process's positions of a shuffled order of ``orderCount`` positions.
+    func part(of order: [Int]) -> [Int]
+}
+
+/// One process's part of every epoch of `base` (made by ``BatchSource/shard(rank:count:)``). Its batches take the
+/// base's example numbers.
+public struct Shard<Base: BatchSource>: BatchSource, EpochOrderShard {
+    public let base: Base
+    public let rank: Int
+    public let processCount: Int
+
+    /// The examples this process sees per epoch: ⌈base.count / processCount⌉.
+    public var count: Int { (base.count + processCount - 1) / processCount }
+    public var exampleShape: [Int] { base.exampleShape }
+    public var inputShapes: [[Int]] { base.inputShapes }
+    public func batch(_ indices: [Int]) -> (x: Tensor, y: Tensor) { base.batch(indices) }
+    public func inputBatch(_ indices: [Int]) -> (inputs: [Tensor], y: Tensor) { base.inputBatch(indices) }
+
+    public var orderCount: Int { base.count }
+
+    public func part(of order: [Int]) -> [Int] {
+        guard !order.isEmpty else { return [] }
+        return (0..<count).map { order[(rank + $0 * processCount) % order.count] }
     }
 }

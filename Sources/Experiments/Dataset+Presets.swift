@@ -8,7 +8,7 @@ import Training
 extension Dataset {
     /// The examples `fit` trains on when it holds out the last `validationSplit` of them.
     func trainingRows(validationSplit: Double) -> Range<Int> {
-        0..<(count - Int((Double(count) * validationSplit).rounded()))
+        (try? holdingOut(fraction: validationSplit).training.range) ?? 0..<count
     }
 
     /// The model a preset (`neuralkit train --model`, a `tune` trial) builds for this data: `hidden`, then one

@@ -42,10 +42,8 @@ public enum TrainingRun {
     public static func run(_ config: RunConfiguration, log: (String) -> Void = { print($0) }) throws -> RunSummary {
         let start = Date()
         let (train, test, scaler) = try loadData(config)
-        let held = Int((Double(train.count) * config.validationSplit).rounded())   // as fit holds them out
-        guard config.validationSplit == 0 || (held > 0 && held < train.count) else {
-            throw DataError(file: train.name, "\(train.count) training examples leave no \(held == 0 ? "validation" : "training") "
-                            + "examples at --validation-split \(config.validationSplit) (give more examples, or --validation-split 0)")
+        do { _ = try train.holdingOut(fraction: config.validationSplit) } catch {   // as fit holds them out
+            throw DataError(file: train.name, "\(error.message) (--validation-split; give more examples, or --validation-split 0)")
         }
         let spec = try modelSpec(config, train: train)
         RandomSeeds.reset(to: config.seed)

@@ -1,7 +1,7 @@
 import NeuralNetworks
 import TensorModule
 
-/// Gradient clipping applied before the update.
+/// Gradient clipping applied before the update (a shorthand for ``ClipByValue`` and ``ClipByGlobalNorm``).
 public enum GradientClipping: Sendable, Equatable, Codable {
     /// Clamp every gradient element to [−limit, limit].
     case byValue(Double)
@@ -22,8 +22,9 @@ public struct OptimizerState: Sendable {
     }
 }
 
-/// Applies an ``OptimizerRule`` to named parameters: schedules the learning rate, clips gradients, applies
-/// decoupled weight decay, and keeps each parameter's state under its name.
+/// Applies an ``OptimizerRule`` to named parameters: schedules the learning rate, passes the gradients through its
+/// ``transforms`` (clipping, weight decay, later an all-reduce), applies decoupled weight decay, and keeps each
+/// parameter's state under its name.
 ///
 /// ```swift
 /// let optimizer = Optimizer(Adam(learningRate: 1e-3), schedule: .cosine(totalSteps: 1000, minimum: 0))
@@ -37,19 +38,21 @@ public final class Optimizer {
     /// `rule` when it has a one-pass form (the dynamic cast is looked up once, not on every update).
     private var fusedRule: (any FusedOptimizerRule)?
     public var schedule: LearningRateSchedule
-    public var clipping: GradientClipping?
+    /// What happens to the gradients between backward and the rule, in order.
+    public var transforms: [any GradientTransform]
     /// Decoupled weight decay λ for any rule: θ ← θ − ηλθ before the rule's update.
     public var weightDecay: Double
     /// Updates applied so far.
     public private(set) var step = 0
     private var slots: [String: [Tensor]] = [:]
 
-    public init(_ rule: any OptimizerRule, schedule: LearningRateSchedule = .constant, clipping: GradientClipping? = nil,
-                weightDecay: Double = 0) {
+    /// `clipping` is added to the end of `transforms`.
+    public init(_ rule: any OptimizerRule, schedule: LearningRateSchedule = .constant, transforms: [any GradientTransform] = [],
+                clipping: GradientClipping? = nil, weightDecay: Double = 0) {
         self.rule = rule
         fusedRule = rule as? any FusedOptimizerRule
         self.schedule = schedule
-        self.clipping = clipping
+        self.transforms = transforms + (clipping.map { [$0.transform] } ?? [])
         self.weightDecay = weightDecay
     }
 
@@ -75,9 +78,9 @@ public final class Optimizer {
                     }
                 }
             }
-            if let clipping {
-                // Clipping by norm needs every gradient first.
-                let grads = clip(parameters.map { $0.parameter.gradient }, clipping)
+            if !transforms.isEmpty {
+                // A transform may need every gradient first (a global norm, an all-reduce).
+                let grads = transforms.reduce(parameters.map { $0.parameter.gradient }) { $1.transform($0, of: parameters) }
                 for ((name, p), g) in zip(parameters, grads) { apply(name, p, g) }
             } else {
                 for (name, p) in parameters { apply(name, p, p.gradient) }
@@ -135,19 +138,6 @@ public final class Optimizer {
                     }
                 }
             }
-        }
-    }
-
-    private func clip(_ grads: [Tensor?], _ clipping: GradientClipping) -> [Tensor?] {
-        switch clipping {
-        case .byValue(let limit):
-            return grads.map { $0?.clamped(lowerBound: -limit, upperBound: limit) }
-        case .byGlobalNorm(let maxNorm):
-            let squared = grads.compactMap { $0?.squared().sum().scalar }.reduce(0, +)
-            let norm = squared.squareRoot()
-            guard norm > maxNorm else { return grads }
-            let scale = maxNorm / norm
-            return grads.map { $0.map { $0 * scale } }
         }
     }
 

@@ -193,13 +193,12 @@ public final class Trainer {
         var train: any BatchSource = data
         var validation = validationData
         if validation == nil && validationSplit > 0 {
-            let n = data.count
-            let held = Int((Double(n) * validationSplit).rounded())
-            guard held > 0 && held < n else {
-                throw TrainingError.invalidArgument("fit: validationSplit \(validationSplit) of \(n) examples leaves an empty split")
+            guard !(data is any EpochOrderShard) else {
+                throw TrainingError.invalidArgument("fit: hold out before sharding (holdingOut(fraction:), then shard), not with validationSplit")
             }
-            train = data.rows(0..<(n - held))
-            validation = data.rows((n - held)..<n)
+            do { (train, validation) = try data.holdingOut(fraction: validationSplit) } catch {
+                throw TrainingError.invalidArgument("fit: validationSplit \(validationSplit) of \(data.count) examples leaves an empty split")
+            }
         }
         do { try model.checkInputs(shapes: data.inputShapes) } catch { throw TrainingError.shapeMismatch(error) }
         if augmentation != nil && data.inputShapes.count != 1 {
@@ -236,8 +235,10 @@ public final class Trainer {
             if let resumed { shuffleGenerator = resumed.generatorBeforeShuffle }
             let generatorBeforeShuffle = shuffleGenerator
             let lr = resumed?.learningRate ?? optimizer.currentLearningRate
-            var order = Array(0..<n)
+            let shard = train as? any EpochOrderShard
+            var order = Array(0..<(shard?.orderCount ?? n))
             if shuffle { order.shuffle(using: &shuffleGenerator) }
+            if let shard { order = shard.part(of: order) }
             var sums = resumed?.sums ?? Logs(), seen = resumed?.examplesSeen ?? 0, penaltySum = resumed?.penaltySum ?? 0
             model.setTraining(true)
             for b in (resumed?.batchesCompleted ?? 0)..<steps where !stopTraining {

@@ -137,7 +137,7 @@ import _TestSupport
         Bad(name: "NPY labels beyond Float32", arguments: ["--data", "X8NPY", "--label-file", "HUGELABELS"],
             message: "hugelabels.npy, example 3, value 0: expected a finite number within Float32's range (±3.4e38), found inf"),
         Bad(name: "too few examples for the validation split", arguments: ["--data", "GOODCSV"],
-            message: "4 training examples leave no validation examples at --validation-split 0.1 (give more examples, or --validation-split 0)"),
+            message: "4 examples leave no validation examples at a hold-out of 0.1 (--validation-split; give more examples, or --validation-split 0)"),
         // A model or batch larger than the machine's memory stops before allocating. The padded convolution outputs
         // 5·10⁸ values an example (2 GB, which fits), so a batch of the 1,438 training digits needs over 5 TiB.
         Bad(name: "model larger than memory", arguments: ["--dataset", "iris", "--model-file", "SPECHUGE"],

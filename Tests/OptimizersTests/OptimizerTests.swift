@@ -203,6 +203,26 @@ func adamByHand(amsgrad: Bool, decay: Double) -> [Double] {
         #expect(v.value.values.map { ($0 * 1e12).rounded() / 1e12 } == [-0.6, -0.8])
     }
 
+    /// Transforms chain in order, between backward and the rule: weight decay then clipping is not clipping then
+    /// weight decay. Coupled weight decay with SGD is PyTorch's `SGD(weight_decay=λ)`: θ ← θ − η(g + λθ).
+    @Test func gradientTransformsChainInOrder() {
+        func step(_ transforms: [any GradientTransform]) -> [Double] {
+            let w = Parameter(Tensor([1, -2], dtype: .float64))
+            let optimizer = Optimizer(SGD(learningRate: 0.5), transforms: transforms)
+            (w.value * Tensor([3, 4], dtype: .float64)).sum().backward()   // g = (3, 4)
+            optimizer.update([("w", w)])
+            return w.value.values
+        }
+        #expect(step([AddWeightDecay(rate: 0.1)]) == [1 - 0.5 * (3 + 0.1), -2 - 0.5 * (4 - 0.2)])
+        // Decay first: g = (3.1, 3.8), ‖g‖ = 4.9031…, scaled to 1. Clip first: (0.6, 0.8), then + 0.1θ = (0.7, 0.6).
+        let decayThenClip = step([AddWeightDecay(rate: 0.1), ClipByGlobalNorm(maxNorm: 1)])
+        let norm = (3.1 * 3.1 + 3.8 * 3.8).squareRoot()
+        #expect(Swift.abs(decayThenClip[0] - (1 - 0.5 * 3.1 / norm)) < 1e-12 && Swift.abs(decayThenClip[1] - (-2 - 0.5 * 3.8 / norm)) < 1e-12)
+        let clipThenDecay = step([ClipByGlobalNorm(maxNorm: 1), AddWeightDecay(rate: 0.1)])
+        #expect(Swift.abs(clipThenDecay[0] - (1 - 0.5 * 0.7)) < 1e-12 && Swift.abs(clipThenDecay[1] - (-2 - 0.5 * 0.6)) < 1e-12)
+        #expect(step([ClipByValue(limit: 3.5)]) == [1 - 0.5 * 3, -2 - 0.5 * 3.5])
+    }
+
     @Test func replacingTheRuleTakesEffectOnTheNextUpdate() {
         let w = Parameter(Tensor([0], dtype: .float64))
         let opt = Optimizer(SGD(learningRate: 0.1))

@@ -51,4 +51,49 @@ import _TestSupport
         trainer.augmentation = ImageAugmentation([.horizontalFlip], imageShape: [4, 4, 1], seed: 1)
         #expect { try trainer.fit(one) } throws: { "\($0)".contains("augmentation takes a model with one input") }
     }
+
+    /// Each of three processes sees its part of every epoch's order; together the parts cover the epoch (one wrapped
+    /// position pads 10 examples to 3 × 4), and each epoch's order is a new shuffle, the same in every process.
+    @Test func shardsSplitEveryEpochsOrder() throws {
+        let data = TensorPairs(x: Tensor(shape: [10, 1], values: (0..<10).map(Double.init)), y: Tensor(integers: Array(0..<10)))
+        var epochs: [[[Int32]]] = []   // per rank: each epoch's labels in the order drawn
+        for rank in 0..<3 {
+            let model = Sequential([Dense(inputSize: 1, outputSize: 1, seed: 1)])
+            let trainer = Trainer(model: model, loss: .meanSquaredError(), optimizer: Optimizer(SGD(learningRate: 0)), seed: 9)
+            var drawn: [Int32] = []
+            let shard = data.shard(rank: rank, count: 3)
+            #expect(shard.count == 4)
+            let spy = SpySource(base: shard) { drawn += $0.integers }
+            try trainer.fit(spy, batchSize: 2, epochs: 2)
+            epochs.append([Array(drawn.prefix(4)), Array(drawn.suffix(4))])
+        }
+        for epoch in 0..<2 {
+            let all = epochs.flatMap { $0[epoch] }
+            #expect(Set(all) == Set(0..<10) && all.count == 12)
+        }
+        #expect(epochs[0][0] != epochs[0][1])
+        #expect { try Trainer(model: Sequential([Dense(inputSize: 1, outputSize: 1)]), loss: .meanSquaredError(), optimizer: Optimizer(SGD()))
+            .fit(data.shard(rank: 0, count: 2), validationSplit: 0.2) } throws: { "\($0)".contains("hold out before sharding") }
+        let (training, held) = try data.holdingOut(fraction: 0.2)
+        #expect(training.range == 0..<8 && held.range == 8..<10)
+    }
+}
+
+/// A source that reports the targets of every batch drawn from it (and keeps its base's sharding).
+struct SpySource<Base: BatchSource & EpochOrderShard>: BatchSource, EpochOrderShard {
+    let base: Base
+    let report: (Tensor) -> Void
+    init(base: Base, report: @escaping (Tensor) -> Void) {
+        self.base = base
+        self.report = report
+    }
+    var count: Int { base.count }
+    var exampleShape: [Int] { base.exampleShape }
+    var orderCount: Int { base.orderCount }
+    func part(of order: [Int]) -> [Int] { base.part(of: order) }
+    func batch(_ indices: [Int]) -> (x: Tensor, y: Tensor) {
+        let b = base.batch(indices)
+        report(b.y)
+        return b
+    }
 }
