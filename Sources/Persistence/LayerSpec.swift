@@ -20,6 +20,10 @@ public enum LayerSpec: Equatable, Sendable {
     case maxPool2d(poolSize: [Int], strides: [Int]?, padding: Padding)
     case avgPool2d(poolSize: [Int], strides: [Int]?, padding: Padding)
     case globalAveragePool2d
+    /// A table of vectors for int32 ids (``Embedding``); with `maskZero`, id 0 is padding and makes a mask.
+    case embedding(vocabularySize: Int, dimension: Int, maskZero: Bool)
+    /// The mean over time of [time, features], over the positions a mask keeps (``GlobalAveragePooling1D``).
+    case globalAveragePool1d
     /// The elementwise sum of two or more inputs (broadcasting), in a graph model.
     case add
     /// The elementwise product of two or more inputs (broadcasting), in a graph model.
@@ -71,6 +75,8 @@ public enum LayerSpec: Equatable, Sendable {
             }
         case .prelu:
             return input
+        case let .embedding(_, dimension, _):
+            return input + [dimension]
         case .add, .multiply, .concatenate:
             throw ConfigError(path: "$", "\(typeName) joins two or more inputs: use it in a graph model (\"nodes\")")
         default:
@@ -130,6 +136,11 @@ public enum LayerSpec: Equatable, Sendable {
         case .globalAveragePool2d:
             guard input.count == 3 else { throw ConfigError(path: "$", "globalAveragePool2d needs an image input, found shape \(input)") }
             return (GlobalAveragePool2D(), [input[2]])
+        case let .embedding(vocabularySize, dimension, maskZero):
+            return (Embedding(vocabularySize: vocabularySize, dimension: dimension, maskZero: maskZero), input + [dimension])
+        case .globalAveragePool1d:
+            guard input.count == 2 else { throw ConfigError(path: "$", "globalAveragePool1d needs a sequence input [time, features], found shape \(input)") }
+            return (GlobalAveragePooling1D(), [input[1]])
         case .add, .multiply, .concatenate:
             return try build(inputs: [input])
         }
@@ -173,10 +184,12 @@ public enum LayerSpec: Equatable, Sendable {
         case let .maxout(units, pieces): return MemoryBudget.elementCount([features + 1, units, pieces])
         case let .conv2d(filters, k, _, _, _, _, useBias):
             return MemoryBudget.sum(MemoryBudget.elementCount([k[0], k[1], channels, filters]), useBias ? filters : 0)
+        case let .embedding(vocabularySize, dimension, _): return MemoryBudget.elementCount([vocabularySize, dimension])
         case .batchNorm: return 4 * (input.last ?? 0)
         case .normalization: return 2 * (input.last ?? 0)
         case .prelu(let shared, _): return shared ? 1 : input.last ?? 0
-        case .dropout, .activation, .flatten, .reshape, .maxPool2d, .avgPool2d, .globalAveragePool2d, .add, .multiply, .concatenate:
+        case .dropout, .activation, .flatten, .reshape, .maxPool2d, .avgPool2d, .globalAveragePool2d, .globalAveragePool1d, .add, .multiply,
+             .concatenate:
             return 0
         }
     }
@@ -203,6 +216,7 @@ public enum LayerSpec: Equatable, Sendable {
         case let .maxout(units, pieces): return "\(units)×\(pieces)"
         case .reshape(let shape): return "\(shape)"
         case .concatenate(let axis): return axis == -1 ? "" : "axis \(axis)"
+        case let .embedding(vocabularySize, dimension, maskZero): return "\(vocabularySize)×\(dimension)" + (maskZero ? " maskZero" : "")
         default: return ""
         }
     }
@@ -228,6 +242,8 @@ public enum LayerSpec: Equatable, Sendable {
         case .maxPool2d: return "maxPool2d"
         case .avgPool2d: return "avgPool2d"
         case .globalAveragePool2d: return "globalAveragePool2d"
+        case .embedding: return "embedding"
+        case .globalAveragePool1d: return "globalAveragePool1d"
         case .add: return "add"
         case .multiply: return "multiply"
         case .concatenate: return "concatenate"
@@ -258,6 +274,8 @@ public enum LayerSpec: Equatable, Sendable {
             return p.kind == .max ? .maxPool2d(poolSize: size, strides: strides, padding: p.padding)
                                   : .avgPool2d(poolSize: size, strides: strides, padding: p.padding)
         case is GlobalAveragePool2D: return .globalAveragePool2d
+        case let e as Embedding: return .embedding(vocabularySize: e.vocabularySize, dimension: e.dimension, maskZero: e.maskZero)
+        case is GlobalAveragePooling1D: return .globalAveragePool1d
         case is Add: return .add
         case is Multiply: return .multiply
         case let c as Concatenate: return .concatenate(axis: c.axis)
@@ -271,7 +289,8 @@ public enum LayerSpec: Equatable, Sendable {
         "prelu": ["shared", "initialAlpha"], "maxout": ["units", "pieces"], "flatten": [], "reshape": ["shape"],
         "conv2d": ["filters", "kernelSize", "strides", "padding", "dilation", "activation", "useBias"],
         "maxPool2d": ["poolSize", "strides", "padding"], "avgPool2d": ["poolSize", "strides", "padding"], "globalAveragePool2d": [],
-        "add": [], "multiply": [], "concatenate": ["axis"],
+        "add": [], "multiply": [], "concatenate": ["axis"], "embedding": ["vocabularySize", "dimension", "maskZero"],
+        "globalAveragePool1d": [],
     ]
 
     /// A pair like [3, 3] (a single number means both).
@@ -361,6 +380,10 @@ public enum LayerSpec: Equatable, Sendable {
             let pad = try LayerSpec.padding(f["padding"])
             self = name == "maxPool2d" ? .maxPool2d(poolSize: p, strides: s, padding: pad) : .avgPool2d(poolSize: p, strides: s, padding: pad)
         case "globalAveragePool2d": self = .globalAveragePool2d
+        case "embedding":
+            self = .embedding(vocabularySize: try r("vocabularySize").int(minimum: 1), dimension: try r("dimension").int(minimum: 1),
+                              maskZero: try f["maskZero"]?.bool() ?? false)
+        case "globalAveragePool1d": self = .globalAveragePool1d
         case "add": self = .add
         case "multiply": self = .multiply
         case "concatenate":
@@ -387,7 +410,9 @@ public enum LayerSpec: Equatable, Sendable {
         case .activation(let a): return obj([("activation", a.json)])
         case let .prelu(shared, alpha): return obj([("shared", .bool(shared)), ("initialAlpha", .number(alpha))])
         case let .maxout(units, pieces): return obj([("units", .number(Double(units))), ("pieces", .number(Double(pieces)))])
-        case .flatten, .globalAveragePool2d, .normalization(nil, nil), .add, .multiply: return obj([])
+        case .flatten, .globalAveragePool2d, .globalAveragePool1d, .normalization(nil, nil), .add, .multiply: return obj([])
+        case let .embedding(vocabularySize, dimension, maskZero):
+            return obj([("vocabularySize", .number(Double(vocabularySize))), ("dimension", .number(Double(dimension))), ("maskZero", .bool(maskZero))])
         case .concatenate(let axis): return obj(axis == -1 ? [] : [("axis", .number(Double(axis)))])
         case let .normalization(mean, variance):
             func numbers(_ xs: [Double]?) -> JSONValue { .array((xs ?? []).map { .number($0) }) }

@@ -109,4 +109,35 @@ import _TestSupport
             (error as? ConfigError)?.description == #"$.layers[0]: add joins two or more inputs: use it in a graph model ("nodes")"#
         }
     }
+
+    /// Padded id sequences in model JSON: Embedding(maskZero) → masked average pooling → Dense trains with fit on
+    /// sequences whose class is whether token 1 appears; the spec round-trips.
+    @Test func maskedSequenceModelFromJSONTrains() throws {
+        let text = #"{"input": [6], "layers": [{"type": "embedding", "vocabularySize": 8, "dimension": 4, "maskZero": true}, "#
+            + #"{"type": "globalAveragePool1d"}, {"type": "dense", "units": 2}], "loss": "softmaxCrossEntropy", "#
+            + #""optimizer": {"type": "adam", "learningRate": 0.05}, "metrics": ["accuracy"]}"#
+        let spec = try ModelSpec(json: Array(text.utf8))
+        #expect(spec.layers[0] == .embedding(vocabularySize: 8, dimension: 4, maskZero: true) && spec.layers[1] == .globalAveragePool1d)
+        #expect(try ModelSpec(json: Array(spec.json.utf8)).json == spec.json)
+        #expect(try spec.layerShapes().map(\.output) == [[6, 4], [4], [2]])
+        #expect(try spec.layerShapes().map(\.parameters) == [32, 0, 10])
+        RandomSeeds.reset(to: 1)
+        let model = try spec.buildModel()
+        var g = RandomGenerator(seed: 4)
+        var ids: [Int32] = [], labels: [Int32] = []
+        for _ in 0..<300 {
+            let length = Int.random(in: 1...6, using: &g)
+            let row = (0..<length).map { _ in Int32.random(in: 2...7, using: &g) }
+            let label = Int32.random(in: 0...1, using: &g)
+            var tokens = row
+            if label == 1 { tokens[Int.random(in: 0..<length, using: &g)] = 1 }
+            ids += tokens + Array(repeating: 0, count: 6 - length)
+            labels.append(label)
+        }
+        let trainer = Trainer(model: model, loss: spec.loss, optimizer: Optimizer(spec.optimizer), metrics: spec.metrics, seed: 2)
+        try trainer.fit(x: Tensor(shape: [300, 6], integers: ids), y: Tensor(integers: labels), batchSize: 32, epochs: 30)
+        let logs = try trainer.evaluate(x: Tensor(shape: [300, 6], integers: ids), y: Tensor(integers: labels))
+        #expect(logs["accuracy"]! > 0.95, "\(logs)")
+        #expect(ModelSpec.describing(model, input: [6], loss: spec.loss, optimizer: spec.optimizer)?.layers == spec.layers)
+    }
 }
