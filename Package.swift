@@ -50,6 +50,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
         // zlib (Debian: zlib1g-dev), for gzip data files.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Files: crash-safe writes, whole-file reads with a size limit, gzip, and the error type of every file reader.
+        .target(name: "FileIO", dependencies: ["CZlib"]),
         // Tensors, kernels, reverse-mode autodiff and gradient checking.
         .target(name: "TensorModule", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
         // Module, layers, activations, initializers, losses, regularizers.
@@ -59,15 +61,15 @@ let package = Package(
         // fit/evaluate/predict, callbacks, metrics, History, progress bar, ensembles.
         .target(name: "Training", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Datasets"],
                 swiftSettings: kernelSettings),
-        // Data: gzip, readers, datasets.
-        .target(name: "Datasets", dependencies: ["TensorModule", "CZlib"], resources: [.copy("Resources")]),
+        // Data: readers, datasets, batch sources.
+        .target(name: "Datasets", dependencies: ["TensorModule", "FileIO"], resources: [.copy("Resources")]),
         // safetensors, model configuration JSON, crash-safe checkpoints.
-        .target(name: "Persistence", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Training", "Datasets", "CZlib"]),
+        .target(name: "Persistence", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Training", "FileIO", "CZlib"]),
         // Whole workflows behind the CLI: a training run with its outputs.
         .target(name: "Experiments", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Training", "Datasets",
-                                                    "Persistence"]),
+                                                    "FileIO", "Persistence"]),
         // Umbrella: `import NeuralKit`.
-        .target(name: "NeuralKit", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Training", "Datasets",
+        .target(name: "NeuralKit", dependencies: ["FileIO", "TensorModule", "NeuralNetworks", "Optimizers", "Training", "Datasets",
                                                   "Persistence", "Experiments"]),
         // The Playground web server (thin: JSON in, library calls, JSON out) and its page.
         .target(name: "Playground", dependencies: ["NeuralKit", .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,6 +1,7 @@
 // `make bench`: NeuralKit's micro-benchmarks, release build, OpenBLAS overrides unset by the Makefile.
 // Prints one table; each figure is the median of several timed repeats.
 import CBLAS
+import FileIO
 import Foundation
 import NeuralKit
 

@@ -1,3 +1,4 @@
+import FileIO
 import TensorModule
 
 /// Where `Trainer.fit` and `Trainer.evaluate` draw mini-batches from: a number of examples and, for any list of

@@ -1,3 +1,4 @@
+import FileIO
 import TensorModule
 
 /// Reads numeric CSV files (RFC 4180 quoting) into a ``Dataset``.

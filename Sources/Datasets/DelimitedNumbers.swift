@@ -1,3 +1,4 @@
+import FileIO
 /// Parsing plain numeric tables (comma- or space-separated, no quoting), as the bundled datasets use.
 /// The full CSV reader with headers, quotes and label columns is ``CSVReader`` (data issue).
 public enum DelimitedNumbers {

@@ -1,3 +1,4 @@
+import FileIO
 import TensorModule
 
 /// An array read from an IDX file (the MNIST / Fashion-MNIST format): a big-endian header and payload.

@@ -1,3 +1,4 @@
+import FileIO
 import TensorModule
 
 /// An array in NumPy's `.npy` format (versions 1, 2 and 3): the magic `\x93NUMPY`, a version, a header length

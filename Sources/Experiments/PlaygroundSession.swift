@@ -1,4 +1,5 @@
 import Datasets
+import FileIO
 import NeuralNetworks
 import Optimizers
 import Persistence

@@ -2,6 +2,7 @@
 // that the data fits the model before any tensor math runs.
 
 import Datasets
+import FileIO
 import NeuralNetworks
 import Optimizers
 import Persistence

@@ -2,6 +2,7 @@
 // test-time views, optimizer and schedule names or JSON.
 
 import Datasets
+import FileIO
 import Optimizers
 import Persistence
 import TensorModule

@@ -1,4 +1,5 @@
 import Datasets
+import FileIO
 import Foundation
 import NeuralNetworks
 import Optimizers

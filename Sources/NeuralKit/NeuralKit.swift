@@ -1,4 +1,5 @@
 // The umbrella module: `import NeuralKit` brings in every NeuralKit module.
+@_exported import FileIO
 @_exported import TensorModule
 @_exported import NeuralNetworks
 @_exported import Optimizers

@@ -1,5 +1,5 @@
 import CZlib
-import Datasets
+import FileIO
 import Glibc
 import NeuralNetworks
 import Optimizers

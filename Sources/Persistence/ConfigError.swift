@@ -1,4 +1,4 @@
-import Datasets
+import FileIO
 
 /// A problem in a JSON configuration: the JSON path of the offending value (`$.layers[2].units`) and what was
 /// expected there.

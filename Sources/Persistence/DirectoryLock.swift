@@ -1,4 +1,4 @@
-import Datasets
+import FileIO
 import Glibc
 
 /// An exclusive lock on a run's output directory, so that two runs never write into the same one: an advisory

@@ -1,4 +1,4 @@
-import Datasets
+import FileIO
 import TensorModule
 
 /// A safetensors file (Hugging Face's format), byte-compatible with the Python `safetensors` library:

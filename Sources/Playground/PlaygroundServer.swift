@@ -1,5 +1,6 @@
 import Datasets
 import Experiments
+import FileIO
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -1,4 +1,4 @@
-import Datasets
+import Foundation
 import Glibc
 
 /// Crash-safe file writes: the bytes go to a temporary file in the same directory, which is flushed to disk
@@ -22,7 +22,11 @@ public enum AtomicFile {
 
     /// Writes `bytes` to a new temporary file beside `path` (`path.tmp-<pid>-<random>`), flushed to disk, and
     /// returns its path; the caller renames it into place. Nothing is left behind when this throws.
-    static func writeTemporary(_ bytes: [UInt8], for path: String) throws(DataError) -> String {
+    ///
+    /// ```swift
+    /// let temporary = try AtomicFile.writeTemporary(bytes, for: "run/latest.ckpt.safetensors")   // then rename(2) it
+    /// ```
+    public static func writeTemporary(_ bytes: [UInt8], for path: String) throws(DataError) -> String {
         let temporary = path + temporaryMarker + "\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw DataError(file: path, "cannot create \(temporary): \(errorText())") }
@@ -49,7 +53,11 @@ public enum AtomicFile {
     }
 
     /// Flushes the directory holding `path`, so that a rename in it survives a power cut.
-    static func syncDirectory(of path: String) {
+    ///
+    /// ```swift
+    /// AtomicFile.syncDirectory(of: "run/latest.ckpt.safetensors")   // after renaming into run/
+    /// ```
+    public static func syncDirectory(of path: String) {
         let dirfd = open(directory(of: path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dirfd >= 0 {
             fsync(dirfd)
@@ -69,8 +77,8 @@ public enum AtomicFile {
         return names.sorted()
     }
 
-    /// What a temporary file's name adds to the name of the file it will replace.
-    static let temporaryMarker = ".tmp-"
+    /// What a temporary file's name adds to the name of the file it will replace (`.tmp-`).
+    public static let temporaryMarker = ".tmp-"
 
     /// Removes the temporary files that writes killed mid-way left in `directory`: files named
     /// `NAME.tmp-<pid>-<random>` whose process no longer runs. Returns the names removed.
@@ -105,18 +113,20 @@ public enum AtomicFile {
         guard fstat(fd, &st) == 0 else { throw DataError(file: path, "cannot stat: \(errorText())") }
         let size = Int(st.st_size)
         guard size <= limit else { throw DataError(file: path, "file is \(size) bytes, more than the \(limit)-byte limit") }
+        return try readAll(fd, size: size, path: path)
+    }
+
+    /// The first `size` bytes of an open file, from its start (fewer if it ends sooner).
+    static func readAll(_ fd: Int32, size: Int, path: String) throws(DataError) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: size)
         var done = 0
-        let failed: Bool = out.withUnsafeMutableBytes { buffer in
-            while done < size {
-                let n = Glibc.read(fd, buffer.baseAddress! + done, size - done)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return n < 0 }
-                done += n
-            }
-            return false
+        while done < size {
+            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, size - done, off_t(done)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw DataError(file: path, "cannot read: \(errorText())") }
+            if n == 0 { break }
+            done += n
         }
-        guard !failed else { throw DataError(file: path, "cannot read: \(errorText())") }
         return Array(out[0..<done])
     }
 

@@ -59,15 +59,6 @@ public enum Gzip {
     /// A file that is not gzip, read as it is: refused at once when its size is over `limit`.
     private static func plainContents(_ fd: Int32, size: Int, path: String, limit: Int) throws(DataError) -> [UInt8] {
         guard size <= limit else { throw DataError(file: path, "is \(size) bytes, more than the \(limit)-byte limit") }
-        var out = [UInt8](repeating: 0, count: size)
-        var done = 0
-        while done < size {
-            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, size - done, off_t(done)) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw DataError(file: path, "cannot read: \(String(cString: strerror(errno)))") }
-            if n == 0 { break }
-            done += n
-        }
-        return Array(out[0..<done])
+        return try AtomicFile.readAll(fd, size: size, path: path)
     }
 }
