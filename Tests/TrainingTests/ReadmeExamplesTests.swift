@@ -66,4 +66,21 @@ import _TestSupport
         let printedLines = printed.split(separator: "\n").map { squeeze(String($0)) }
         #expect(printedLines == shown.map(squeeze))
     }
+
+    @Test func graphModelWithTwoInputs() throws {
+        // README block "The library", graphs: the data it trains on, small.
+        var g = RandomGenerator(seed: 3)
+        let images = Tensor.randomUniform([64, 28, 28, 1], lowerBound: 0, upperBound: 1, using: &g)
+        let rows = Tensor.randomNormal([64, 4], using: &g)
+        let labels = Tensor(integers: (0..<64).map { Int32($0 % 10) })
+        let image = SymbolicTensor.input(shape: [28, 28, 1], name: "image"), table = SymbolicTensor.input(shape: [4], name: "table")
+        let c = Conv2D(inputChannels: 1, filters: 16, kernelSize: (3, 3), padding: .same, activation: .relu)(image)
+        let r = Add()([c, Conv2D(inputChannels: 16, filters: 16, kernelSize: (3, 3), padding: .same)(c)])   // residual
+        let joined = Concatenate()([GlobalAveragePool2D()(r), Dense(inputSize: 4, outputSize: 8, activation: .relu)(table)])
+        let model = GraphModel(inputs: [image, table], outputs: [Dense(inputSize: 24, outputSize: 10)(joined)])
+        try Trainer(model: model, loss: .softmaxCrossEntropy(), optimizer: Optimizer(Adam()))
+            .fit(MultiInputPairs(inputs: [images, rows], y: labels), batchSize: 64, epochs: 5)
+        #expect(model.nodes.map(\.name) == ["conv2D", "conv2D_1", "add", "globalAveragePool2D", "dense", "concatenate", "dense_1"])
+        #expect(model.predict([images, rows]).shape == [64, 10])
+    }
 }
