@@ -106,14 +106,21 @@ public enum AtomicFile {
 
     /// The whole contents of a file.
     public static func read(_ path: String, limit: Int = 1 << 34) throws(DataError) -> [UInt8] {
+        try withOpenFile(path) { fd, st throws(DataError) in
+            let size = Int(st.st_size)
+            guard size <= limit else { throw DataError(file: path, "file is \(size) bytes, more than the \(limit)-byte limit") }
+            return try readAll(fd, size: size, path: path)
+        }
+    }
+
+    /// Calls `body` with `path` opened for reading and its status; closes it afterwards.
+    static func withOpenFile<R>(_ path: String, _ body: (Int32, stat) throws(DataError) -> R) throws(DataError) -> R {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw DataError(file: path, "cannot open: \(errorText())") }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw DataError(file: path, "cannot stat: \(errorText())") }
-        let size = Int(st.st_size)
-        guard size <= limit else { throw DataError(file: path, "file is \(size) bytes, more than the \(limit)-byte limit") }
-        return try readAll(fd, size: size, path: path)
+        return try body(fd, st)
     }
 
     /// The first `size` bytes of an open file, from its start (fewer if it ends sooner).

@@ -12,11 +12,10 @@ public enum Gzip {
     /// let bytes = try Gzip.contents(ofFile: "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz")
     /// ```
     public static func contents(ofFile path: String, limit: Int = 1 << 31) throws(DataError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw DataError(file: path, "cannot open: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw DataError(file: path, "cannot stat: \(String(cString: strerror(errno)))") }
+        try AtomicFile.withOpenFile(path) { fd, st throws(DataError) in try contents(fd, st, path: path, limit: limit) }
+    }
+
+    private static func contents(_ fd: Int32, _ st: stat, path: String, limit: Int) throws(DataError) -> [UInt8] {
         let kind = st.st_mode & S_IFMT
         guard kind == S_IFREG else {
             let name = [S_IFCHR: "a character device", S_IFBLK: "a block device", S_IFIFO: "a FIFO", S_IFDIR: "a directory",

@@ -27,6 +27,17 @@ import _TestSupport
         #expect(fromModel.contains("Total params: \(model.parameterCount)"))
         // A built model describes itself as the same graph.
         #expect(GraphSpec.describing(model) == graph)
+        // Saved and reloaded (a fresh build from the JSON, then the weights), it predicts bitwise the same.
+        let tmp = try TemporaryDirectory()
+        defer { tmp.remove() }
+        model.adaptNormalizations(to: randomTensor([8, 784], seed: 2, in: 0...1, dtype: .float32))
+        var file = Safetensors()
+        file.set(model.stateDict())
+        try file.write(to: tmp.file("resnet.safetensors"))
+        let reloaded = try ModelSpec(json: Array(spec.json.utf8)).buildModel()
+        try reloaded.loadStateDict(try Safetensors(contentsOf: tmp.file("resnet.safetensors")).tensors())
+        let x = randomTensor([3, 784], seed: 3, in: 0...1, dtype: .float32)
+        #expect(reloaded.predict(x).values == model.predict(x).values)
     }
 
     /// A two-input model made in Swift (image branch + table branch, joined by Concatenate) is described, written as
