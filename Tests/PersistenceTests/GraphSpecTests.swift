@@ -40,6 +40,30 @@ import _TestSupport
         #expect(reloaded.predict(x).values == model.predict(x).values)
     }
 
+    /// The same ResNet built in Swift, node by node, describes itself as the model file's graph.
+    @Test func resnetBuiltInSwiftIsTheModelFilesGraph() throws {
+        let spec = try ModelSpec(json: AtomicFile.read(Self.resnetPath))
+        func convBN(_ x: SymbolicTensor, _ name: String) -> SymbolicTensor {
+            let conv = Conv2D(inputChannels: x.shape[2], filters: 48, kernelSize: (3, 3), padding: .same)(x, name: name)
+            return BatchNorm(featureCount: 48)(conv, name: name.replacingOccurrences(of: "conv", with: "bn"))
+        }
+        func block(_ x: SymbolicTensor, _ k: Int) -> SymbolicTensor {
+            let h = ActivationLayer(.relu)(convBN(x, "block\(k)_conv1"), name: "block\(k)_relu")
+            let sum = Add()([x, convBN(h, "block\(k)_conv2")], name: "block\(k)_add")
+            return ActivationLayer(.relu)(sum, name: "block\(k)_out")
+        }
+        let pixels = SymbolicTensor.input(shape: [784], name: "pixels")
+        let scaled = Normalization(featureCount: 1)(Reshape([28, 28, 1])(pixels, name: "image"), name: "scaled")
+        let stem = ActivationLayer(.relu)(BatchNorm(featureCount: 48)(Conv2D(inputChannels: 1, filters: 48, kernelSize: (3, 3),
+                                                                             padding: .same)(scaled, name: "stem"), name: "stem_bn"), name: "stem_relu")
+        let pool1 = MaxPool2D()(stem, name: "pool1")
+        let pool2 = MaxPool2D()(block(pool1, 1), name: "pool2")
+        let features = Flatten()(block(pool2, 2), name: "features")
+        let model = GraphModel(inputs: [pixels], outputs: [Dense(inputSize: 7 * 7 * 48, outputSize: 10)(features, name: "logits")])
+        #expect(GraphSpec.describing(model) == spec.graph)
+        #expect(model.parameterCount == (try spec.layerShapes().reduce(0) { $0 + $1.parameters }))
+    }
+
     /// A two-input model made in Swift (image branch + table branch, joined by Concatenate) is described, written as
     /// JSON, read back, built again, given the saved weights, and predicts bitwise the same.
     @Test func twoInputModelRoundTripsThroughJSONAndSafetensors() throws {
