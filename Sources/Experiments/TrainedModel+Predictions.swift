@@ -21,6 +21,9 @@ extension TrainedModel {
         guard !body.isEmpty else {
             throw DataError(file: file, rows.isEmpty ? "no rows: the file is empty" : "no rows of features after the header")
         }
+        guard !spec.readsTokenIds else {
+            throw DataError(file: file, "the model reads int32 token ids (an embedding layer on its input); CSV rows are float features")
+        }
         let width = spec.input.reduce(1, *)
         var values: [Double] = []
         values.reserveCapacity(body.count * width)

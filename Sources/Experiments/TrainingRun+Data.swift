@@ -147,6 +147,9 @@ extension TrainingRun {
     /// no label ever asks for, and report them in its accuracy. A model evaluated on data holding only some of its
     /// classes may be wider.
     public static func checkFits(_ data: Dataset, spec: ModelSpec, model: Module, source: String, training: Bool = false) throws {
+        guard !spec.readsTokenIds || data.features.dtype == .int32 else {
+            throw DataError(file: source, "the model reads int32 token ids (an embedding layer on its input); \(data.name) holds float features")
+        }
         guard data.exampleShape == spec.input else {
             throw DataError(file: source, "input \(spec.input) does not match the data's example shape \(data.exampleShape)")
         }

@@ -79,6 +79,24 @@ public struct ModelSpec: Sendable {
         _ = try layerShapes()   // shapes must fit, and the model must fit in memory: checked without building it
     }
 
+    /// Whether a model input goes straight into an `embedding` layer: the model reads int32 token ids, not float
+    /// features (the command line's readers give float features only).
+    ///
+    /// ```swift
+    /// try ModelSpec(json: Array(#"{"input": [6], "layers": [{"type": "embedding", "vocabularySize": 8, "dimension": 4}], "loss": "meanSquaredError"}"#.utf8)).readsTokenIds   // true
+    /// ```
+    public var readsTokenIds: Bool {
+        guard let graph else {
+            if case .embedding = layers.first { return true }
+            return false
+        }
+        let inputs = Set(graph.inputs.map(\.name))
+        return graph.nodes.contains { node in
+            guard case .spec(.embedding) = node.layer else { return false }
+            return node.inputs.contains(where: inputs.contains)
+        }
+    }
+
     /// The spec as compact JSON text.
     public var json: String {
         let architecture: [(String, JSONValue)] = graph?.jsonFields

@@ -140,6 +140,8 @@ import _TestSupport
             message: "4 examples leave no validation examples at a hold-out of 0.1 (--validation-split; give more examples, or --validation-split 0)"),
         // A model or batch larger than the machine's memory stops before allocating. The padded convolution outputs
         // 5·10⁸ values an example (2 GB, which fits), so a batch of the 1,438 training digits needs over 5 TiB.
+        Bad(name: "token-id model on float features", arguments: ["--dataset", "iris", "--model-file", "SPECIDS"],
+            message: "the model reads int32 token ids (an embedding layer on its input); iris holds float features"),
         Bad(name: "model larger than memory", arguments: ["--dataset", "iris", "--model-file", "SPECHUGE"],
             message: "$.layers[0]: dense on input [4]: the model needs 4999999999999995 parameters"),
         Bad(name: "batch larger than memory", arguments: ["--dataset", "digits", "--model-file", "SPECWIDE", "--batch-size", "2000"],
@@ -159,6 +161,8 @@ import _TestSupport
                                     to: "specreg.json")
         let specMSE = try tmp.write(#"{"input": [10], "layers": [{"type": "dense", "units": 6}, {"type": "reshape", "shape": [3, 2]}], "#
                                     + #""loss": "meanSquaredError"}"#, to: "specmse.json")
+        let specIds = try tmp.write(#"{"input": [4], "layers": [{"type": "embedding", "vocabularySize": 8, "dimension": 2}, "#
+            + #"{"type": "globalAveragePool1d"}, {"type": "dense", "units": 3}], "loss": "softmaxCrossEntropy"}"#, to: "ids.json")
         let specHuge = try tmp.write(#"{"input": [4], "layers": [{"type": "dense", "units": 999999999999999}], "#
                                      + #""loss": "meanSquaredError"}"#, to: "spechuge.json")
         let specWide = try tmp.write(#"{"input": [64], "layers": [{"type": "reshape", "shape": [8, 8, 1]}, "#
@@ -179,7 +183,7 @@ import _TestSupport
         try AtomicFile.write(NPYArray(Tensor(shape: [8, 2], values: (0..<16).map(Double.init))).serialized(), to: x8NPY)
         try AtomicFile.write(NPYArray(Tensor((0..<8).map { Double($0 % 2) })).serialized(), to: labels8)
         try AtomicFile.write(NPYArray(Tensor((0..<8).map { $0 == 3 ? 1e300 : 0.5 }, dtype: .float64)).serialized(), to: hugeLabels)
-        let files = ["NANNPY": nanNPY, "X8NPY": x8NPY, "LABELS8": labels8, "HUGELABELS": hugeLabels, "SPECHUGE": specHuge, "SPECWIDE": specWide, "SPEC": spec, "SPEC4": spec4, "SPEC2": spec2, "SPECREG": specReg, "SPECMSE": specMSE, "BADCSV": badCSV,
+        let files = ["NANNPY": nanNPY, "X8NPY": x8NPY, "LABELS8": labels8, "HUGELABELS": hugeLabels, "SPECHUGE": specHuge, "SPECIDS": specIds, "SPECWIDE": specWide, "SPEC": spec, "SPEC4": spec4, "SPEC2": spec2, "SPECREG": specReg, "SPECMSE": specMSE, "BADCSV": badCSV,
                      "GOODCSV": goodCSV, "EMPTYIDX": emptyIDX, "EMPTYLABELS": emptyLabels, "FLATIDX": flatIDX,
                      "FIVELABELS": fiveLabels, "EMPTYNPY": emptyNPY, "EMPTYNPYLABELS": emptyNPYLabels]
         let args = bad.arguments.map { files[$0] ?? $0 }

@@ -153,6 +153,11 @@ import _TestSupport
             + #""optimizer": {"type": "adam", "learningRate": 0.05}, "metrics": ["accuracy"]}"#
         let spec = try ModelSpec(json: Array(text.utf8))
         #expect(spec.layers[0] == .embedding(vocabularySize: 8, dimension: 4, maskZero: true) && spec.layers[1] == .globalAveragePool1d)
+        #expect(spec.readsTokenIds)
+        let graphIds = #"{"inputs": [{"name": "ids", "shape": [6]}], "nodes": [{"name": "e", "inputs": ["ids"], "#
+            + #""layer": {"type": "embedding", "vocabularySize": 8, "dimension": 4}}], "outputs": ["e"], "loss": "meanSquaredError"}"#
+        #expect(try ModelSpec(json: Array(graphIds.utf8)).readsTokenIds)
+        #expect(try !ModelSpec(json: AtomicFile.read(Self.resnetPath)).readsTokenIds)
         #expect(try ModelSpec(json: Array(spec.json.utf8)).json == spec.json)
         #expect(try spec.layerShapes().map(\.output) == [[6, 4], [4], [2]])
         #expect(try spec.layerShapes().map(\.parameters) == [32, 0, 10])
