@@ -52,24 +52,27 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Files: crash-safe writes, whole-file reads with a size limit, gzip, and the error type of every file reader.
         .target(name: "FileIO", dependencies: ["CZlib"]),
+        // JSON values, a strict parser, configuration reading with errors that name their JSON path, and the registries
+        // through which every family (layers, activations, losses, …) is read by name.
+        .target(name: "JSONCoding", dependencies: ["FileIO"]),
         // Tensors, kernels, reverse-mode autodiff and gradient checking.
         .target(name: "TensorModule", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
         // Module, layers, activations, initializers, losses, regularizers.
-        .target(name: "NeuralNetworks", dependencies: ["TensorModule"], swiftSettings: kernelSettings),
+        .target(name: "NeuralNetworks", dependencies: ["TensorModule", "JSONCoding"], swiftSettings: kernelSettings),
         // Optimizer rules, the optimizer that applies them by parameter name, learning-rate schedules.
-        .target(name: "Optimizers", dependencies: ["TensorModule", "NeuralNetworks"], swiftSettings: kernelSettings),
+        .target(name: "Optimizers", dependencies: ["TensorModule", "NeuralNetworks", "JSONCoding"], swiftSettings: kernelSettings),
         // fit/evaluate/predict, callbacks, metrics, History, progress bar, ensembles.
-        .target(name: "Training", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Datasets"],
+        .target(name: "Training", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Datasets", "JSONCoding"],
                 swiftSettings: kernelSettings),
         // Data: readers, datasets, batch sources.
         .target(name: "Datasets", dependencies: ["TensorModule", "FileIO"], resources: [.copy("Resources")]),
         // safetensors, model configuration JSON, crash-safe checkpoints.
-        .target(name: "Persistence", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Training", "FileIO", "CZlib"]),
+        .target(name: "Persistence", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Training", "FileIO", "JSONCoding", "CZlib"]),
         // Whole workflows behind the CLI: a training run with its outputs.
         .target(name: "Experiments", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Training", "Datasets",
-                                                    "FileIO", "Persistence"]),
+                                                    "FileIO", "JSONCoding", "Persistence"]),
         // Umbrella: `import NeuralKit`.
-        .target(name: "NeuralKit", dependencies: ["FileIO", "TensorModule", "NeuralNetworks", "Optimizers", "Training", "Datasets",
+        .target(name: "NeuralKit", dependencies: ["FileIO", "JSONCoding", "TensorModule", "NeuralNetworks", "Optimizers", "Training", "Datasets",
                                                   "Persistence", "Experiments"]),
         // The Playground web server (thin: JSON in, library calls, JSON out) and its page.
         .target(name: "Playground", dependencies: ["NeuralKit", .product(name: "Hummingbird", package: "hummingbird"),

@@ -29,8 +29,7 @@ extension Dataset {
         if !isClassification && outputCount == 1 && !trained.isEmpty {
             bias = .constant(targets.slice(alongAxis: 0, trained).mean().scalar)
         }
-        let output = LayerSpec.dense(units: outputCount, activation: .identity, useBias: true, weightInitializer: .glorotUniform,
-                                     biasInitializer: bias, weightRegularizer: nil, biasRegularizer: nil)
+        let output = LayerSpec(Dense.Configuration(units: outputCount, biasInitializer: bias))
         return ModelSpec(input: exampleShape, layers: hidden + [output],
                          loss: isClassification ? .softmaxCrossEntropy() : .meanSquaredError(), optimizer: optimizer,
                          metrics: isClassification ? [.accuracy] : [.meanAbsoluteError])

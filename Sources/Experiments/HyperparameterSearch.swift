@@ -49,8 +49,7 @@ public struct Trial: Sendable {
     public func spec(for data: Dataset, validationSplit: Double = 0) -> ModelSpec {
         var layers: [LayerSpec] = data.exampleShape.count > 1 ? [.flatten] : []
         for _ in 0..<depth {
-            layers.append(.dense(units: width, activation: .relu, useBias: true, weightInitializer: .glorotUniform,
-                                 biasInitializer: .zeros, weightRegularizer: l2 > 0 ? .l2(l2) : nil, biasRegularizer: nil))
+            layers.append(LayerSpec(Dense.Configuration(units: width, activation: .relu, weightRegularizer: l2 > 0 ? .l2(l2) : nil)))
             if dropout > 0 { layers.append(.dropout(rate: dropout)) }
         }
         return data.presetSpec(hidden: layers, optimizer: Adam(learningRate: learningRate), validationSplit: validationSplit)

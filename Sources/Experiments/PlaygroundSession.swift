@@ -1,3 +1,4 @@
+import JSONCoding
 import Datasets
 import FileIO
 import NeuralNetworks
@@ -127,14 +128,29 @@ public struct PlaygroundConfiguration: Sendable, Equatable {
             && a.regularization == b.regularization && a.regularizationRate == b.regularizationRate && a.schedule == b.schedule
     }
 
-    /// The hidden layers' activations by the names the page offers.
-    public static let activations: [String: Activation] = [
-        "relu": .relu, "tanh": .tanh, "sigmoid": .sigmoid, "linear": .identity, "leakyRelu": .leakyRelu(alpha: 0.1),
-        "elu": .elu(alpha: 1), "softplus": .softplus, "selu": .selu, "gelu": .gelu(approximate: false), "silu": .silu,
-        "softsign": .softsign,
-    ]
-    static let optimizers = ["sgd", "momentum", "adam", "rmsprop", "adagrad"]
-    static let schedules = ["constant", "inverseSquareRoot", "stepDecay", "cosine"]
+    /// The hidden layers' activations the page offers: every activation model JSON knows, with its defaults.
+    public static var activations: [String] { Activation.registry.names }
+    /// The optimizers the page offers: every rule model JSON knows, with its defaults and the page's learning rate.
+    public static var optimizers: [String] { OptimizerRules.registry.names }
+    /// The schedules the page offers (names in ``LearningRateSchedule/registry``), with settings for its horizon of
+    /// 1000 epochs (``schedule(stepsPerEpoch:)``).
+    public static let schedules = ["constant", "inverseSquareRoot", "stepDecay", "cosine"]
+
+    /// The page's menus, as `GET /api/menus` serves them.
+    public static var menus: JSONValue {
+        func strings(_ xs: [String]) -> JSONValue { .array(xs.map { .string($0) }) }
+        return .object([("activations", strings(activations)), ("optimizers", strings(optimizers)), ("schedules", strings(schedules))])
+    }
+
+    /// The chosen schedule, from its registry entry with the page's settings.
+    func schedule(stepsPerEpoch steps: Int) throws(ConfigError) -> LearningRateSchedule {
+        let settings: [(String, JSONValue)] = switch schedule {
+        case "stepDecay": [("factor", .number(0.5)), ("stepSize", .number(Double(100 * steps)))]
+        case "cosine": [("totalSteps", .number(Double(1000 * steps)))]
+        default: []
+        }
+        return try LearningRateSchedule(json: Node(value: .object([("type", .string(schedule))] + settings.map { ($0.0, $0.1) }), path: "$.schedule"))
+    }
 
     /// Checks every field; the error names the field and the allowed values.
     public func validate() throws(ConfigError) {
@@ -150,8 +166,8 @@ public struct PlaygroundConfiguration: Sendable, Equatable {
         try check(hidden.count <= 6, "hidden", "at most 6 hidden layers, found \(hidden.count)")
         for (i, layer) in hidden.enumerated() {
             try check((1...8).contains(layer.neurons), "hidden[\(i)].neurons", "must be between 1 and 8, found \(layer.neurons)")
-            try check(Self.activations[layer.activation] != nil, "hidden[\(i)].activation",
-                      "unknown activation '\(layer.activation)' (expected one of: \(Self.activations.keys.sorted().joined(separator: ", ")))")
+            try check(Self.activations.contains(layer.activation), "hidden[\(i)].activation",
+                      "unknown activation '\(layer.activation)' (expected one of: \(Self.activations.joined(separator: ", ")))")
         }
         try check((0..<1).contains(dropout), "dropout", "must be in [0, 1), found \(dropout)")
         try check(learningRate >= 0.00001 && learningRate <= 10, "learningRate", "must be between 0.00001 and 10, found \(learningRate)")
@@ -223,7 +239,7 @@ public final class PlaygroundSession {
             }
             layers.append(Dense(inputSize: width, outputSize: layer.neurons, weightRegularizer: regularizer))
             if config.batchNorm { layers.append(BatchNorm(featureCount: layer.neurons)) }
-            layers.append(ActivationLayer(PlaygroundConfiguration.activations[layer.activation]!))
+            layers.append(ActivationLayer(try Activation(json: Node(value: .string(layer.activation), path: "$.hidden"))))
             if config.dropout > 0 { layers.append(Dropout(rate: config.dropout)) }
             width = layer.neurons
         }
@@ -231,20 +247,9 @@ public final class PlaygroundSession {
         layers.append(Dense(inputSize: width, outputSize: outputs))
         model = Sequential(layers)
         let loss: Loss = isRegression ? .meanSquaredError() : (outputs == 1 ? .binaryCrossEntropyWithLogits() : .softmaxCrossEntropy())
-        let rule: any OptimizerRule = switch config.optimizer {
-        case "momentum": SGD(learningRate: config.learningRate, momentum: 0.9)
-        case "adam": Adam(learningRate: config.learningRate)
-        case "rmsprop": RMSProp(learningRate: config.learningRate)
-        case "adagrad": Adagrad(learningRate: config.learningRate)
-        default: SGD(learningRate: config.learningRate)
-        }
-        let steps = Trainer.batchCount(examples: train.count, batchSize: config.batchSize)
-        let schedule: LearningRateSchedule = switch config.schedule {
-        case "inverseSquareRoot": .inverseSquareRoot
-        case "stepDecay": .stepDecay(factor: 0.5, stepSize: 100 * steps)
-        case "cosine": .cosine(totalSteps: 1000 * steps, minimum: 0)
-        default: .constant
-        }
+        let rule = try OptimizerRules.registry.decode(Node(value: .object([("type", .string(config.optimizer)),
+                                                                           ("learningRate", .number(config.learningRate))]), path: "$.optimizer"))
+        let schedule = try config.schedule(stepsPerEpoch: Trainer.batchCount(examples: train.count, batchSize: config.batchSize))
         trainer = Trainer(model: model, loss: loss, optimizer: Optimizer(rule, schedule: schedule),
                           metrics: isRegression ? [] : [.accuracy], seed: config.seed)
     }

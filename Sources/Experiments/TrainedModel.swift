@@ -1,3 +1,4 @@
+import JSONCoding
 import Datasets
 import FileIO
 import Foundation

@@ -1,5 +1,6 @@
 // The umbrella module: `import NeuralKit` brings in every NeuralKit module.
 @_exported import FileIO
+@_exported import JSONCoding
 @_exported import TensorModule
 @_exported import NeuralNetworks
 @_exported import Optimizers

@@ -1,3 +1,4 @@
+import JSONCoding
 import TensorModule
 
 /// An activation function, usable as a value (`Dense(…, activation: .relu)`) or as a layer (``ActivationLayer``).
@@ -10,8 +11,10 @@ public enum Activation: Sendable, Equatable, Codable {
     case sigmoid
     case tanh
     case relu
-    case leakyRelu(alpha: Double)
-    case elu(alpha: Double)
+    /// max(αx, x); α defaults to ``defaultLeakyReluAlpha``.
+    case leakyRelu(alpha: Double = Activation.defaultLeakyReluAlpha)
+    /// x, or α(eˣ − 1) below zero.
+    case elu(alpha: Double = 1)
     case softplus
     /// λ·x or λ·α·(eˣ − 1), self-normalizing with `lecunNormal` weights.
     case selu
@@ -67,6 +70,39 @@ public enum Activation: Sendable, Equatable, Codable {
         case .silu: return "silu"
         case .softsign: return "softsign"
         case .softmax: return "softmax"
+        }
+    }
+}
+
+// MARK: - JSON: a name (`"relu"`) or an object with a `type` and its settings (`{"type": "leakyRelu", "alpha": 0.1}`)
+
+extension Activation {
+    /// Leaky ReLU's slope below zero when none is given: PyTorch's 0.01 (model JSON, the CLI and the Playground all
+    /// take it from here).
+    public static let defaultLeakyReluAlpha = 0.01
+
+    /// Every activation by its JSON name; model JSON and the Playground's menus read it.
+    public static let registry = Registry<Activation>(family: "activation", [
+        .init("linear") { _ in .identity }, .init("identity", isListed: false) { _ in .identity },
+        .init("sigmoid") { _ in .sigmoid }, .init("tanh") { _ in .tanh }, .init("relu") { _ in .relu },
+        .init("leakyRelu", fields: ["alpha"]) { f throws(ConfigError) in .leakyRelu(alpha: try f.double("alpha", default: defaultLeakyReluAlpha)) },
+        .init("elu", fields: ["alpha"]) { f throws(ConfigError) in .elu(alpha: try f.double("alpha", default: 1)) },
+        .init("softplus") { _ in .softplus }, .init("selu") { _ in .selu },
+        .init("gelu", fields: ["approximate"]) { f throws(ConfigError) in .gelu(approximate: try f.bool("approximate", default: false)) },
+        .init("silu") { _ in .silu }, .init("swish", isListed: false) { _ in .silu },   // Keras's name for the same function
+        .init("softsign") { _ in .softsign }, .init("softmax") { _ in .softmax },
+    ])
+
+    public init(json node: Node) throws(ConfigError) { self = try Activation.registry.decode(node) }
+
+    /// Its JSON form: the name alone when it has no settings.
+    public var json: JSONValue {
+        switch self {
+        case .identity: return .string("linear")
+        case .leakyRelu(let a): return .object([("type", .string("leakyRelu")), ("alpha", .number(a))])
+        case .elu(let a): return .object([("type", .string("elu")), ("alpha", .number(a))])
+        case .gelu(true): return .object([("type", .string("gelu")), ("approximate", .bool(true))])
+        default: return .string(name)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import JSONCoding
 import TensorModule
 
 /// How a layer fills a new weight tensor. The variance-scaling ones use the weight's fan-in and fan-out
@@ -11,8 +12,10 @@ public enum Initializer: Sendable, Equatable, Codable {
     case zeros
     case ones
     case constant(Double)
-    case uniform(lowerBound: Double, upperBound: Double)
-    case normal(standardDeviation: Double)
+    /// U(lowerBound, upperBound); Keras's RandomUniform bounds ±``defaultScale`` by default.
+    case uniform(lowerBound: Double = -Initializer.defaultScale, upperBound: Double = Initializer.defaultScale)
+    /// N(0, σ²); Keras's RandomNormal σ = ``defaultScale`` by default.
+    case normal(standardDeviation: Double = Initializer.defaultScale)
     /// U(−l, l) with l = √(6 / (fanIn + fanOut)).
     case glorotUniform
     /// N(0, σ²) with σ = √(2 / (fanIn + fanOut)).
@@ -103,5 +106,43 @@ public enum RandomSeeds {
     /// The next default seed of this thread's sequence.
     public static func next() -> UInt64 {
         stream.generator.next()
+    }
+}
+
+// MARK: - JSON
+
+extension Initializer {
+    /// Keras's bound of a random uniform and deviation of a random normal initializer: 0.05.
+    public static let defaultScale = 0.05
+
+    /// Every initializer by its JSON name.
+    public static let registry = Registry<Initializer>(family: "initializer", [
+        .init("zeros") { _ in .zeros }, .init("ones") { _ in .ones },
+        .init("constant", fields: ["value"]) { f throws(ConfigError) in .constant(try f.required("value").double()) },
+        .init("uniform", fields: ["lowerBound", "upperBound"]) { f throws(ConfigError) in
+            .uniform(lowerBound: try f.double("lowerBound", default: -defaultScale), upperBound: try f.double("upperBound", default: defaultScale))
+        },
+        .init("normal", fields: ["standardDeviation"]) { f throws(ConfigError) in
+            .normal(standardDeviation: try f.double("standardDeviation", default: defaultScale))
+        },
+        .init("glorotUniform") { _ in .glorotUniform }, .init("glorotNormal") { _ in .glorotNormal },
+        .init("heUniform") { _ in .heUniform }, .init("heNormal") { _ in .heNormal }, .init("lecunNormal") { _ in .lecunNormal },
+    ])
+
+    public init(json node: Node) throws(ConfigError) { self = try Initializer.registry.decode(node) }
+
+    public var json: JSONValue {
+        switch self {
+        case .zeros: return .string("zeros")
+        case .ones: return .string("ones")
+        case .constant(let v): return .object([("type", .string("constant")), ("value", .number(v))])
+        case let .uniform(lo, hi): return .object([("type", .string("uniform")), ("lowerBound", .number(lo)), ("upperBound", .number(hi))])
+        case .normal(let s): return .object([("type", .string("normal")), ("standardDeviation", .number(s))])
+        case .glorotUniform: return .string("glorotUniform")
+        case .glorotNormal: return .string("glorotNormal")
+        case .heUniform: return .string("heUniform")
+        case .heNormal: return .string("heNormal")
+        case .lecunNormal: return .string("lecunNormal")
+        }
     }
 }

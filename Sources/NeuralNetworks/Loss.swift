@@ -1,3 +1,4 @@
+import JSONCoding
 import TensorModule
 
 /// How a loss combines per-element values.
@@ -147,5 +148,56 @@ public struct Loss: Sendable, Equatable, Codable {
         case .softmaxCrossEntropyWithProbabilities: return "categorical_crossentropy_logits"
         case .huber: return "huber"
         }
+    }
+}
+
+// MARK: - JSON: a name, or an object with a `type`, its settings and a `reduction` (mean, sum or none)
+
+extension Loss {
+    /// Every loss by its JSON name.
+    public static let registry: Registry<Loss> = {
+        func entry(_ name: String, _ extra: Set<String> = [], _ make: @escaping @Sendable (Fields, Reduction) throws(ConfigError) -> Loss)
+            -> Registry<Loss>.Entry {
+            .init(name, fields: extra.union(["reduction"])) { f throws(ConfigError) in
+                var reduction = Reduction.mean
+                if let r = f["reduction"] {
+                    guard let v = Reduction(rawValue: try r.string()) else { throw r.fail("unknown reduction (expected mean, sum or none)") }
+                    reduction = v
+                }
+                return try make(f, reduction)
+            }
+        }
+        return Registry(family: "loss", [
+            entry("meanSquaredError") { _, r in .meanSquaredError(reduction: r) },
+            entry("meanAbsoluteError") { _, r in .meanAbsoluteError(reduction: r) },
+            entry("binaryCrossEntropy") { _, r in .binaryCrossEntropy(reduction: r) },
+            entry("binaryCrossEntropyWithLogits") { _, r in .binaryCrossEntropyWithLogits(reduction: r) },
+            entry("softmaxCrossEntropy") { _, r in .softmaxCrossEntropy(reduction: r) },
+            entry("softmaxCrossEntropyWithProbabilities") { _, r in .softmaxCrossEntropyWithProbabilities(reduction: r) },
+            entry("huber", ["delta"]) { f, r throws(ConfigError) in
+                guard let delta = f["delta"] else { return .huber(reduction: r) }
+                return .huber(delta: try delta.double(), reduction: r)
+            },
+        ])
+    }()
+
+    public init(json node: Node) throws(ConfigError) { self = try Loss.registry.decode(node) }
+
+    public var json: JSONValue {
+        let name: String
+        var extra: [(key: String, value: JSONValue)] = []
+        switch kind {
+        case .meanSquaredError: name = "meanSquaredError"
+        case .meanAbsoluteError: name = "meanAbsoluteError"
+        case .binaryCrossEntropy: name = "binaryCrossEntropy"
+        case .binaryCrossEntropyWithLogits: name = "binaryCrossEntropyWithLogits"
+        case .softmaxCrossEntropy: name = "softmaxCrossEntropy"
+        case .softmaxCrossEntropyWithProbabilities: name = "softmaxCrossEntropyWithProbabilities"
+        case .huber(let d):
+            name = "huber"
+            extra = [("delta", .number(d))]
+        }
+        if reduction == .mean && extra.isEmpty { return .string(name) }
+        return .object([("type", .string(name))] + extra + [("reduction", .string(reduction.rawValue))])
     }
 }

@@ -1,3 +1,4 @@
+import JSONCoding
 import TensorModule
 
 /// One optimization algorithm as a pure per-parameter rule: hyperparameters, the state slots it keeps per
@@ -26,4 +27,41 @@ public protocol OptimizerRule: Sendable {
     var formula: String { get }
     /// The new value of `parameter` after one step; `step` counts updates from 1; `learningRate` is the scheduled η.
     func update(_ parameter: Tensor, gradient: Tensor, state: inout [Tensor], step: Int, learningRate: Double) -> Tensor
+    /// Its JSON form, which ``OptimizerRules/registry`` reads back (default: its name and learning rate).
+    var json: JSONValue { get }
+}
+
+extension OptimizerRule {
+    public var json: JSONValue { .object([("type", .string(name)), ("learningRate", .number(learningRate))]) }
+}
+
+/// The optimizer rules by JSON name: model JSON and `neuralkit train --optimizer` read them here. Each rule declares
+/// its entry (name, fields, defaults) beside its definition; a rule of your own joins with
+/// `OptimizerRules.registry.register(…)`.
+///
+/// ```swift
+/// let rule = try OptimizerRules.registry.decode(text: "adam", path: "--optimizer")
+/// ```
+public enum OptimizerRules {
+    public static let registry = Registry<any OptimizerRule>(family: "optimizer", [
+        SGD.registryEntry, SGD.momentumRegistryEntry, Adagrad.registryEntry, Adadelta.registryEntry, RMSProp.registryEntry, Adam.registryEntry,
+        Adam.adamWRegistryEntry,
+    ])
+}
+
+extension Fields {
+    /// The non-negative number in `key` (a learning rate, a decay, an ε), or `fallback` when it is left out.
+    func nonNegative(_ key: String, default fallback: Double) throws(ConfigError) -> Double {
+        guard let n = self[key] else { return fallback }
+        let x = try n.double()
+        guard x >= 0 else { throw n.fail("expected a non-negative number, found \(x)") }
+        return x
+    }
+
+    /// A fraction in [0, 1) in `key` (a momentum, a β), or `fallback` when it is left out.
+    func fraction(_ key: String, default fallback: Double) throws(ConfigError) -> Double {
+        let x = try nonNegative(key, default: fallback)
+        guard x < 1 else { throw self[key]!.fail("\(key) must be below 1") }
+        return x
+    }
 }

@@ -1,3 +1,4 @@
+import JSONCoding
 import TensorModule
 
 /// Stochastic gradient descent with optional momentum (the lecture's v ← λv − η∇C, θ ← θ + v) and Nesterov's look-ahead.
@@ -16,6 +17,25 @@ public struct SGD: OptimizerRule {
         self.learningRate = learningRate
         self.momentum = momentum
         self.nesterov = nesterov
+    }
+
+    /// `sgd` in JSON; a field left out takes the default of ``init(learningRate:momentum:nesterov:)``.
+    static let registryEntry = Registry<any OptimizerRule>.Entry("sgd", fields: ["learningRate", "momentum", "nesterov"]) { f throws(ConfigError) in
+        let z = SGD()
+        return SGD(learningRate: try f.nonNegative("learningRate", default: z.learningRate), momentum: try f.fraction("momentum", default: z.momentum),
+                   nesterov: try f.bool("nesterov", default: z.nesterov))
+    }
+
+    /// `momentum` in JSON: SGD whose momentum defaults to 0.9 (the usual heavy-ball setting; written back as `sgd`).
+    static let momentumRegistryEntry = Registry<any OptimizerRule>.Entry("momentum", fields: ["learningRate", "momentum", "nesterov"]) {
+        f throws(ConfigError) in
+        let z = SGD()
+        return SGD(learningRate: try f.nonNegative("learningRate", default: z.learningRate), momentum: try f.fraction("momentum", default: 0.9),
+                   nesterov: try f.bool("nesterov", default: z.nesterov))
+    }
+
+    public var json: JSONValue {
+        .object([("type", .string("sgd")), ("learningRate", .number(learningRate)), ("momentum", .number(momentum)), ("nesterov", .bool(nesterov))])
     }
 
     public var name: String { momentum == 0 ? "sgd" : (nesterov ? "nesterov" : "momentum") }
@@ -46,6 +66,15 @@ public struct Adagrad: OptimizerRule {
         self.epsilon = epsilon
     }
 
+    static let registryEntry = Registry<any OptimizerRule>.Entry("adagrad", fields: ["learningRate", "epsilon"]) { f throws(ConfigError) in
+        let z = Adagrad()
+        return Adagrad(learningRate: try f.nonNegative("learningRate", default: z.learningRate), epsilon: try f.nonNegative("epsilon", default: z.epsilon))
+    }
+
+    public var json: JSONValue {
+        .object([("type", .string("adagrad")), ("learningRate", .number(learningRate)), ("epsilon", .number(epsilon))])
+    }
+
     public var name: String { "adagrad" }
     public var stateCount: Int { 1 }
     public var formula: String { "G ← G + g²;  θ ← θ − η·g / (√G + ε)" }
@@ -66,6 +95,16 @@ public struct Adadelta: OptimizerRule {
         self.learningRate = learningRate
         self.rho = rho
         self.epsilon = epsilon
+    }
+
+    static let registryEntry = Registry<any OptimizerRule>.Entry("adadelta", fields: ["learningRate", "rho", "epsilon"]) { f throws(ConfigError) in
+        let z = Adadelta()
+        return Adadelta(learningRate: try f.nonNegative("learningRate", default: z.learningRate), rho: try f.nonNegative("rho", default: z.rho),
+                        epsilon: try f.nonNegative("epsilon", default: z.epsilon))
+    }
+
+    public var json: JSONValue {
+        .object([("type", .string("adadelta")), ("learningRate", .number(learningRate)), ("rho", .number(rho)), ("epsilon", .number(epsilon))])
     }
 
     public var name: String { "adadelta" }
@@ -102,6 +141,16 @@ public struct RMSProp: OptimizerRule {
         self.epsilon = epsilon
     }
 
+    static let registryEntry = Registry<any OptimizerRule>.Entry("rmsprop", fields: ["learningRate", "rho", "epsilon"]) { f throws(ConfigError) in
+        let z = RMSProp()
+        return RMSProp(learningRate: try f.nonNegative("learningRate", default: z.learningRate), rho: try f.nonNegative("rho", default: z.rho),
+                       epsilon: try f.nonNegative("epsilon", default: z.epsilon))
+    }
+
+    public var json: JSONValue {
+        .object([("type", .string("rmsprop")), ("learningRate", .number(learningRate)), ("rho", .number(rho)), ("epsilon", .number(epsilon))])
+    }
+
     public var name: String { "rmsprop" }
     public var stateCount: Int { 1 }
     public var formula: String { "E[g²] ← ρE[g²] + (1−ρ)g²;  θ ← θ − η·g / (√E[g²] + ε)" }
@@ -135,6 +184,24 @@ public struct Adam: OptimizerRule {
         self.epsilon = epsilon
         self.amsgrad = amsgrad
         self.weightDecay = weightDecay
+    }
+
+    /// `adam` and `adamw` in JSON: the same fields, with the defaults of ``init(learningRate:beta1:beta2:epsilon:amsgrad:weightDecay:)``
+    /// and of ``AdamW(learningRate:beta1:beta2:epsilon:weightDecay:amsgrad:)``.
+    static let registryEntry = entry("adam", defaults: Adam())
+    static let adamWRegistryEntry = entry("adamw", defaults: AdamW())
+
+    private static func entry(_ name: String, defaults z: Adam) -> Registry<any OptimizerRule>.Entry {
+        .init(name, fields: ["learningRate", "beta1", "beta2", "epsilon", "amsgrad", "weightDecay"]) { f throws(ConfigError) in
+            Adam(learningRate: try f.nonNegative("learningRate", default: z.learningRate), beta1: try f.fraction("beta1", default: z.beta1),
+                 beta2: try f.fraction("beta2", default: z.beta2), epsilon: try f.nonNegative("epsilon", default: z.epsilon),
+                 amsgrad: try f.bool("amsgrad", default: z.amsgrad), weightDecay: try f.nonNegative("weightDecay", default: z.weightDecay))
+        }
+    }
+
+    public var json: JSONValue {
+        .object([("type", .string(weightDecay > 0 ? "adamw" : "adam")), ("learningRate", .number(learningRate)), ("beta1", .number(beta1)),
+                 ("beta2", .number(beta2)), ("epsilon", .number(epsilon)), ("amsgrad", .bool(amsgrad)), ("weightDecay", .number(weightDecay))])
     }
 
     public var name: String { weightDecay > 0 ? "adamw" : (amsgrad ? "amsgrad" : "adam") }

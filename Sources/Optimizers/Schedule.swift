@@ -1,4 +1,5 @@
 import Foundation
+import JSONCoding
 
 /// A learning rate as a function of a step counter t = 0, 1, 2, … (optimizer updates, or epochs when a
 /// ``LearningRateScheduler``-style callback drives it); η is the optimizer's base rate.
@@ -78,5 +79,63 @@ public indirect enum LearningRateSchedule: Sendable, Equatable, Codable {
             length *= Swift.max(factor, 1)
         }
         return (position, length)
+    }
+}
+
+// MARK: - JSON
+
+extension LearningRateSchedule {
+    /// Every schedule by its JSON name; the defaults of optional settings are written here only.
+    public static let registry = Registry<LearningRateSchedule>(family: "schedule", [
+        .init("constant") { _ in .constant },
+        .init("stepDecay", fields: ["factor", "stepSize"]) { f throws(ConfigError) in
+            .stepDecay(factor: try f.required("factor").double(), stepSize: try f.required("stepSize").int(minimum: 1))
+        },
+        .init("multiStep", fields: ["milestones", "factor"]) { f throws(ConfigError) in
+            .multiStep(milestones: try f.required("milestones").ints(), factor: try f.required("factor").double())
+        },
+        .init("exponential", fields: ["factor"]) { f throws(ConfigError) in .exponential(factor: try f.required("factor").double()) },
+        .init("inverseTime", fields: ["decayRate", "decaySteps"]) { f throws(ConfigError) in
+            .inverseTime(decayRate: try f.required("decayRate").double(), decaySteps: try f.int("decaySteps", minimum: 1, default: 1))
+        },
+        .init("inverseSquareRoot") { _ in .inverseSquareRoot },
+        .init("cosine", fields: ["totalSteps", "minimum"]) { f throws(ConfigError) in
+            .cosine(totalSteps: try f.required("totalSteps").int(minimum: 1), minimum: try f.double("minimum", default: 0))
+        },
+        .init("cosineWarmRestarts", fields: ["period", "periodFactor", "minimum"]) { f throws(ConfigError) in
+            .cosineWarmRestarts(period: try f.required("period").int(minimum: 1), periodFactor: try f.int("periodFactor", minimum: 1, default: 1),
+                                minimum: try f.double("minimum", default: 0))
+        },
+        .init("triangular", fields: ["maximum", "stepSize"]) { f throws(ConfigError) in
+            .triangular(maximum: try f.required("maximum").double(), stepSize: try f.required("stepSize").int(minimum: 1))
+        },
+        .init("triangular2", fields: ["maximum", "stepSize"]) { f throws(ConfigError) in
+            .triangular2(maximum: try f.required("maximum").double(), stepSize: try f.required("stepSize").int(minimum: 1))
+        },
+        .init("warmup", fields: ["steps", "startFactor", "then"]) { f throws(ConfigError) in
+            .warmup(steps: try f.required("steps").int(minimum: 1), startFactor: try f.double("startFactor", default: 0.1),
+                    then: try LearningRateSchedule(json: try f.required("then")))
+        },
+    ])
+
+    public init(json node: Node) throws(ConfigError) { self = try LearningRateSchedule.registry.decode(node) }
+
+    public var json: JSONValue {
+        func obj(_ t: String, _ fields: [(String, JSONValue)]) -> JSONValue { .object([("type", .string(t))] + fields.map { ($0.0, $0.1) }) }
+        func n(_ x: Double) -> JSONValue { .number(x) }
+        func i(_ x: Int) -> JSONValue { .number(Double(x)) }
+        switch self {
+        case .constant: return .string("constant")
+        case let .stepDecay(f, s): return obj("stepDecay", [("factor", n(f)), ("stepSize", i(s))])
+        case let .multiStep(m, f): return obj("multiStep", [("milestones", .array(m.map(i))), ("factor", n(f))])
+        case let .exponential(f): return obj("exponential", [("factor", n(f))])
+        case let .inverseTime(d, s): return obj("inverseTime", [("decayRate", n(d)), ("decaySteps", i(s))])
+        case .inverseSquareRoot: return .string("inverseSquareRoot")
+        case let .cosine(t, m): return obj("cosine", [("totalSteps", i(t)), ("minimum", n(m))])
+        case let .cosineWarmRestarts(p, f, m): return obj("cosineWarmRestarts", [("period", i(p)), ("periodFactor", i(f)), ("minimum", n(m))])
+        case let .triangular(m, s): return obj("triangular", [("maximum", n(m)), ("stepSize", i(s))])
+        case let .triangular2(m, s): return obj("triangular2", [("maximum", n(m)), ("stepSize", i(s))])
+        case let .warmup(s, f, then): return obj("warmup", [("steps", i(s)), ("startFactor", n(f)), ("then", then.json)])
+        }
     }
 }

@@ -1,3 +1,4 @@
+import JSONCoding
 import CZlib
 import FileIO
 import Glibc

@@ -1,3 +1,4 @@
+import JSONCoding
 import NeuralNetworks
 import Optimizers
 import TensorModule
@@ -71,7 +72,7 @@ public struct ModelSpec: Sendable {
             self.layers = layers
         }
         loss = try Loss(json: try f.required("loss", in: root))
-        optimizer = try f["optimizer"].map { n throws(ConfigError) in try RuleCoding.decode(n) } ?? Adam()
+        optimizer = try f["optimizer"].map { n throws(ConfigError) in try OptimizerRules.registry.decode(n) } ?? Adam()
         schedule = try f["schedule"].map { n throws(ConfigError) in try LearningRateSchedule(json: n) } ?? .constant
         var metrics: [Metric] = []
         for m in try f["metrics"]?.array() ?? [] { metrics.append(try Metric(json: m)) }
@@ -87,12 +88,11 @@ public struct ModelSpec: Sendable {
     /// ```
     public var readsTokenIds: Bool {
         guard let graph else {
-            if case .embedding = layers.first { return true }
-            return false
+            return layers.first?.configuration is Embedding.Configuration
         }
         let inputs = Set(graph.inputs.map(\.name))
         return graph.nodes.contains { node in
-            guard case .spec(.embedding) = node.layer else { return false }
+            guard case .spec(let spec) = node.layer, spec.configuration is Embedding.Configuration else { return false }
             return node.inputs.contains(where: inputs.contains)
         }
     }
@@ -103,7 +103,7 @@ public struct ModelSpec: Sendable {
             ?? [("input", .array(input.map { .number(Double($0)) })), ("layers", .array(layers.map(\.json)))]
         return JSONValue.object(architecture + [
             ("loss", loss.json),
-            ("optimizer", RuleCoding.encode(optimizer)),
+            ("optimizer", optimizer.json),
             ("schedule", schedule.json),
             ("metrics", .array(metrics.map(\.json))),
         ]).compactText

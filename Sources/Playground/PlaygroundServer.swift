@@ -4,6 +4,7 @@ import FileIO
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JSONCoding
 import Persistence
 
 /// `neuralkit playground`: a local web server with the Playground page and its JSON API. It holds no ML logic:
@@ -102,7 +103,7 @@ public struct PlaygroundServer: Sendable {
     /// Every route and its methods: what a request with another method is told (405, with `Allow`).
     static let routes: [(path: String, methods: [HTTPRequest.Method])] = [
         ("", [.get]), ("index.html", [.get]), ("app.js", [.get]), ("style.css", [.get]),
-        ("api/sessions", [.post]), ("api/sessions/:id/train", [.post]), ("api/sessions/:id/weight", [.post]),
+        ("api/menus", [.get]), ("api/sessions", [.post]), ("api/sessions/:id/train", [.post]), ("api/sessions/:id/weight", [.post]),
         ("api/sessions/:id/stream", [.get]), ("api/sessions/:id/backprop", [.get]),
         ("api/sessions/:id/export/model.json", [.get]), ("api/sessions/:id/export/model.safetensors", [.get]),
         ("api/sessions/:id/import", [.post]), ("api/sessions/:id", [.delete]),
@@ -123,6 +124,7 @@ public struct PlaygroundServer: Sendable {
                 return Response(status: .ok, headers: [.contentType: "\(type); charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
             }
         }
+        router.get("api/menus") { _, _ -> Response in Self.json(.ok, PlaygroundConfiguration.menus.compactText) }
         router.post("api/sessions") { request, _ -> Response in
             var request = request
             do {

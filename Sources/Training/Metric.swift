@@ -1,3 +1,4 @@
+import JSONCoding
 import TensorModule
 
 /// A quality measure computed on each batch's predictions and averaged over examples.
@@ -9,13 +10,13 @@ public enum Metric: Sendable, Equatable, Codable {
     /// Chooses binary, sparse or categorical accuracy from the shapes (one output: binary).
     case accuracy
     /// Fraction of predictions on the right side of `threshold` (0.5 for probabilities; logits use 0).
-    case binaryAccuracy(threshold: Double)
+    case binaryAccuracy(threshold: Double = 0.5)
     /// argmax of predictions equals argmax of one-hot targets.
     case categoricalAccuracy
     /// argmax of predictions equals the integer label.
     case sparseCategoricalAccuracy
     /// The label is among the k largest predictions.
-    case topKAccuracy(Int)
+    case topKAccuracy(Int = 5)
     case meanAbsoluteError
     case meanSquaredError
 
@@ -111,6 +112,38 @@ public enum Metric: Sendable, Equatable, Codable {
         case .meanSquaredError:
             let e = (predictions - targets.converted(to: predictions.dtype).reshaped(to: predictions.shape)).squared()
             return (e.mean().scalar * Double(n), n)
+        }
+    }
+}
+
+// MARK: - JSON
+
+extension Metric {
+    /// Every metric by its JSON name; a setting left out takes the case's default.
+    public static let registry = Registry<Metric>(family: "metric", [
+        .init("accuracy") { _ in .accuracy },
+        .init("binaryAccuracy", fields: ["threshold"]) { f throws(ConfigError) in
+            try f["threshold"].map { n throws(ConfigError) in .binaryAccuracy(threshold: try n.double()) } ?? .binaryAccuracy()
+        },
+        .init("categoricalAccuracy") { _ in .categoricalAccuracy },
+        .init("sparseCategoricalAccuracy") { _ in .sparseCategoricalAccuracy },
+        .init("topKAccuracy", fields: ["k"]) { f throws(ConfigError) in
+            try f["k"].map { n throws(ConfigError) in .topKAccuracy(try n.int(minimum: 1)) } ?? .topKAccuracy()
+        },
+        .init("meanAbsoluteError") { _ in .meanAbsoluteError }, .init("meanSquaredError") { _ in .meanSquaredError },
+    ])
+
+    public init(json node: Node) throws(ConfigError) { self = try Metric.registry.decode(node) }
+
+    public var json: JSONValue {
+        switch self {
+        case .accuracy: return .string("accuracy")
+        case .binaryAccuracy(let t): return .object([("type", .string("binaryAccuracy")), ("threshold", .number(t))])
+        case .categoricalAccuracy: return .string("categoricalAccuracy")
+        case .sparseCategoricalAccuracy: return .string("sparseCategoricalAccuracy")
+        case .topKAccuracy(let k): return .object([("type", .string("topKAccuracy")), ("k", .number(Double(k)))])
+        case .meanAbsoluteError: return .string("meanAbsoluteError")
+        case .meanSquaredError: return .string("meanSquaredError")
         }
     }
 }

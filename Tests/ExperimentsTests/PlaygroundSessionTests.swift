@@ -40,7 +40,7 @@ import NeuralKit
     }
 
     /// Every activation the page offers trains: two hidden layers of it separate the two Gaussians.
-    @Test(arguments: PlaygroundConfiguration.activations.keys.sorted())
+    @Test(arguments: PlaygroundConfiguration.activations)
     func everyActivationLearnsTheGaussians(_ activation: String) throws {
         var c = PlaygroundConfiguration()
         c.dataset = "gaussians"

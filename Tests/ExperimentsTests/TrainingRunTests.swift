@@ -69,12 +69,12 @@ import _TestSupport
         let spec = train.presetSpec(hidden: [], optimizer: Adam(), validationSplit: 0.1)
         let trained = train.count - Int((Double(train.count) * 0.1).rounded())
         let mean = train.targets.values.prefix(trained).reduce(0, +) / Double(trained)
-        guard case .dense(_, _, _, _, let bias, _, _)? = spec.layers.last, case .constant(let value) = bias else {
+        guard let dense = spec.layers.last?.configuration as? Dense.Configuration, case .constant(let value) = dense.biasInitializer else {
             Issue.record("no constant bias: \(spec.json)"); return
         }
         #expect(Swift.abs(value - mean) < 1e-4 * mean && mean > 100)
         let (digits, _) = try BuiltinDatasets.trainTest("digits")
-        guard case .dense(_, _, _, _, let zero, _, _)? = digits.presetSpec(hidden: [], optimizer: Adam()).layers.last else {
+        guard let zero = (digits.presetSpec(hidden: [], optimizer: Adam()).layers.last?.configuration as? Dense.Configuration)?.biasInitializer else {
             Issue.record("the digits preset does not end in a dense layer"); return
         }
         #expect(zero == .zeros)

@@ -120,7 +120,7 @@ import _TestSupport
         (#""nodes": [{"name": "h", "inputs": ["x", "x"], "layer": {"type": "dense", "units": 2}}], "outputs": ["h"]"#,
          "$.nodes[0]: dense takes one input, given 2"),
         (#""nodes": [{"name": "h", "inputs": ["x"], "layer": {"type": "add"}}], "outputs": ["h"]"#,
-         "$.nodes[0]: Add: takes 2 or more inputs, given 1"),
+         "$.nodes[0]: add joins two or more inputs, given 1 (a graph model's node can give it more)"),
         (#""nodes": [{"name": "h", "inputs": ["x"], "layer": {"type": "dense", "units": 2}}, "#
          + #"{"name": "s", "inputs": ["x", "h"], "layer": {"type": "add"}}], "outputs": ["s"]"#,
          "$.nodes[1]: Add: expected input shapes that broadcast together, found shape [1, 2]"),
@@ -141,7 +141,7 @@ import _TestSupport
     @Test func joiningLayersInAStackAreRefused() {
         let text = #"{"input": [4], "layers": [{"type": "add"}], "loss": "meanSquaredError"}"#
         #expect { _ = try ModelSpec(json: Array(text.utf8)) } throws: { error in
-            (error as? ConfigError)?.description == #"$.layers[0]: add joins two or more inputs: use it in a graph model ("nodes")"#
+            (error as? ConfigError)?.description == #"$.layers[0]: add joins two or more inputs, given 1 (a graph model's node can give it more)"#
         }
     }
 

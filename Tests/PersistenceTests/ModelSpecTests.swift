@@ -37,15 +37,14 @@ import _TestSupport
         #expect(spec.layers.count == 15)
         // What was read is what the text says, field by field (not only what writing it back gives).
         #expect(spec.input == [4])
-        #expect(spec.layers[0] == .dense(units: 6, activation: .leakyRelu(alpha: 0.1), useBias: false,
+        #expect(spec.layers[0] == LayerSpec(Dense.Configuration(units: 6, activation: .leakyRelu(alpha: 0.1), useBias: false,
                                          weightInitializer: .uniform(lowerBound: -0.1, upperBound: 0.1), biasInitializer: .constant(0.5),
-                                         weightRegularizer: .elasticNet(l1: 0.01, l2: 0.02), biasRegularizer: .l1(0.001)))
-        #expect(spec.layers[1] == .dense(units: 6, activation: .tanh, useBias: true, weightInitializer: .heNormal, biasInitializer: .zeros,
-                                         weightRegularizer: .l2(0.1), biasRegularizer: nil))
-        #expect(spec.layers[2] == .dense(units: 6, activation: .elu(alpha: 1.5), useBias: true, weightInitializer: .normal(standardDeviation: 0.2),
-                                         biasInitializer: .zeros, weightRegularizer: nil, biasRegularizer: nil))
-        #expect(spec.layers[5] == .dense(units: 6, activation: .identity, useBias: true, weightInitializer: .lecunNormal, biasInitializer: .ones,
-                                         weightRegularizer: nil, biasRegularizer: nil))
+                                         weightRegularizer: .elasticNet(l1: 0.01, l2: 0.02), biasRegularizer: .l1(0.001))))
+        #expect(spec.layers[1] == LayerSpec(Dense.Configuration(units: 6, activation: .tanh, useBias: true, weightInitializer: .heNormal, biasInitializer: .zeros,
+                                         weightRegularizer: .l2(0.1))))
+        #expect(spec.layers[2] == LayerSpec(Dense.Configuration(units: 6, activation: .elu(alpha: 1.5), useBias: true, weightInitializer: .normal(standardDeviation: 0.2),
+                                         biasInitializer: .zeros)))
+        #expect(spec.layers[5] == LayerSpec(Dense.Configuration(units: 6, activation: .identity, useBias: true, weightInitializer: .lecunNormal, biasInitializer: .ones)))
         #expect(Array(spec.layers[7...11]) == [.batchNorm(momentum: 0.9, epsilon: 0.00001), .dropout(rate: 0.25), .activation(.relu),
                                                .prelu(shared: true, initialAlpha: 0.2), .maxout(units: 4, pieces: 3)])
         #expect(spec.loss == .huber(delta: 2, reduction: .sum))

@@ -26,10 +26,17 @@ extension TestResponse {
             #expect(page.status == .ok && page.text.contains("NeuralKit Playground"))
             let js = try await client.execute(uri: "/app.js", method: .get, headers: [.init("Host")!: "127.0.0.1:8080"])
             #expect(js.status == .ok && js.headers[.contentType]?.hasPrefix("text/javascript") == true)
-            // The page offers exactly the activations the server accepts.
-            let line = try #require(js.text.split(separator: "\n").first { $0.hasPrefix("const ACTIVATIONS = [") })
-            let offered = line.split(separator: "\"").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
-            #expect(Set(offered) == Set(PlaygroundConfiguration.activations.keys) && offered.count == Set(offered).count, "\(offered)")
+            // The page's menus come from the registries model JSON reads, and the page reads them from the server.
+            #expect(js.text.contains("await api(\"/api/menus\")"))
+            let menus = try await client.execute(uri: "/api/menus", method: .get, headers: [.init("Host")!: "localhost:8080"])
+            let value = try JSONParser.parse(Array(menus.text.utf8))
+            func names(_ key: String) -> [String] {
+                guard case .array(let items)? = value[key] else { return [] }
+                return items.compactMap { if case .string(let s) = $0 { s } else { nil } }
+            }
+            #expect(names("activations") == Activation.registry.names && names("activations").contains("leakyRelu"))
+            #expect(names("optimizers") == OptimizerRules.registry.names && names("optimizers").contains("adamw"))
+            #expect(names("schedules").allSatisfy { LearningRateSchedule.registry.entry(named: $0) != nil } && names("schedules").count == 4)
         }
     }
 

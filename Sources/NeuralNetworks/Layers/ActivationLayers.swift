@@ -1,3 +1,4 @@
+import JSONCoding
 import TensorModule
 
 /// A layer that applies an ``Activation``; the named subclasses (`ReLU()`, `Tanh()`, …) read like Keras's layers.
@@ -23,7 +24,7 @@ public final class Tanh: ActivationLayer { public init() { super.init(.tanh) } }
 /// max(x, 0) as a layer.
 public final class ReLU: ActivationLayer { public init() { super.init(.relu) } }
 /// x for x > 0, α·x otherwise (the lectures use α = 0.1).
-public final class LeakyReLU: ActivationLayer { public init(alpha: Double = 0.01) { super.init(.leakyRelu(alpha: alpha)) } }
+public final class LeakyReLU: ActivationLayer { public init(alpha: Double = Activation.defaultLeakyReluAlpha) { super.init(.leakyRelu(alpha: alpha)) } }
 /// x for x > 0, α·(eˣ − 1) otherwise.
 public final class ELU: ActivationLayer { public init(alpha: Double = 1) { super.init(.elu(alpha: alpha)) } }
 /// log(1 + eˣ) as a layer.
@@ -50,7 +51,9 @@ public final class PReLU: Module {
     public let alpha: Parameter
 
     /// `featureCount` nil shares one α; `initialAlpha` is 0.25 as in He et al. (2015).
-    public init(featureCount: Int?, initialAlpha: Double = 0.25) {
+    public static let defaultInitialAlpha = 0.25
+
+    public init(featureCount: Int?, initialAlpha: Double = PReLU.defaultInitialAlpha) {
         alpha = Parameter(Tensor.full([featureCount ?? 1], value: initialAlpha))
     }
 
@@ -64,5 +67,63 @@ public final class PReLU: Module {
             throw .shapeMismatch(layer: "PReLU(\(n))", expected: "last dimension \(n)", found: inputShape)
         }
         return inputShape
+    }
+}
+
+extension ActivationLayer: ConfigurableLayer {
+    /// `{"type": "activation", "activation": "relu"}`.
+    public struct Configuration: UnaryLayerConfiguration {
+        public static let typeName = "activation"
+        public static let fieldNames: Set<String> = ["activation"]
+        public var activation: Activation
+
+        public init(_ activation: Activation) { self.activation = activation }
+        public init(fields f: Fields) throws(ConfigError) { activation = try Activation(json: try f.required("activation")) }
+        public var jsonFields: [(String, JSONValue)] { [("activation", activation.json)] }
+        public func build(input: [Int]) throws(ConfigError) -> (Module, [Int]) { (ActivationLayer(activation), input) }
+        public var details: String { activation.name }
+    }
+
+    public var configuration: any LayerConfiguration { Configuration(activation) }
+}
+
+extension PReLU: ConfigurableLayer {
+    /// `{"type": "prelu", "shared": false, "initialAlpha": 0.25}`: one slope per feature unless `shared`.
+    public struct Configuration: UnaryLayerConfiguration {
+        public static let typeName = "prelu"
+        public static let fieldNames: Set<String> = ["shared", "initialAlpha"]
+        public var shared: Bool
+        public var initialAlpha: Double
+
+        public init(shared: Bool = false, initialAlpha: Double = PReLU.defaultInitialAlpha) {
+            self.shared = shared
+            self.initialAlpha = initialAlpha
+        }
+
+        public init(fields f: Fields) throws(ConfigError) {
+            self.init(shared: try f.bool("shared", default: false), initialAlpha: try f.double("initialAlpha", default: PReLU.defaultInitialAlpha))
+        }
+
+        public var jsonFields: [(String, JSONValue)] { [("shared", .bool(shared)), ("initialAlpha", .number(initialAlpha))] }
+
+        public func build(input: [Int]) throws(ConfigError) -> (Module, [Int]) {
+            (PReLU(featureCount: shared ? nil : input.last, initialAlpha: initialAlpha), input)
+        }
+
+        public func outputShape(input: [Int]) throws(ConfigError) -> [Int] { input }
+        public func parameterCount(input: [Int]) -> Int? { shared ? 1 : input.last ?? 0 }
+    }
+
+    /// The initial slope is not recoverable from trained weights: the configuration records the default.
+    public var configuration: any LayerConfiguration { Configuration(shared: alpha.value.count == 1) }
+}
+
+extension LayerSpec {
+    public static func activation(_ activation: Activation) -> LayerSpec { LayerSpec(ActivationLayer.Configuration(activation)) }
+}
+
+extension LayerSpec {
+    public static func prelu(shared: Bool = false, initialAlpha: Double = PReLU.defaultInitialAlpha) -> LayerSpec {
+        LayerSpec(PReLU.Configuration(shared: shared, initialAlpha: initialAlpha))
     }
 }

@@ -1,3 +1,4 @@
+import JSONCoding
 import TensorModule
 
 /// A 2-D convolution over NHWC images: `activation(conv2d(input, kernel) + bias)`, kernel
@@ -133,5 +134,174 @@ public final class GlobalAveragePool2D: Module {
             throw .shapeMismatch(layer: "GlobalAveragePool2D", expected: "[batch, height, width, channels]", found: inputShape)
         }
         return [inputShape[0], inputShape[3]]
+    }
+}
+
+extension Conv2D: ConfigurableLayer {
+    /// `{"type": "conv2d", "filters": 32, "kernelSize": 3}`; also `strides` ([1, 1]), `padding` (valid, same or
+    /// [top, bottom, left, right]; default valid), `dilation` ([1, 1]), `activation` (linear) and `useBias` (true).
+    /// A size written as one number means [n, n].
+    public struct Configuration: UnaryLayerConfiguration {
+        public static let typeName = "conv2d"
+        public static let fieldNames: Set<String> = ["filters", "kernelSize", "strides", "padding", "dilation", "activation", "useBias"]
+        public var filters: Int
+        public var kernelSize: [Int]
+        public var strides: [Int]
+        public var padding: Padding
+        public var dilation: [Int]
+        public var activation: Activation
+        public var useBias: Bool
+
+        public init(filters: Int, kernelSize: [Int], strides: [Int] = [1, 1], padding: Padding = .valid, dilation: [Int] = [1, 1],
+                    activation: Activation = .identity, useBias: Bool = true) {
+            self.filters = filters
+            self.kernelSize = kernelSize
+            self.strides = strides
+            self.padding = padding
+            self.dilation = dilation
+            self.activation = activation
+            self.useBias = useBias
+        }
+
+        public init(fields f: Fields) throws(ConfigError) {
+            let d = Configuration(filters: 1, kernelSize: [1, 1])
+            guard let kernelSize = try f.pair("kernelSize", default: nil) else { throw f.node.fail("missing field 'kernelSize'") }
+            self.init(filters: try f.required("filters").int(minimum: 1), kernelSize: kernelSize,
+                      strides: try f.pair("strides", default: d.strides) ?? d.strides, padding: try f.padding("padding"),
+                      dilation: try f.pair("dilation", default: d.dilation) ?? d.dilation, activation: try f.activation("activation"),
+                      useBias: try f.bool("useBias", default: d.useBias))
+        }
+
+        public var jsonFields: [(String, JSONValue)] {
+            [("filters", .number(Double(filters))), ("kernelSize", JSONValue(kernelSize)), ("strides", JSONValue(strides)),
+             ("padding", JSONValue(padding)), ("dilation", JSONValue(dilation)), ("activation", activation.json), ("useBias", .bool(useBias))]
+        }
+
+        private func image(_ input: [Int]) throws(ConfigError) {
+            guard input.count == 3 else {
+                throw ConfigError(path: "$", "conv2d needs an image input [height, width, channels], found shape \(input) (add a reshape layer)")
+            }
+        }
+
+        public func build(input: [Int]) throws(ConfigError) -> (Module, [Int]) {
+            try image(input)
+            let layer = Conv2D(inputChannels: input[2], filters: filters, kernelSize: (kernelSize[0], kernelSize[1]), strides: (strides[0], strides[1]),
+                               padding: padding, dilation: (dilation[0], dilation[1]), activation: activation, useBias: useBias)
+            return (layer, try shape(of: layer, input: input))
+        }
+
+        public func outputShape(input: [Int]) throws(ConfigError) -> [Int] {
+            try image(input)
+            do {
+                let g = try WindowGeometry(input: [1] + input, kernel: (kernelSize[0], kernelSize[1]), stride: (strides[0], strides[1]),
+                                           dilation: (dilation[0], dilation[1]), padding: padding, op: "conv2d")
+                return [g.outputHeight, g.outputWidth, filters]
+            } catch {
+                let layer = "Conv2D(\(input[2])→\(filters), \(kernelSize[0])×\(kernelSize[1]))"
+                throw ConfigError(path: "$", ModuleError.shapeMismatch(layer: layer, expected: error.message, found: [1] + input).description)
+            }
+        }
+
+        public func parameterCount(input: [Int]) -> Int? {
+            MemoryBudget.sum(MemoryBudget.elementCount([kernelSize[0], kernelSize[1], input.count == 3 ? input[2] : 0, filters]), useBias ? filters : 0)
+        }
+
+        public var details: String { "\(filters) \(kernelSize[0])×\(kernelSize[1])" + (activation == .identity ? "" : " " + activation.name) }
+    }
+
+    public var configuration: any LayerConfiguration {
+        Configuration(filters: filters, kernelSize: [kernelSize.0, kernelSize.1], strides: [strides.0, strides.1], padding: padding,
+                      dilation: [dilation.0, dilation.1], activation: activation, useBias: bias != nil)
+    }
+}
+
+/// Which pooling a ``Pool2DConfiguration`` describes.
+public protocol PoolingKind: Sendable {
+    static var kind: Pool2D.Kind { get }
+    static var typeName: String { get }
+}
+
+/// `maxPool2d` in model JSON.
+public enum MaxPoolKind: PoolingKind {
+    public static var kind: Pool2D.Kind { .max }
+    public static var typeName: String { "maxPool2d" }
+}
+
+/// `avgPool2d` in model JSON.
+public enum AveragePoolKind: PoolingKind {
+    public static var kind: Pool2D.Kind { .average }
+    public static var typeName: String { "avgPool2d" }
+}
+
+/// `{"type": "maxPool2d", "poolSize": 2}` (or `avgPool2d`); `poolSize` defaults to [2, 2], `strides` to the pool
+/// size and `padding` to valid.
+public struct Pool2DConfiguration<Kind: PoolingKind>: UnaryLayerConfiguration {
+    public static var typeName: String { Kind.typeName }
+    public static var fieldNames: Set<String> { ["poolSize", "strides", "padding"] }
+    public var poolSize: [Int]
+    public var strides: [Int]?
+    public var padding: Padding
+
+    public init(poolSize: [Int] = [2, 2], strides: [Int]? = nil, padding: Padding = .valid) {
+        self.poolSize = poolSize
+        self.strides = strides ?? poolSize
+        self.padding = padding
+    }
+
+    public init(fields f: Fields) throws(ConfigError) {
+        let p = try f.pair("poolSize", default: Self().poolSize) ?? Self().poolSize
+        self.init(poolSize: p, strides: try f.pair("strides", default: nil), padding: try f.padding("padding"))
+    }
+
+    public var jsonFields: [(String, JSONValue)] {
+        [("poolSize", JSONValue(poolSize))] + (strides.map { [("strides", JSONValue($0))] } ?? []) + [("padding", JSONValue(padding))]
+    }
+
+    public func build(input: [Int]) throws(ConfigError) -> (Module, [Int]) {
+        guard input.count == 3 else { throw ConfigError(path: "$", "pooling needs an image input, found shape \(input)") }
+        let layer = Pool2D(Kind.kind, poolSize: (poolSize[0], poolSize[1]), strides: strides.map { ($0[0], $0[1]) }, padding: padding)
+        return (layer, try shape(of: layer, input: input))
+    }
+
+    public var details: String { "\(poolSize[0])×\(poolSize[1])" }
+}
+
+extension Pool2D: ConfigurableLayer {
+    public var configuration: any LayerConfiguration {
+        let size = [poolSize.0, poolSize.1], strides = [strides.0, strides.1]
+        return kind == .max ? MaxPool2D.Configuration(poolSize: size, strides: strides, padding: padding)
+                            : AvgPool2D.Configuration(poolSize: size, strides: strides, padding: padding)
+    }
+}
+
+extension MaxPool2D { public typealias Configuration = Pool2DConfiguration<MaxPoolKind> }
+extension AvgPool2D { public typealias Configuration = Pool2DConfiguration<AveragePoolKind> }
+
+extension GlobalAveragePool2D: ConfigurableLayer {
+    /// `{"type": "globalAveragePool2d"}`.
+    public struct Configuration: UnaryLayerConfiguration {
+        public static let typeName = "globalAveragePool2d"
+        public static let fieldNames: Set<String> = []
+        public init() {}
+        public init(fields: Fields) {}
+        public var jsonFields: [(String, JSONValue)] { [] }
+
+        public func build(input: [Int]) throws(ConfigError) -> (Module, [Int]) {
+            guard input.count == 3 else { throw ConfigError(path: "$", "globalAveragePool2d needs an image input, found shape \(input)") }
+            return (GlobalAveragePool2D(), [input[2]])
+        }
+    }
+
+    public var configuration: any LayerConfiguration { Configuration() }
+}
+
+extension LayerSpec {
+    /// A convolution with stride 1 and no dilation.
+    public static func conv2d(_ filters: Int, _ kernel: Int, activation: Activation = .identity, padding: Padding = .valid) -> LayerSpec {
+        LayerSpec(Conv2D.Configuration(filters: filters, kernelSize: [kernel, kernel], padding: padding, activation: activation))
+    }
+
+    public static func maxPool2d(poolSize: [Int] = [2, 2], strides: [Int]? = nil, padding: Padding = .valid) -> LayerSpec {
+        LayerSpec(MaxPool2D.Configuration(poolSize: poolSize, strides: strides, padding: padding))
     }
 }

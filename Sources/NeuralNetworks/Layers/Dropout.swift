@@ -1,3 +1,4 @@
+import JSONCoding
 import TensorModule
 
 /// Inverted dropout: in training, zeroes each element with probability `rate` and scales the survivors by
@@ -28,4 +29,31 @@ public final class Dropout: Module, RandomStateHolder {
     }
 
     public override var details: String { "rate \(rate)" }
+}
+
+extension Dropout: ConfigurableLayer {
+    /// `{"type": "dropout", "rate": 0.5}`: the rate has no default.
+    public struct Configuration: UnaryLayerConfiguration {
+        public static let typeName = "dropout"
+        public static let fieldNames: Set<String> = ["rate"]
+        public var rate: Double
+
+        public init(rate: Double) { self.rate = rate }
+
+        public init(fields f: Fields) throws(ConfigError) {
+            let rate = try f.required("rate").double()
+            guard rate >= 0 && rate < 1 else { throw f["rate"]!.fail("rate must be in [0, 1), found \(rate)") }
+            self.init(rate: rate)
+        }
+
+        public var jsonFields: [(String, JSONValue)] { [("rate", .number(rate))] }
+        public func build(input: [Int]) throws(ConfigError) -> (Module, [Int]) { (Dropout(rate: rate), input) }
+        public var details: String { "rate \(rate)" }
+    }
+
+    public var configuration: any LayerConfiguration { Configuration(rate: rate) }
+}
+
+extension LayerSpec {
+    public static func dropout(rate: Double) -> LayerSpec { LayerSpec(Dropout.Configuration(rate: rate)) }
 }

@@ -1,3 +1,4 @@
+import JSONCoding
 import TensorModule
 
 /// A table of learned vectors, one per id: int32 ids [batch, …] become vectors [batch, …, dimension] (Keras's
@@ -43,5 +44,49 @@ public final class Embedding: Module {
     /// With `maskZero`, 1 where the id is not 0 (shape of the ids); otherwise the incoming mask, if any.
     public override func computeMask(inputs: [Tensor], masks: [Tensor?], output: Tensor) -> Tensor? {
         maskZero ? inputs[0] .!= 0 : masks.first ?? nil
+    }
+}
+
+extension Embedding: ConfigurableLayer {
+    /// `{"type": "embedding", "vocabularySize": 1000, "dimension": 16, "maskZero": false}`.
+    public struct Configuration: UnaryLayerConfiguration {
+        public static let typeName = "embedding"
+        public static let fieldNames: Set<String> = ["vocabularySize", "dimension", "maskZero"]
+        public var vocabularySize: Int
+        public var dimension: Int
+        public var maskZero: Bool
+
+        public init(vocabularySize: Int, dimension: Int, maskZero: Bool = false) {
+            self.vocabularySize = vocabularySize
+            self.dimension = dimension
+            self.maskZero = maskZero
+        }
+
+        public init(fields f: Fields) throws(ConfigError) {
+            self.init(vocabularySize: try f.required("vocabularySize").int(minimum: 1), dimension: try f.required("dimension").int(minimum: 1),
+                      maskZero: try f.bool("maskZero", default: false))
+        }
+
+        public var jsonFields: [(String, JSONValue)] {
+            [("vocabularySize", .number(Double(vocabularySize))), ("dimension", .number(Double(dimension))), ("maskZero", .bool(maskZero))]
+        }
+
+        public func build(input: [Int]) throws(ConfigError) -> (Module, [Int]) {
+            (Embedding(vocabularySize: vocabularySize, dimension: dimension, maskZero: maskZero), input + [dimension])
+        }
+
+        public func outputShape(input: [Int]) throws(ConfigError) -> [Int] { input + [dimension] }
+        public func parameterCount(input: [Int]) -> Int? { MemoryBudget.elementCount([vocabularySize, dimension]) }
+        public var details: String { "\(vocabularySize)×\(dimension)" + (maskZero ? " maskZero" : "") }
+    }
+
+    public var configuration: any LayerConfiguration {
+        Configuration(vocabularySize: vocabularySize, dimension: dimension, maskZero: maskZero)
+    }
+}
+
+extension LayerSpec {
+    public static func embedding(vocabularySize: Int, dimension: Int, maskZero: Bool = false) -> LayerSpec {
+        LayerSpec(Embedding.Configuration(vocabularySize: vocabularySize, dimension: dimension, maskZero: maskZero))
     }
 }

@@ -1,3 +1,4 @@
+import JSONCoding
 import TensorModule
 
 /// The mean over time of sequences [batch, time, features] → [batch, features] (Keras's `GlobalAveragePooling1D`).
@@ -32,4 +33,26 @@ public final class GlobalAveragePooling1D: Module {
         }
         return [inputShape[0], inputShape[2]]
     }
+}
+
+extension GlobalAveragePooling1D: ConfigurableLayer {
+    /// `{"type": "globalAveragePool1d"}`.
+    public struct Configuration: UnaryLayerConfiguration {
+        public static let typeName = "globalAveragePool1d"
+        public static let fieldNames: Set<String> = []
+        public init() {}
+        public init(fields: Fields) {}
+        public var jsonFields: [(String, JSONValue)] { [] }
+
+        public func build(input: [Int]) throws(ConfigError) -> (Module, [Int]) {
+            guard input.count == 2 else { throw ConfigError(path: "$", "globalAveragePool1d needs a sequence input [time, features], found shape \(input)") }
+            return (GlobalAveragePooling1D(), [input[1]])
+        }
+    }
+
+    public var configuration: any LayerConfiguration { Configuration() }
+}
+
+extension LayerSpec {
+    public static var globalAveragePool1d: LayerSpec { LayerSpec(GlobalAveragePooling1D.Configuration()) }
 }

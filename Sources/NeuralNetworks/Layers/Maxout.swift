@@ -1,3 +1,4 @@
+import JSONCoding
 import TensorModule
 
 /// Maxout (Goodfellow et al., 2013): `pieceCount` affine maps per output unit, and the unit outputs their maximum.
@@ -11,7 +12,9 @@ public final class Maxout: Module {
     public let bias: Parameter
     public let pieceCount: Int
 
-    public init(inputSize: Int, outputSize: Int, pieceCount: Int = 2, weightInitializer: Initializer = .glorotUniform,
+    public static let defaultPieceCount = 2
+
+    public init(inputSize: Int, outputSize: Int, pieceCount: Int = Maxout.defaultPieceCount, weightInitializer: Initializer = .glorotUniform,
                 seed: UInt64? = nil) {
         require(inputSize > 0 && outputSize > 0 && pieceCount > 0, "Maxout: sizes and pieceCount must be positive")
         let seed = seed ?? RandomSeeds.next()
@@ -38,4 +41,45 @@ public final class Maxout: Module {
     }
 
     public override var details: String { "\(pieceCount) pieces" }
+}
+
+extension Maxout: ConfigurableLayer {
+    /// `{"type": "maxout", "units": 64, "pieces": 2}`; `pieces` is optional (``defaultPieceCount``).
+    public struct Configuration: UnaryLayerConfiguration {
+        public static let typeName = "maxout"
+        public static let fieldNames: Set<String> = ["units", "pieces"]
+        public var units: Int
+        public var pieces: Int
+
+        public init(units: Int, pieces: Int = Maxout.defaultPieceCount) {
+            self.units = units
+            self.pieces = pieces
+        }
+
+        public init(fields f: Fields) throws(ConfigError) {
+            self.init(units: try f.required("units").int(minimum: 1), pieces: try f.int("pieces", minimum: 1, default: Maxout.defaultPieceCount))
+        }
+
+        public var jsonFields: [(String, JSONValue)] { [("units", .number(Double(units))), ("pieces", .number(Double(pieces)))] }
+
+        public func build(input: [Int]) throws(ConfigError) -> (Module, [Int]) {
+            (Maxout(inputSize: try features(input), outputSize: units, pieceCount: pieces), [units])
+        }
+
+        public func outputShape(input: [Int]) throws(ConfigError) -> [Int] {
+            _ = try features(input)
+            return [units]
+        }
+
+        public func parameterCount(input: [Int]) -> Int? { MemoryBudget.elementCount([(input.count == 1 ? input[0] : 0) + 1, units, pieces]) }
+        public var details: String { "\(units)×\(pieces)" }
+    }
+
+    public var configuration: any LayerConfiguration { Configuration(units: outputSize, pieces: pieceCount) }
+}
+
+extension LayerSpec {
+    public static func maxout(units: Int, pieces: Int = Maxout.defaultPieceCount) -> LayerSpec {
+        LayerSpec(Maxout.Configuration(units: units, pieces: pieces))
+    }
 }

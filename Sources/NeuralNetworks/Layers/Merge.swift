@@ -1,3 +1,4 @@
+import JSONCoding
 import TensorModule
 
 /// The shape two or more broadcasting inputs give together, or an error naming the layer and the shapes.
@@ -107,4 +108,73 @@ public final class Concatenate: MergeLayer {
         }
         return out
     }
+}
+
+extension LayerConfiguration {
+    /// `layer`, a join, with its per-example output shape for its inputs' per-example shapes.
+    func joining(_ layer: Module, inputs: [[Int]]) throws(ConfigError) -> (Module, [Int]) {
+        guard inputs.count >= 2 else {
+            throw ConfigError(path: "$", "\(Self.typeName) joins two or more inputs, given \(inputs.count) (a graph model's node can give it more)")
+        }
+        do { return (layer, Array(try layer.outputShape(forInputs: inputs.map { [1] + $0 }).dropFirst())) } catch {
+            throw ConfigError(path: "$", error.description)
+        }
+    }
+}
+
+extension Add: ConfigurableLayer {
+    /// `{"type": "add"}`.
+    public struct Configuration: LayerConfiguration {
+        public static let typeName = "add"
+        public static let fieldNames: Set<String> = []
+        public init() {}
+        public init(fields: Fields) {}
+        public var jsonFields: [(String, JSONValue)] { [] }
+        public func build(inputs: [[Int]]) throws(ConfigError) -> (Module, [Int]) { try joining(Add(), inputs: inputs) }
+    }
+
+    public var configuration: any LayerConfiguration { Configuration() }
+}
+
+extension Multiply: ConfigurableLayer {
+    /// `{"type": "multiply"}`.
+    public struct Configuration: LayerConfiguration {
+        public static let typeName = "multiply"
+        public static let fieldNames: Set<String> = []
+        public init() {}
+        public init(fields: Fields) {}
+        public var jsonFields: [(String, JSONValue)] { [] }
+        public func build(inputs: [[Int]]) throws(ConfigError) -> (Module, [Int]) { try joining(Multiply(), inputs: inputs) }
+    }
+
+    public var configuration: any LayerConfiguration { Configuration() }
+}
+
+extension Concatenate: ConfigurableLayer {
+    /// `{"type": "concatenate", "axis": -1}`; the axis is optional (the last).
+    public struct Configuration: LayerConfiguration {
+        public static let typeName = "concatenate"
+        public static let fieldNames: Set<String> = ["axis"]
+        public var axis: Int
+
+        public init(axis: Int = -1) { self.axis = axis }
+
+        public init(fields f: Fields) throws(ConfigError) {
+            let axis = try f.int("axis", default: -1)
+            guard axis != 0 else { throw f["axis"]!.fail("the batch axis 0 cannot be joined") }
+            self.init(axis: axis)
+        }
+
+        public var jsonFields: [(String, JSONValue)] { axis == -1 ? [] : [("axis", .number(Double(axis)))] }
+        public func build(inputs: [[Int]]) throws(ConfigError) -> (Module, [Int]) { try joining(Concatenate(axis: axis), inputs: inputs) }
+        public var details: String { axis == -1 ? "" : "axis \(axis)" }
+    }
+
+    public var configuration: any LayerConfiguration { Configuration(axis: axis) }
+}
+
+extension LayerSpec {
+    public static var add: LayerSpec { LayerSpec(Add.Configuration()) }
+    public static var multiply: LayerSpec { LayerSpec(Multiply.Configuration()) }
+    public static func concatenate(axis: Int = -1) -> LayerSpec { LayerSpec(Concatenate.Configuration(axis: axis)) }
 }

@@ -1,3 +1,4 @@
+import JSONCoding
 import TensorModule
 
 /// Standardizes each feature (the last axis: channels in NHWC images) with a fixed mean and variance, learned from
@@ -99,5 +100,76 @@ struct FeatureMoments {
             squaredDeviations[j] += batchSquares[j] + delta * delta * n * m / total
         }
         n = total
+    }
+}
+
+extension Normalization: ConfigurableLayer {
+    /// `{"type": "normalization"}` adapts to the training data; `"mean"` and `"variance"` (a number for every feature,
+    /// or one per feature) fix the statistics.
+    public struct Configuration: UnaryLayerConfiguration {
+        public static let typeName = "normalization"
+        public static let fieldNames: Set<String> = ["mean", "variance"]
+        public var mean: [Double]?
+        public var variance: [Double]?
+
+        public init(mean: [Double]? = nil, variance: [Double]? = nil) {
+            self.mean = mean
+            self.variance = variance
+        }
+
+        public init(fields f: Fields) throws(ConfigError) {
+            func values(_ key: String) throws(ConfigError) -> [Double]? {
+                guard let node = f[key] else { return nil }
+                var xs: [Double] = []
+                if case .number = node.value { xs = [try node.double()] } else { for x in try node.array() { xs.append(try x.double()) } }
+                guard !xs.isEmpty, xs.allSatisfy(\.isFinite) else { throw node.fail("expected a number or a non-empty array of numbers") }
+                return xs
+            }
+            let mean = try values("mean"), variance = try values("variance")
+            guard (mean == nil) == (variance == nil) else {
+                throw f.node.fail("normalization needs both mean and variance, or neither (then it adapts to the training data)")
+            }
+            if let variance, let bad = variance.first(where: { $0 < 0 }) {
+                throw f["variance"]!.fail("variances must be ≥ 0, found \(bad)")
+            }
+            self.init(mean: mean, variance: variance)
+        }
+
+        public var jsonFields: [(String, JSONValue)] {
+            guard let mean, let variance else { return [] }
+            return [("mean", .array(mean.map { .number($0) })), ("variance", .array(variance.map { .number($0) }))]
+        }
+
+        public func build(input: [Int]) throws(ConfigError) -> (Module, [Int]) {
+            guard let last = input.last else { throw ConfigError(path: "$", "normalization needs an input with features") }
+            guard let mean, let variance else { return (Normalization(featureCount: last), input) }
+            func perFeature(_ values: [Double], _ name: String) throws(ConfigError) -> Tensor {
+                guard values.count == 1 || values.count == last else {
+                    throw ConfigError(path: "$", "normalization \(name) has \(values.count) values for \(last) features (give 1 or \(last))")
+                }
+                guard values.allSatisfy({ $0.isFinite && (name == "mean" || $0 >= 0) }) else {
+                    throw ConfigError(path: "$", "normalization \(name) needs finite values\(name == "mean" ? "" : " ≥ 0"), found \(values)")
+                }
+                return Tensor(values.count == 1 ? Array(repeating: values[0], count: last) : values)
+            }
+            return (Normalization(mean: try perFeature(mean, "mean"), variance: try perFeature(variance, "variance")), input)
+        }
+
+        public func parameterCount(input: [Int]) -> Int? { 2 * (input.last ?? 0) }
+        public func trainableParameterCount(input: [Int]) -> Int? { 0 }
+    }
+
+    public var configuration: any LayerConfiguration {
+        isAdaptable ? Configuration() : Configuration(mean: mean.value.values, variance: variance.value.values)
+    }
+}
+
+extension LayerSpec {
+    /// A normalization adapted to the training data.
+    public static var normalization: LayerSpec { LayerSpec(Normalization.Configuration()) }
+
+    /// A normalization with fixed statistics: one value for every feature, or one per feature.
+    public static func normalization(mean: [Double]?, variance: [Double]?) -> LayerSpec {
+        LayerSpec(Normalization.Configuration(mean: mean, variance: variance))
     }
 }

@@ -1,3 +1,4 @@
+import JSONCoding
 import TensorModule
 
 /// Flattens every dimension after the batch: [N, d1, d2, …] → [N, d1·d2·…].
@@ -40,4 +41,47 @@ public final class Reshape: Module {
     }
 
     public override var details: String { "\(shape)" }
+}
+
+extension Flatten: ConfigurableLayer {
+    /// `{"type": "flatten"}`.
+    public struct Configuration: UnaryLayerConfiguration {
+        public static let typeName = "flatten"
+        public static let fieldNames: Set<String> = []
+        public init() {}
+        public init(fields: Fields) {}
+        public var jsonFields: [(String, JSONValue)] { [] }
+        public func build(input: [Int]) throws(ConfigError) -> (Module, [Int]) { (Flatten(), [MemoryBudget.elementCount(input) ?? Int.max]) }
+    }
+
+    public var configuration: any LayerConfiguration { Configuration() }
+}
+
+extension Reshape: ConfigurableLayer {
+    /// `{"type": "reshape", "shape": [28, 28, 1]}`: the per-example shape.
+    public struct Configuration: UnaryLayerConfiguration {
+        public static let typeName = "reshape"
+        public static let fieldNames: Set<String> = ["shape"]
+        public var shape: [Int]
+
+        public init(_ shape: [Int]) { self.shape = shape }
+        public init(fields f: Fields) throws(ConfigError) { shape = try f.required("shape").ints() }
+        public var jsonFields: [(String, JSONValue)] { [("shape", JSONValue(shape))] }
+
+        public func build(input: [Int]) throws(ConfigError) -> (Module, [Int]) {
+            guard let count = MemoryBudget.elementCount(shape), count == MemoryBudget.elementCount(input) else {
+                throw ConfigError(path: "$", "reshape to \(shape) does not fit input shape \(input)")
+            }
+            return (Reshape(shape), shape)
+        }
+
+        public var details: String { "\(shape)" }
+    }
+
+    public var configuration: any LayerConfiguration { Configuration(shape) }
+}
+
+extension LayerSpec {
+    public static var flatten: LayerSpec { LayerSpec(Flatten.Configuration()) }
+    public static func reshape(_ shape: [Int]) -> LayerSpec { LayerSpec(Reshape.Configuration(shape)) }
 }

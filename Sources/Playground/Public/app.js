@@ -2,7 +2,7 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
 const FEATURES = [["x1", "x₁"], ["x2", "x₂"], ["x1Squared", "x₁²"], ["x2Squared", "x₂²"], ["x1TimesX2", "x₁x₂"], ["sinX1", "sin x₁"], ["sinX2", "sin x₂"]];
-const ACTIVATIONS = ["tanh", "relu", "sigmoid", "linear", "leakyRelu", "elu", "softplus", "selu", "gelu", "silu", "softsign"];
+let ACTIVATIONS = ["tanh"];   // the server's menus replace this (GET /api/menus: the registries of model JSON)
 const RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 let state = { hidden: [{ neurons: 4, activation: "tanh" }, { neurons: 2, activation: "tanh" }], features: ["x1", "x2"], csv: null };
 let session = null, stream = null, last = null, backpropExample = -1, backpropShown = 0;
@@ -208,7 +208,13 @@ function drawLayers() {
   $("layers").querySelectorAll("select").forEach((s) => s.addEventListener("change", () => { state.hidden[+s.dataset.i].activation = s.value; reset(); }));
 }
 
-function setup() {
+async function setup() {
+  try {
+    const menus = await api("/api/menus");
+    ACTIVATIONS = menus.activations;
+    fillSelect($("optimizer"), menus.optimizers, "sgd");
+    fillSelect($("schedule"), menus.schedules, "constant");
+  } catch (e) { $("error").textContent = e.message; }
   fillSelect($("lr"), RATES.map(String), "0.03");
   fillSelect($("regRate"), ["0", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"], "0");
   $("features").innerHTML = FEATURES.map(([k, label]) => `<label><input type="checkbox" value="${k}"${state.features.includes(k) ? " checked" : ""}> ${label}</label>`).join("");

@@ -72,6 +72,11 @@ public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertibl
     public let offset: Int
     public let message: String
     public var description: String { "offset \(offset): \(message)" }
+
+    public init(offset: Int, message: String) {
+        self.offset = offset
+        self.message = message
+    }
 }
 
 /// A strict RFC 8259 parser over UTF-8 bytes, with a nesting limit.

@@ -90,7 +90,9 @@ public struct Node: Sendable {
 
     /// A name (`"relu"`) or an object with a `type` field (`{"type": "leakyRelu", "alpha": 0.1}`): the name and
     /// the other fields.
-    public func tagged(_ what: String, allowed: [String: Set<String>]) throws(ConfigError) -> (String, [String: Node]) {
+    /// An unknown name is an error listing `listed` (default: every allowed name, sorted).
+    public func tagged(_ what: String, allowed: [String: Set<String>], listed: [String]? = nil) throws(ConfigError)
+        -> (String, [String: Node]) {
         let name: String
         var fields: [String: Node] = [:]
         if case .string(let s) = value {
@@ -105,7 +107,7 @@ public struct Node: Sendable {
             throw fail("expected a \(what) name or object, found \(kind)")
         }
         guard let keys = allowed[name] else {
-            throw fail("unknown \(what) '\(name)' (expected one of: \(allowed.keys.sorted().joined(separator: ", ")))")
+            throw fail("unknown \(what) '\(name)' (expected one of: \((listed ?? allowed.keys.sorted()).joined(separator: ", ")))")
         }
         if let extra = fields.keys.first(where: { !keys.contains($0) }) {
             throw ConfigError(path: path + "." + extra, "unknown field for \(what) '\(name)'")
