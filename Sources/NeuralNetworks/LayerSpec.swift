@@ -117,6 +117,7 @@ public struct LayerSpec: Equatable, Sendable {
         Reshape.Configuration.self, Conv2D.Configuration.self, MaxPool2D.Configuration.self, AvgPool2D.Configuration.self,
         GlobalAveragePool2D.Configuration.self, Embedding.Configuration.self, GlobalAveragePooling1D.Configuration.self,
         Add.Configuration.self, Multiply.Configuration.self, Concatenate.Configuration.self,
+        LayerNormalization.Configuration.self,
     ].map(entry))
 
     /// Adds a layer type to model JSON (or replaces the one of the same name).

@@ -53,6 +53,7 @@ let layerSamples: [String: (input: [Int], json: String)] = [
     "add": ([4], #"{"type": "add"}"#),
     "multiply": ([4], #"{"type": "multiply"}"#),
     "concatenate": ([4], #"{"type": "concatenate"}"#),
+    "layerNormalization": ([3, 4], #"{"type": "layerNormalization"}"#),
     "shiftScale": ([4], #"{"type": "shiftScale", "factor": 3}"#),
 ]
 
@@ -164,7 +165,7 @@ let layerSamples: [String: (input: [Int], json: String)] = [
     @Test func unknownNamesListWhatIsKnown() {
         #expect { _ = try Self.layer(#"{"type": "lstm", "units": 4}"#) } throws: { error in
             let text = (error as? ConfigError)?.description ?? ""
-            return text.hasPrefix("$: unknown layer 'lstm' (expected one of: ") && text.contains("dense")
+            return text.hasPrefix("$: unknown layer 'lstm' (expected one of: ") && text.contains("layerNormalization")
         }
         #expect { _ = try OptimizerRules.registry.decode(text: "lion", path: "--optimizer") } throws: { error in
             (error as? ConfigError)?.description.hasPrefix("--optimizer: unknown optimizer 'lion' (expected one of: sgd, momentum, adagrad, adadelta, rmsprop, adam, adamw)") == true
