@@ -23,9 +23,12 @@ public struct RunConfiguration: Sendable {
 
     public var data: DataSource = .builtin(BuiltinDatasets.isFashionMNISTInstalled ? "fashion-mnist" : "digits")
     public var model: ModelSource = .preset("mlp")
-    public var optimizer: String?
+    /// The optimizer rule, replacing the model's (nil: the model file's or the preset's).
+    public var optimizer: (any OptimizerRule)?
+    /// The base learning rate, replacing the optimizer's.
     public var learningRate: Double?
-    public var schedule: String?
+    /// The learning-rate schedule, replacing the model's.
+    public var schedule: Schedule?
     public var epochs = 10
     public var batchSize = 128
     public var validationSplit = 0.1
@@ -40,6 +43,13 @@ public struct RunConfiguration: Sendable {
     public var augmentation: [ImageTransform] = []
 
     public init() {}
+
+    /// A learning-rate schedule for a run: a given one, or a cosine decay to 0 over every step of the run (its length
+    /// follows from the data, the batch size and the epochs).
+    public enum Schedule: Sendable, Equatable {
+        case given(LearningRateSchedule)
+        case cosineOverTheRun
+    }
 
     /// The presets `--model` accepts.
     public static let presets = ["linear", "mlp", "cnn", "cnn-strong"]

@@ -121,16 +121,18 @@ extension TrainingRun {
             }
             spec = train.presetSpec(hidden: layers, optimizer: Adam(learningRate: 1e-3), validationSplit: c.validationSplit)
         }
-        if let name = c.optimizer {
-            spec.optimizer = try decodeOptimizer(name)
-        }
+        if let rule = c.optimizer { spec.optimizer = rule }
         if let lr = c.learningRate {
             guard lr > 0, lr.isFinite else { throw DataError(file: "--learning-rate", "must be a positive number, found \(lr)") }
             spec.optimizer.learningRate = lr
         }
-        if let s = c.schedule {
+        switch c.schedule {
+        case .given(let schedule)?: spec.schedule = schedule
+        case .cosineOverTheRun?:
             let (steps, overflow) = c.epochs.multipliedReportingOverflow(by: Trainer.batchCount(examples: train.count, batchSize: c.batchSize))
-            spec.schedule = try decodeSchedule(s, totalSteps: overflow ? Int.max : steps)
+            // Capped at the largest integer a spec holds: no run gets that far (--epochs 10^18 would).
+            spec.schedule = .cosine(totalSteps: overflow ? 999_999_999_999_999 : Swift.min(steps, 999_999_999_999_999), minimum: 0)
+        case nil: break
         }
         return spec
     }

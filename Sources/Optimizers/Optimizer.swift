@@ -23,8 +23,9 @@ public struct OptimizerState: Sendable {
 }
 
 /// Applies an ``OptimizerRule`` to named parameters: schedules the learning rate, passes the gradients through its
-/// ``transforms`` (clipping, weight decay, later an all-reduce), applies decoupled weight decay, and keeps each
-/// parameter's state under its name.
+/// ``transforms`` (clipping, weight decay, later an all-reduce), and keeps each parameter's state under its name.
+/// Weight decay is written once per form: coupled to the gradient as the ``AddWeightDecay`` transform (PyTorch's
+/// `weight_decay`), or decoupled as Adam's `weightDecay` (AdamW), inside its one-pass update.
 ///
 /// ```swift
 /// let optimizer = Optimizer(Adam(learningRate: 1e-3), schedule: .cosine(totalSteps: 1000, minimum: 0))
@@ -40,24 +41,29 @@ public final class Optimizer {
     public var schedule: LearningRateSchedule
     /// What happens to the gradients between backward and the rule, in order.
     public var transforms: [any GradientTransform]
-    /// Decoupled weight decay λ for any rule: θ ← θ − ηλθ before the rule's update.
-    public var weightDecay: Double
     /// Updates applied so far.
     public private(set) var step = 0
     private var slots: [String: [Tensor]] = [:]
 
     /// `clipping` is added to the end of `transforms`.
     public init(_ rule: any OptimizerRule, schedule: LearningRateSchedule = .constant, transforms: [any GradientTransform] = [],
-                clipping: GradientClipping? = nil, weightDecay: Double = 0) {
+                clipping: GradientClipping? = nil) {
         self.rule = rule
         fusedRule = rule as? any FusedOptimizerRule
         self.schedule = schedule
         self.transforms = transforms + (clipping.map { [$0.transform] } ?? [])
-        self.weightDecay = weightDecay
     }
 
-    /// The learning rate the next update will use.
-    public var currentLearningRate: Double { schedule.learningRate(base: rule.learningRate, step: step) }
+    /// The base learning rate η, which the schedule scales: the one owner of the rate. It is stored in the rule
+    /// (`Adam(learningRate:)` sets it); callbacks that change the rate (``LearningRateScheduler``,
+    /// ``ReduceLROnPlateau``), a resumed checkpoint and `--learning-rate` all set it here.
+    public var learningRate: Double {
+        get { rule.learningRate }
+        set { rule.learningRate = newValue }
+    }
+
+    /// The learning rate the next update will use: ``learningRate`` scaled by the schedule at this step.
+    public var currentLearningRate: Double { schedule.learningRate(base: learningRate, step: step) }
 
     /// One update of every parameter that has a gradient; clears the gradients afterwards.
     public func update(_ parameters: [(name: String, parameter: Parameter)]) {
@@ -65,11 +71,10 @@ public final class Optimizer {
         step += 1
         // The properties are read once, outside the per-parameter loop: at the Playground's scale (six small
         // parameters) the per-parameter bookkeeping costs as much as the arithmetic.
-        let (rule, fusedRule, step, weightDecay, keepsState) = (rule, fusedRule, step, weightDecay, rule.stateCount > 0)
+        let (rule, fusedRule, step, keepsState) = (rule, fusedRule, step, rule.stateCount > 0)
         withoutGradient {
             func apply(_ name: String, _ p: Parameter, _ g: Tensor?) {
                 guard let g, p.requiresGradient else { return }
-                if weightDecay > 0 { p.assign(p.value * (1 - lr * weightDecay)) }
                 withSlots(name, p, keepsState) { state in
                     if let fusedRule {
                         Optimizer.applyFused(fusedRule, p, g, &state, step, lr)
@@ -143,13 +148,13 @@ public final class Optimizer {
 
     /// The state to save in a checkpoint.
     public func state() -> OptimizerState {
-        OptimizerState(step: step, learningRate: rule.learningRate, slots: slots)
+        OptimizerState(step: step, learningRate: learningRate, slots: slots)
     }
 
     /// Restores a state saved by ``state()``.
     public func load(_ state: OptimizerState) {
         step = state.step
-        rule.learningRate = state.learningRate
+        learningRate = state.learningRate
         slots = state.slots
     }
 }

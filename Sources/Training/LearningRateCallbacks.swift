@@ -16,7 +16,7 @@ public final class LearningRateScheduler: StatefulCallback {
     }
 
     public func onTrainBegin(_ trainer: Trainer, logs: Logs) {
-        if base == nil { base = trainer.optimizer.rule.learningRate }
+        if base == nil { base = trainer.optimizer.learningRate }
     }
 
     public let stateName = "learning_rate_scheduler"
@@ -29,7 +29,7 @@ public final class LearningRateScheduler: StatefulCallback {
     }
 
     public func onEpochBegin(_ trainer: Trainer, epoch: Int, logs: Logs) {
-        trainer.optimizer.rule.learningRate = schedule.learningRate(base: base ?? trainer.optimizer.rule.learningRate, step: epoch)
+        trainer.optimizer.learningRate = schedule.learningRate(base: base ?? trainer.optimizer.learningRate, step: epoch)
     }
 }
 
@@ -91,8 +91,8 @@ public final class ReduceLROnPlateau: StatefulCallback {
         } else if cooldownLeft == 0 {
             wait += 1
             if wait >= patience {
-                let lr = trainer.optimizer.rule.learningRate
-                trainer.optimizer.rule.learningRate = Swift.max(lr * factor, minimumLearningRate)
+                let lr = trainer.optimizer.learningRate
+                trainer.optimizer.learningRate = Swift.max(lr * factor, minimumLearningRate)
                 cooldownLeft = cooldown
                 wait = 0
             }

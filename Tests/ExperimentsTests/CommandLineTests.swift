@@ -43,7 +43,7 @@ import _TestSupport
         // Test-time augmentation: the original plus a mirror and four one-pixel shifts of the 8×8 digits.
         let tta = try CommandLineTool.run(["evaluate", "--model-dir", out, "--dataset", "digits", "--tta", "flip,translate=1"])
         #expect(tta.status == 0, "\(tta.stderr)")
-        let views = try TrainingRun.testTimeViews("flip,translate=1", for: test0)
+        let views = try TrainingRun.testTimeViews([.flip, .translations(pixels: 1)], for: test0)
         let libraryTTA = saved.evaluate(x: test0.features, labels: test0.targets, testTimeAugmentation: views)
         #expect(views.count == 6 && tta.stdout.contains("tta_accuracy (6 views): \(ProgressBar.fourDigits(libraryTTA["accuracy"]!))\n"),
                 "\(tta.stdout) vs \(libraryTTA)")
@@ -84,11 +84,11 @@ import _TestSupport
     /// Test-time views need images: the built-in image sets and rank-3 features have an image shape, table rows
     /// (even four columns, a perfect square) do not.
     @Test func testTimeViewsNeedImages() throws {
-        #expect(try TrainingRun.testTimeViews("flip", for: BuiltinDatasets.load("digits")).count == 2)
+        #expect(try TrainingRun.testTimeViews([.flip], for: BuiltinDatasets.load("digits")).count == 2)
         let images = Dataset(name: "x", features: Tensor.zeros([2, 3, 3, 1]), targets: Tensor([0, 1]), classNames: ["a", "b"])
-        #expect(try TrainingRun.testTimeViews("translate=1", for: images).count == 5)
-        #expect(throws: DataError.self) { try TrainingRun.testTimeViews("flip", for: BuiltinDatasets.load("iris")) }
-        do { _ = try TrainingRun.testTimeViews("flip", for: BuiltinDatasets.load("iris")) } catch {
+        #expect(try TrainingRun.testTimeViews([.translations(pixels: 1)], for: images).count == 5)
+        #expect(throws: DataError.self) { try TrainingRun.testTimeViews([.flip], for: BuiltinDatasets.load("iris")) }
+        do { _ = try TrainingRun.testTimeViews([.flip], for: BuiltinDatasets.load("iris")) } catch {
             #expect("\(error)".contains("--tta: needs image examples; iris's are table rows of shape [4]"), "\(error)")
         }
     }

@@ -224,7 +224,7 @@ import _TestSupport
         defer { tmp.remove() }
         var c = config(tmp.file("run"), epochs: 20)
         c.data = .builtin("diabetes")
-        c.optimizer = "sgd"
+        c.optimizer = SGD()
         c.learningRate = 100
         var lines: [String] = []
         let summary = try TrainingRun.run(c, log: { lines.append($0) })

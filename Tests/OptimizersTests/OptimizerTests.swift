@@ -241,10 +241,10 @@ func adamByHand(amsgrad: Bool, decay: Double) -> [Double] {
         #expect(Swift.abs(w.value.scalar - 0.6) < 1e-12 && opt.state().slots.isEmpty)   // like PyTorch's SGD without momentum
     }
 
-    @Test func decoupledWeightDecayShrinksTowardZero() {
+    @Test func weightDecayShrinksTowardZero() {
         let w = Parameter(Tensor([10], dtype: .float64))
-        let opt = Optimizer(SGD(learningRate: 0.1), weightDecay: 0.5)
-        (w.value * 0).sum().backward()   // zero gradient: only the decay acts, θ ← θ(1 − ηλ)
+        let opt = Optimizer(SGD(learningRate: 0.1), transforms: [AddWeightDecay(rate: 0.5)])
+        (w.value * 0).sum().backward()   // zero gradient: only the decay acts, θ ← θ − η·λθ
         opt.update([("w", w)])
         #expect(w.value.scalar == 10 * (1 - 0.05))
     }

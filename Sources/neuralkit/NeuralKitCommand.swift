@@ -76,9 +76,10 @@ struct Train: ParsableCommand {
     @OptionGroup var data: DataOptions
     @Option(help: "A preset: \(RunConfiguration.presets.joined(separator: ", ")).") var model: String?
     @Option(name: .customLong("model-file"), help: "A JSON model specification.") var modelFile: String?
-    @Option(help: "Optimizer: sgd, adagrad, adadelta, rmsprop, adam, adamw, or JSON.") var optimizer: String?
+    @Option(help: "Optimizer: \(OptimizerRules.registry.names.joined(separator: ", ")), or JSON.") var optimizer: String?
     @Option(name: .customLong("learning-rate")) var learningRate: Double?
-    @Option(help: "Learning-rate schedule: cosine, inverse-sqrt, or JSON.") var schedule: String?
+    @Option(help: "Learning-rate schedule: cosine (over the run), inverse-sqrt, or JSON with a type of \(LearningRateSchedule.registry.names.joined(separator: ", ")).")
+    var schedule: String?
     @Option var epochs = 10
     @Option(name: .customLong("batch-size")) var batchSize = 128
     @Option(name: .customLong("validation-split")) var validationSplit = 0.1
@@ -112,9 +113,9 @@ struct Train: ParsableCommand {
             }
             if let model { c.model = .preset(model) }
             if let modelFile { c.model = .specFile(modelFile) }
-            c.optimizer = optimizer
+            c.optimizer = try optimizer.map(FlagSyntax.optimizer)
             c.learningRate = learningRate
-            c.schedule = schedule
+            c.schedule = try schedule.map(FlagSyntax.schedule)
             c.epochs = epochs
             c.batchSize = batchSize
             c.validationSplit = validationSplit
@@ -123,7 +124,7 @@ struct Train: ParsableCommand {
             c.outputDirectory = output
             c.resume = resume
             c.checkpointEveryBatches = checkpointEvery
-            if let augment { c.augmentation = try TrainingRun.augmentation(augment) }
+            if let augment { c.augmentation = try FlagSyntax.augmentation(augment) }
             let summary = try TrainingRun.run(c)
             if json { print(summary.json) }
         }
@@ -146,7 +147,7 @@ struct Evaluate: ParsableCommand {
             c.seed = seed
             let (_, test, _) = try TrainingRun.loadData(c, standardize: false)
             try TrainingRun.checkFits(test, spec: trained.spec, model: trained.model, source: modelDirectory + "/model.json")
-            let views = try testTimeAugmentation.map { try TrainingRun.testTimeViews($0, for: test) }
+            let views = try testTimeAugmentation.map { try TrainingRun.testTimeViews(try FlagSyntax.testTimeViews($0), for: test) }
             if views != nil, !test.isClassification || trained.spec.loss.kind != .softmaxCrossEntropy {
                 throw DataError(file: "--tta", "needs a classifier trained with softmax cross-entropy")
             }
