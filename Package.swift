@@ -68,12 +68,12 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["TensorModule", "FileIO"], resources: [.copy("Resources")]),
         // safetensors, model configuration JSON, crash-safe checkpoints.
         .target(name: "Persistence", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Training", "FileIO", "JSONCoding", "CZlib"]),
-        // Whole workflows behind the CLI: a training run with its outputs.
-        .target(name: "Experiments", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Training", "Datasets",
+        // Whole workflows: a training run with its outputs, a hyperparameter search, a Playground session.
+        .target(name: "Workflows", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Training", "Datasets",
                                                     "FileIO", "JSONCoding", "Persistence"]),
         // Umbrella: `import NeuralKit`.
         .target(name: "NeuralKit", dependencies: ["FileIO", "JSONCoding", "TensorModule", "NeuralNetworks", "Optimizers", "Training", "Datasets",
-                                                  "Persistence", "Experiments"]),
+                                                  "Persistence", "Workflows"]),
         // The Playground web server (thin: JSON in, library calls, JSON out) and its page.
         .target(name: "Playground", dependencies: ["NeuralKit", .product(name: "Hummingbird", package: "hummingbird"),
                                                    .product(name: "HTTPTypes", package: "swift-http-types")],
@@ -91,8 +91,8 @@ let package = Package(
         .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralKit", "_TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["NeuralKit", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["NeuralKit", "_TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "PersistenceTests", dependencies: ["NeuralKit", "_TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["NeuralKit", "_TestSupport"]),
+        .testTarget(name: "PersistenceTests", dependencies: ["NeuralKit", "Playground", "_TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "WorkflowsTests", dependencies: ["NeuralKit", "Playground", "_TestSupport"]),
         .testTarget(name: "PlaygroundTests", dependencies: [
             "Playground", "NeuralKit", .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),

@@ -7,7 +7,7 @@
 @_exported import Training
 @_exported import Datasets
 @_exported import Persistence
-@_exported import Experiments
+@_exported import Workflows
 
 /// NeuralKit's version.
 public let neuralKitVersion = "0.1.0"

@@ -1,5 +1,5 @@
 import Datasets
-import Experiments
+import Workflows
 import FileIO
 import Foundation
 import HTTPTypes

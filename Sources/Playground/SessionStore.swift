@@ -1,4 +1,4 @@
-import Experiments
+import Workflows
 import Foundation
 import Persistence
 

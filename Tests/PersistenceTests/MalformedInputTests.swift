@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import NeuralKit
+import Playground
 import _TestSupport
 import Glibc
 

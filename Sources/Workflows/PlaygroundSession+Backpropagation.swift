@@ -25,27 +25,4 @@ extension PlaygroundSession {
         let leaves = [("input", x)] + model.namedParameters.filter { $0.parameter.requiresGradient }.map { ($0.name, $0.parameter.value) }
         return BackpropagationTrace(namedLeaves: leaves) { trainer.loss(predictions: model(x), targets: y) }
     }
-
-    /// ``backpropagation(example:)`` as the page draws it: the point (x₁, x₂, label) and the steps, each with its op,
-    /// the steps it read (null for a constant), its shape, its values and its gradient (null where none reached it).
-    public func backpropagationState(example k: Int) throws(ConfigError) -> JSONValue {
-        let trace = try backpropagation(example: k)
-        func numbers(_ t: Tensor?) -> JSONValue {
-            guard let t else { return .null }
-            return .array(t.values.map { .number($0) })
-        }
-        let point = train.features.values[(2 * k)..<(2 * k + 2)] + [train.targets.values[k]]
-        return .object([
-            ("example", .number(Double(k))),
-            ("point", .array(point.map { .number($0) })),
-            ("steps", .array(trace.steps.map { s in
-                .object([
-                    ("op", .string(s.op)),
-                    ("inputs", .array(s.inputs.map { $0.map { .number(Double($0)) } ?? .null })),
-                    ("shape", .array(s.shape.map { .number(Double($0)) })),
-                    ("value", numbers(s.value)), ("gradient", numbers(s.gradient)),
-                ])
-            })),
-        ])
-    }
 }

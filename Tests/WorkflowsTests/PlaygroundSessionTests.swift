@@ -1,5 +1,6 @@
 import Testing
 import NeuralKit
+import Playground
 
 @Suite struct PlaygroundSessionTests {
     @Test func xorTrainsToATestLossBelowOneTenth() throws {

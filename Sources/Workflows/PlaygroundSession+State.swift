@@ -7,39 +7,9 @@ import TensorModule
 import Training
 
 extension PlaygroundSession {
-    /// What the page draws after each step, as JSON: epoch, losses, the decision surface, the points, every Dense
-    /// layer's weights and biases, a small heatmap per hidden neuron, and the exact rule in use.
-    public func state(resolution: Int = 40, neuronResolution: Int = 12) -> JSONValue {
-        func numbers(_ xs: [Double]) -> JSONValue { .array(xs.map { .number(($0 * 1e6).rounded() / 1e6) }) }
-        func points(_ d: Dataset) -> JSONValue {
-            let x = d.features.values, y = d.targets.values
-            return .array((0..<d.count).map { numbers([x[2 * $0], x[2 * $0 + 1], y[$0]]) })
-        }
-        let dense = model.layers.compactMap { $0 as? Dense }
-        let layers: [JSONValue] = dense.map { d in
-            let w = d.weight.value, rows = w.shape[0], cols = w.shape[1], v = w.values
-            return .object([
-                ("weights", .array((0..<rows).map { r in numbers(Array(v[(r * cols)..<((r + 1) * cols)])) })),
-                ("biases", numbers(d.bias?.value.values ?? [])),
-            ])
-        }
-        return .object([
-            ("epoch", .number(Double(epoch))),
-            ("trainLoss", .number(trainLoss)), ("testLoss", .number(testLoss)),
-            ("lossHistory", numbers(trainer.history["loss"])), ("testLossHistory", numbers(testLossHistory)),
-            ("resolution", .number(Double(resolution))), ("surface", numbers(decisionSurface(resolution: resolution))),
-            ("regression", .bool(isRegression)),
-            ("train", points(train)), ("test", points(test)),
-            ("features", .array(configuration.features.map { .string($0.rawValue) })),
-            ("layers", .array(layers)),
-            ("neurons", .array(neuronHeatmaps(resolution: neuronResolution).map { .array($0.map(numbers)) })),
-            ("rule", .string(ruleDescription)),
-        ])
-    }
-
     /// Every neuron's value over an n×n grid of the input plane, [layer][neuron] → n·n values: the input features,
     /// each hidden layer's activations, and the output (squashed as the decision surface is).
-    func neuronHeatmaps(resolution n: Int) -> [[[Double]]] {
+    public func neuronHeatmaps(resolution n: Int) -> [[[Double]]] {
         var grid: [Double] = []
         for row in 0..<n { for col in 0..<n { grid += [-6 + 12 * (Double(col) + 0.5) / Double(n), 6 - 12 * (Double(row) + 0.5) / Double(n)] } }
         var x = features(Tensor(shape: [n * n, 2], values: grid))

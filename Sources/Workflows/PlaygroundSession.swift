@@ -39,87 +39,6 @@ public struct PlaygroundConfiguration: Sendable, Equatable {
 
     public init() {}
 
-    static let fields: Set<String> = ["dataset", "noise", "trainRatio", "pointCount", "seed", "features", "hidden", "dropout",
-                                      "batchNorm", "learningRate", "optimizer", "batchSize", "regularization",
-                                      "regularizationRate", "schedule", "points", "csv"]
-
-    /// Reads a configuration sent by the page; missing fields keep their defaults, unknown ones are errors. An
-    /// uploaded CSV (`"csv"`: text with x1, x2 and a label per row; a header is allowed) becomes ``points``.
-    public init(json bytes: [UInt8]) throws(ConfigError) {
-        let value: JSONValue
-        do { value = try JSONParser.parse(bytes) } catch { throw ConfigError(path: "$", "invalid JSON at \(error)") }
-        let f = try Node(value: value, path: "$").object(allowed: Self.fields)
-        if let v = f["dataset"] { dataset = try v.string() }
-        if let v = f["noise"] { noise = try v.double() }
-        if let v = f["trainRatio"] { trainRatio = try v.double() }
-        if let v = f["pointCount"] { pointCount = try v.int() }
-        if let v = f["seed"] { seed = UInt64(try v.int(minimum: 0)) }
-        if let v = f["features"] {
-            var out: [Feature] = []
-            for item in try v.array() {
-                let name = try item.string()
-                guard let feature = Feature(rawValue: name) else {
-                    throw item.fail("unknown feature '\(name)' (expected one of: \(Feature.allCases.map(\.rawValue).joined(separator: ", ")))")
-                }
-                out.append(feature)
-            }
-            features = out
-        }
-        if let v = f["hidden"] {
-            var layers: [(Int, String)] = []
-            for item in try v.array() {
-                let o = try item.object(allowed: ["neurons", "activation"])
-                layers.append((try o.required("neurons", in: item).int(), try o.required("activation", in: item).string()))
-            }
-            hidden = layers
-        }
-        if let v = f["dropout"] { dropout = try v.double() }
-        if let v = f["batchNorm"] { batchNorm = try v.bool() }
-        if let v = f["learningRate"] { learningRate = try v.double() }
-        if let v = f["optimizer"] { optimizer = try v.string() }
-        if let v = f["batchSize"] { batchSize = try v.int() }
-        if let v = f["regularization"] {
-            let name = try v.string()
-            guard let r = Regularization(rawValue: name) else { throw v.fail("unknown regularization '\(name)' (expected none, l1 or l2)") }
-            regularization = r
-        }
-        if let v = f["regularizationRate"] { regularizationRate = try v.double() }
-        if let v = f["schedule"] { schedule = try v.string() }
-        if let v = f["points"] {
-            var rows: [[Double]] = []
-            for item in try v.array() {
-                var row: [Double] = []
-                for x in try item.array() { row.append(try x.double()) }
-                rows.append(row)
-            }
-            points = rows
-        }
-        if let v = f["csv"] {
-            let text = try v.string()
-            do {
-                let rows = try CSVReader.rows(Array(text.utf8), file: "upload")
-                let body = rows.first.map { $0.contains { Double($0.trimmingSpaces) == nil } } == true ? Array(rows.dropFirst()) : rows
-                var parsed: [[Double]] = []
-                for (i, r) in body.enumerated() {
-                    guard r.count == 3 else { throw DataError(file: "upload", location: "row \(i + 1)", "expected x1, x2 and a label, found \(r.count) fields") }
-                    var row: [Double] = []
-                    for cell in r {
-                        guard let x = Double(cell.trimmingSpaces), x.isFinite else {
-                            throw DataError(file: "upload", location: "row \(i + 1)", "expected a number, found '\(cell.prefix(30))'")
-                        }
-                        row.append(x)
-                    }
-                    parsed.append(row)
-                }
-                points = parsed
-            } catch let e as DataError {
-                throw ConfigError(path: "$.csv", e.location.isEmpty ? e.message : "\(e.location): \(e.message)")
-            } catch {
-                throw ConfigError(path: "$.csv", "\(error)")
-            }
-        }
-    }
-
     public static func == (a: Self, b: Self) -> Bool {
         a.dataset == b.dataset && a.noise == b.noise && a.trainRatio == b.trainRatio && a.pointCount == b.pointCount
             && a.seed == b.seed && a.features == b.features && a.hidden.map(\.neurons) == b.hidden.map(\.neurons)
@@ -135,12 +54,6 @@ public struct PlaygroundConfiguration: Sendable, Equatable {
     /// The schedules the page offers (names in ``LearningRateSchedule/registry``), with settings for its horizon of
     /// 1000 epochs (``schedule(stepsPerEpoch:)``).
     public static let schedules = ["constant", "inverseSquareRoot", "stepDecay", "cosine"]
-
-    /// The page's menus, as `GET /api/menus` serves them.
-    public static var menus: JSONValue {
-        func strings(_ xs: [String]) -> JSONValue { .array(xs.map { .string($0) }) }
-        return .object([("activations", strings(activations)), ("optimizers", strings(optimizers)), ("schedules", strings(schedules))])
-    }
 
     /// The chosen schedule, from its registry entry with the page's settings.
     func schedule(stepsPerEpoch steps: Int) throws(ConfigError) -> LearningRateSchedule {
