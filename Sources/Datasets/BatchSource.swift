@@ -24,8 +24,14 @@ public protocol BatchSource {
     /// several inputs (``MultiInputPairs``) gives one each.
     var inputShapes: [[Int]] { get }
     /// The inputs (one tensor per model input, each [indices.count, shape…]) and targets of the examples at
-    /// `indices`; by default `[batch(indices).x]`. `Trainer` draws batches this way.
+    /// `indices`; by default `[batch(indices).x]`.
     func inputBatch(_ indices: [Int]) -> (inputs: [Tensor], y: Tensor)
+    /// How many target tensors an example has: one per model output; by default 1. A source for a model with several
+    /// outputs (``MultiInputPairs`` with several targets) gives one each.
+    var targetCount: Int { get }
+    /// The inputs and the targets (one tensor per model output) of the examples at `indices`; by default
+    /// ``inputBatch(_:)``'s with its one target. `Trainer` draws batches this way.
+    func trainingBatch(_ indices: [Int]) -> (inputs: [Tensor], targets: [Tensor])
 }
 
 extension BatchSource {
@@ -34,6 +40,13 @@ extension BatchSource {
     public func inputBatch(_ indices: [Int]) -> (inputs: [Tensor], y: Tensor) {
         let (x, y) = batch(indices)
         return ([x], y)
+    }
+
+    public var targetCount: Int { 1 }
+
+    public func trainingBatch(_ indices: [Int]) -> (inputs: [Tensor], targets: [Tensor]) {
+        let (x, y) = inputBatch(indices)
+        return (x, [y])
     }
 
     /// The rows a hold-out of `fraction` keeps for training, and those it holds out: the last
@@ -87,6 +100,8 @@ public struct RowRange<Base: BatchSource>: BatchSource {
     public var inputShapes: [[Int]] { base.inputShapes }
     public func batch(_ indices: [Int]) -> (x: Tensor, y: Tensor) { base.batch(shifted(indices)) }
     public func inputBatch(_ indices: [Int]) -> (inputs: [Tensor], y: Tensor) { base.inputBatch(shifted(indices)) }
+    public var targetCount: Int { base.targetCount }
+    public func trainingBatch(_ indices: [Int]) -> (inputs: [Tensor], targets: [Tensor]) { base.trainingBatch(shifted(indices)) }
 
     private func shifted(_ indices: [Int]) -> [Int] {
         range.lowerBound == 0 ? indices : indices.map { $0 + range.lowerBound }
@@ -121,26 +136,38 @@ extension Dataset: BatchSource {
     }
 }
 
-/// Several input tensors and one target tensor with the same first dimension: the data of a model with several
-/// inputs (Keras's `fit([x1, x2], y)`), such as an image and a table row per example.
+/// Input tensors and target tensors with the same first dimension: the data of a model with several inputs or
+/// outputs (Keras's `fit([x1, x2], [y1, y2])`), such as an image and a table row per example.
 ///
 /// ```swift
 /// let data = MultiInputPairs(inputs: [images, tables], y: labels)   // [N, 28, 28, 1], [N, 4], [N]
 /// try trainer.fit(data, batchSize: 64, epochs: 5)
+/// let twoHeads = MultiInputPairs(inputs: [images], targets: [labels, ages])   // one target per model output
 /// ```
 public struct MultiInputPairs: BatchSource, Sendable {
     public let inputs: [Tensor]
-    public let y: Tensor
+    /// One target tensor per model output.
+    public let targets: [Tensor]
 
-    public init(inputs: [Tensor], y: Tensor) {
-        require(!inputs.isEmpty, "MultiInputPairs: needs at least one input tensor")
-        require(inputs.allSatisfy { $0.rank >= 1 && $0.shape[0] == y.shape.first },
-                "MultiInputPairs: inputs \(inputs.map(\.shape)) and targets \(y.shape) have different example counts")
+    public init(inputs: [Tensor], targets: [Tensor]) {
+        require(!inputs.isEmpty && !targets.isEmpty, "MultiInputPairs: needs at least one input and one target tensor")
+        let n = targets[0].shape.first
+        require((inputs + targets).allSatisfy { $0.rank >= 1 && $0.shape[0] == n },
+                "MultiInputPairs: inputs \(inputs.map(\.shape)) and targets \(targets.map(\.shape)) have different example counts")
         self.inputs = inputs
-        self.y = y
+        self.targets = targets
     }
 
-    public var count: Int { y.shape[0] }
+    public init(inputs: [Tensor], y: Tensor) { self.init(inputs: inputs, targets: [y]) }
+
+    /// The first target.
+    public var y: Tensor { targets[0] }
+    public var count: Int { targets[0].shape[0] }
+    public var targetCount: Int { targets.count }
+
+    public func trainingBatch(_ indices: [Int]) -> (inputs: [Tensor], targets: [Tensor]) {
+        (inputs.map { $0.gathering(rows: indices) }, targets.map { $0.gathering(rows: indices) })
+    }
     /// The first input's example shape (``inputShapes`` has them all).
     public var exampleShape: [Int] { Array(inputs[0].shape.dropFirst()) }
     public var inputShapes: [[Int]] { inputs.map { Array($0.shape.dropFirst()) } }
@@ -178,6 +205,8 @@ public struct Shard<Base: BatchSource>: BatchSource, EpochOrderShard {
     public var inputShapes: [[Int]] { base.inputShapes }
     public func batch(_ indices: [Int]) -> (x: Tensor, y: Tensor) { base.batch(indices) }
     public func inputBatch(_ indices: [Int]) -> (inputs: [Tensor], y: Tensor) { base.inputBatch(indices) }
+    public var targetCount: Int { base.targetCount }
+    public func trainingBatch(_ indices: [Int]) -> (inputs: [Tensor], targets: [Tensor]) { base.trainingBatch(indices) }
 
     public var orderCount: Int { base.count }
 

@@ -18,6 +18,8 @@ extension Module {
     /// try model.checkInputs(shapes: [[28, 28, 1], [4]])
     /// ```
     public func checkInputs(shapes: [[Int]]) throws(ModuleError) {
+        // A graph may have several outputs: every node's shape is checked.
+        if let graph = self as? GraphModel { _ = try graph.slotShapes(forInputs: shapes.map { [1] + $0 }); return }
         _ = try outputShape(forInputs: shapes.map { [1] + $0 })
     }
 

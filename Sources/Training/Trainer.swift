@@ -15,7 +15,16 @@ import TensorModule
 /// ```
 public final class Trainer {
     public let model: Module
-    public var loss: Loss
+    /// One loss per model output (a ``GraphModel`` may have several). Training minimizes Σᵢ ``lossWeights``ᵢ·lossᵢ,
+    /// as Keras's `loss` list with `loss_weights`.
+    public var losses: [Loss]
+    /// Each output's weight in the training objective (1 each by default).
+    public var lossWeights: [Double]
+    /// The loss of a model with one output (the first output's).
+    public var loss: Loss {
+        get { losses[0] }
+        set { losses[0] = newValue }
+    }
     public let optimizer: Optimizer
     public var metrics: [Metric]
     /// Set by a callback to end training after the current batch.
@@ -130,19 +139,82 @@ public final class Trainer {
 
     private var hasRegularizer: Bool { (namedParameters ?? model.namedParameters).contains { $0.parameter.regularizer != nil } }
 
-    public init(model: Module, loss: Loss, optimizer: Optimizer, metrics: [Metric] = [], seed: UInt64 = 0) {
+    public convenience init(model: Module, loss: Loss, optimizer: Optimizer, metrics: [Metric] = [], seed: UInt64 = 0) {
+        self.init(model: model, losses: [loss], optimizer: optimizer, metrics: metrics, seed: seed)
+    }
+
+    /// A trainer for a model with several outputs: one loss per output, in the order of the model's outputs, and
+    /// each output's weight in the objective. The metrics are computed on every output; with several outputs the
+    /// logs name each output's loss and metrics after it (`age_loss`, `digit_accuracy`), and `loss` is the weighted sum.
+    ///
+    /// ```swift
+    /// let trainer = Trainer(model: twoHeads, losses: [.softmaxCrossEntropy(), .meanSquaredError()], lossWeights: [1, 0.5],
+    ///                       optimizer: Optimizer(Adam()), metrics: [.accuracy])
+    /// ```
+    public init(model: Module, losses: [Loss], lossWeights: [Double]? = nil, optimizer: Optimizer, metrics: [Metric] = [],
+                seed: UInt64 = 0) {
+        require(!losses.isEmpty, "Trainer: needs a loss")
+        require(lossWeights.map { $0.count == losses.count && $0.allSatisfy { $0 >= 0 && $0.isFinite } } ?? true,
+                "Trainer: \(lossWeights ?? []) are not one finite weight ≥ 0 per loss (\(losses.count))")
         self.model = model
-        self.loss = loss
+        self.losses = losses
+        self.lossWeights = lossWeights ?? Array(repeating: 1, count: losses.count)
         self.optimizer = optimizer
         self.metrics = metrics
         shuffleGenerator = RandomGenerator(seed: seed)
     }
 
     /// Whether the loss reads the model's outputs as logits (so a single output's decision threshold is 0, not 0.5).
-    public var lossTakesLogits: Bool {
+    public var lossTakesLogits: Bool { Trainer.takesLogits(loss) }
+
+    static func takesLogits(_ loss: Loss) -> Bool {
         switch loss.kind {
         case .binaryCrossEntropyWithLogits, .softmaxCrossEntropy, .softmaxCrossEntropyWithProbabilities: return true
         default: return false
+        }
+    }
+
+    /// The names of the model's outputs: a graph's output nodes, or `output`. With several outputs, they prefix each
+    /// output's loss and metrics in the logs.
+    public var outputNames: [String] {
+        guard let graph = model as? GraphModel else { return ["output"] }
+        return graph.outputSlots.map { graph.slotNames[$0] }
+    }
+
+    /// The model's outputs for a batch, each with the mask it carries (``Embedding`` with `maskZero` makes one).
+    func forward(_ x: [Tensor]) -> [(output: Tensor, mask: Tensor?)] {
+        if let graph = model as? GraphModel, graph.outputSlots.count > 1 { return graph.outputs(for: x, masks: x.map { _ in nil }) }
+        if model.makesMask { return [model.maskedCall(x, masks: x.map { _ in nil })] }
+        return [(x.count == 1 ? model(x[0]) : model(x), nil)]
+    }
+
+    /// Each output's data loss, and their weighted sum (the one output's loss itself for a single output).
+    func dataLosses(_ outputs: [(output: Tensor, mask: Tensor?)], _ targets: [Tensor]) -> (total: Tensor, each: [Tensor]) {
+        let each = zip(zip(losses, outputs), targets).map { pair, y in pair.0(predictions: pair.1.output, targets: y, mask: pair.1.mask) }
+        guard each.count > 1 else { return (each[0], each) }
+        return (zip(each, lossWeights).dropFirst().reduce(each[0] * lossWeights[0]) { $0 + $1.0 * $1.1 }, each)
+    }
+
+    /// Adds each output's loss (with several outputs) and every metric's sum and count over `outputs` to `sums`,
+    /// weighing the losses by `examples`.
+    func accumulate(_ sums: inout Logs, losses each: [Double], outputs: [(output: Tensor, mask: Tensor?)], targets: [Tensor], examples: Int) {
+        let names = each.count > 1 ? outputNames.map { $0 + "_" } : [""]
+        for (i, (out, y)) in zip(outputs, targets).enumerated() {
+            if each.count > 1 { sums[names[i] + "loss", default: 0] += each[i] * Double(examples) }
+            for m in metrics {
+                let (s, c) = m.total(predictions: out.output, targets: y, fromLogits: Trainer.takesLogits(losses[i]), mask: out.mask)
+                sums[names[i] + m.name, default: 0] += s
+                sums[names[i] + m.name + Trainer.countSuffix, default: 0] += Double(c)
+            }
+        }
+    }
+
+    /// Throws unless the model, the losses and the data agree on the number of outputs.
+    private func checkOutputs(targetCount: Int, _ op: String) throws {
+        let k = outputNames.count
+        guard losses.count == k, targetCount == k else {
+            throw TrainingError.invalidArgument("\(op): the model has \(k) output\(k == 1 ? "" : "s") (\(outputNames.joined(separator: ", "))), "
+                                                + "the trainer \(losses.count) loss\(losses.count == 1 ? "" : "es") and the data \(targetCount) target\(targetCount == 1 ? "" : "s")")
         }
     }
 
@@ -201,6 +273,7 @@ public final class Trainer {
             }
         }
         do { try model.checkInputs(shapes: data.inputShapes) } catch { throw TrainingError.shapeMismatch(error) }
+        try checkOutputs(targetCount: data.targetCount, "fit")
         if augmentation != nil && data.inputShapes.count != 1 {
             throw TrainingError.invalidArgument("fit: augmentation takes a model with one input, this data has \(data.inputShapes.count)")
         }
@@ -244,18 +317,14 @@ public final class Trainer {
             for b in (resumed?.batchesCompleted ?? 0)..<steps where !stopTraining {
                 try all.forEach { try $0.onBatchBegin(self, batch: b, logs: [:]) }
                 let idx = Array(order[(b * batchSize)..<Swift.min((b + 1) * batchSize, n)])
-                var (xb, yb) = train.inputBatch(idx)
+                var (xb, yb) = train.trainingBatch(idx)
                 if let augmentation { xb = withoutGradient { [augmentation(xb[0])] } }
-                let (lossValue, penalty, predictions, mask) = trainStep(inputs: xb, yb)
+                let step = trainStep(inputs: xb, targets: yb)
                 let count = idx.count
                 seen += count
-                sums["loss", default: 0] += lossValue * Double(count)
-                penaltySum += penalty * Double(count)
-                for m in metrics {
-                    let (s, c) = m.total(predictions: predictions, targets: yb, fromLogits: lossTakesLogits, mask: mask)
-                    sums[m.name, default: 0] += s
-                    sums[m.name + Trainer.countSuffix, default: 0] += Double(c)
-                }
+                sums["loss", default: 0] += step.loss * Double(count)
+                penaltySum += step.penalty * Double(count)
+                accumulate(&sums, losses: step.outputLosses, outputs: step.outputs, targets: yb, examples: count)
                 var logs = Trainer.averages(sums, examples: seen)
                 logs["batch_size"] = Double(count)
                 epochPosition = EpochPosition(batchesCompleted: b + 1, generatorBeforeShuffle: generatorBeforeShuffle, sums: sums,
@@ -305,17 +374,26 @@ public final class Trainer {
     /// padding mask the model makes (``Embedding`` with `maskZero`) weighs the loss, and is returned for the metrics.
     @discardableResult
     public func trainStep(inputs x: [Tensor], _ y: Tensor) -> (loss: Double, penalty: Double, predictions: Tensor, mask: Tensor?) {
+        let step = trainStep(inputs: x, targets: [y])
+        return (step.loss, step.penalty, step.outputs[0].output, step.outputs[0].mask)
+    }
+
+    /// One optimizer step on a batch with one target per model output: the objective is the weighted sum of the
+    /// outputs' losses (``lossWeights``) plus the regularization penalty. Returns that sum without the penalty, each
+    /// output's loss, the penalty, and the (detached) outputs with their masks.
+    @discardableResult
+    public func trainStep(inputs x: [Tensor], targets y: [Tensor])
+        -> (loss: Double, outputLosses: [Double], penalty: Double, outputs: [(output: Tensor, mask: Tensor?)]) {
         let named = namedParameters ?? model.namedParameters
-        let (predictions, mask) = model.makesMask ? model.maskedCall(x, masks: x.map { _ in nil })
-                                                  : (x.count == 1 ? model(x[0]) : model(x), nil)
-        let dataLoss = loss(predictions: predictions, targets: y, mask: mask)
+        let outputs = forward(x)
+        let (dataLoss, each) = dataLosses(outputs, y)
         let penalty = Module.regularizationPenalty(of: named.map(\.parameter))
         let objective = penalty.map { dataLoss + $0 } ?? dataLoss
         if objective.requiresGradient {
             objective.backward()
             optimizer.update(named.filter { $0.parameter.requiresGradient })
         }
-        return (dataLoss.scalar, penalty?.scalar ?? 0, predictions.detached, mask)
+        return (dataLoss.scalar, each.map(\.scalar), penalty?.scalar ?? 0, outputs.map { ($0.output.detached, $0.mask) })
     }
 
     /// The loss and metrics over (x, y), in inference mode, without gradients.
@@ -326,8 +404,8 @@ public final class Trainer {
 
     /// The loss and metrics over every example of `data`, drawn in batches, in inference mode, without gradients.
     public func evaluate(_ data: any BatchSource, batchSize: Int = 256) throws -> Logs {
-        let (predictions, targets, mask) = try outputs(data, batchSize: batchSize, for: ("evaluate", "evaluation data"))
-        return logs(predictions: predictions, targets: targets, mask: mask)
+        let (outputs, targets) = try outputs(data, batchSize: batchSize, for: ("evaluate", "evaluation data"))
+        return logs(outputs, targets: targets)
     }
 
     /// The model's outputs for every example of `data`, drawn in batches (inference mode, no tape), as Keras's
@@ -338,34 +416,46 @@ public final class Trainer {
     /// let logits = try trainer.predict(test)   // [10000, 10]
     /// ```
     public func predict(_ data: any BatchSource, batchSize: Int = 256) throws -> Tensor {
-        try outputs(data, batchSize: batchSize, for: ("predict", "prediction data")).predictions
+        let outputs = try predictOutputs(data, batchSize: batchSize)
+        guard outputs.count == 1 else {
+            throw TrainingError.invalidArgument("predict: the model has \(outputs.count) outputs (\(outputNames.joined(separator: ", "))): use predictOutputs")
+        }
+        return outputs[0]
     }
 
-    /// Predictions, targets and (for a model that makes one) the output mask of every example of `data`, in order,
-    /// `batchSize` at a time.
-    private func outputs(_ data: any BatchSource, batchSize: Int,
-                         for caller: (op: String, data: String)) throws -> (predictions: Tensor, targets: Tensor, mask: Tensor?) {
+    /// Each of the model's outputs for every example of `data` (one tensor per output, in the model's order), as
+    /// Keras's `predict` gives a list for a model with several outputs.
+    public func predictOutputs(_ data: any BatchSource, batchSize: Int = 256) throws -> [Tensor] {
+        try outputs(data, batchSize: batchSize, for: ("predict", "prediction data")).outputs.map(\.output)
+    }
+
+    /// Every output with its mask (for outputs that carry one), and the targets, of every example of `data`, in
+    /// order, `batchSize` at a time.
+    private func outputs(_ data: any BatchSource, batchSize: Int, for caller: (op: String, data: String)) throws
+        -> (outputs: [(output: Tensor, mask: Tensor?)], targets: [Tensor]) {
         guard batchSize > 0 else { throw TrainingError.invalidArgument("\(caller.op): batchSize must be positive, got \(batchSize)") }
         guard data.count > 0 else { throw TrainingError.invalidArgument("\(caller.data): no examples") }
         do { try model.checkInputs(shapes: data.inputShapes) } catch { throw TrainingError.shapeMismatch(error) }
-        var predictions: [Tensor] = [], targets: [Tensor] = [], masks: [Tensor] = []
-        let masked = model.makesMask
+        if caller.op == "evaluate" { try checkOutputs(targetCount: data.targetCount, caller.op) }
+        let k = outputNames.count
+        var predictions = Array(repeating: [Tensor](), count: k), masks = predictions, targets = predictions
+        let byForward = k > 1 || model.makesMask
         let wasTraining = model.isTraining
-        if masked { model.setTraining(false) }
-        defer { if masked { model.setTraining(wasTraining) } }
+        if byForward { model.setTraining(false) }
+        defer { if byForward { model.setTraining(wasTraining) } }
         for start in stride(from: 0, to: data.count, by: batchSize) {
-            let (x, y) = data.inputBatch(Array(start..<Swift.min(start + batchSize, data.count)))
-            if masked {
-                let (p, m) = withoutGradient { model.maskedCall(x, masks: x.map { _ in nil }) }
-                predictions.append(p)
-                if let m { masks.append(m) }
-            } else {
-                predictions.append(model.predict(x, batchSize: batchSize))
+            let (x, y) = data.trainingBatch(Array(start..<Swift.min(start + batchSize, data.count)))
+            let outs = byForward ? withoutGradient { forward(x) } : [(model.predict(x, batchSize: batchSize), nil)]
+            for (i, out) in outs.enumerated() {
+                predictions[i].append(out.output)
+                if let m = out.mask { masks[i].append(m) }
             }
-            targets.append(y)
+            for (i, t) in y.enumerated() where i < k { targets[i].append(t) }
         }
-        let mask = masks.count == predictions.count && !masks.isEmpty ? Tensor.concatenating(masks) : nil
-        return (Tensor.concatenating(predictions), Tensor.concatenating(targets), mask)
+        let outputs = (0..<k).map { i -> (output: Tensor, mask: Tensor?) in
+            (Tensor.concatenating(predictions[i]), masks[i].count == predictions[i].count && !masks[i].isEmpty ? Tensor.concatenating(masks[i]) : nil)
+        }
+        return (outputs, targets.map { $0.isEmpty ? Tensor.zeros([0]) : Tensor.concatenating($0) })
     }
 
     /// The loss and metrics of predictions the model already made (e.g. by ``predict(x:batchSize:)``, whose
@@ -375,14 +465,14 @@ public final class Trainer {
     /// let predictions = trainer.predict(x: test.features)
     /// let logs = trainer.evaluate(predictions: predictions, targets: test.targets)   // as evaluate(x:y:)
     /// ```
-    public func evaluate(predictions: Tensor, targets: Tensor) -> Logs { logs(predictions: predictions, targets: targets, mask: nil) }
+    public func evaluate(predictions: Tensor, targets: Tensor) -> Logs { logs([(predictions, nil)], targets: [targets]) }
 
-    private func logs(predictions: Tensor, targets y: Tensor, mask: Tensor?) -> Logs {
-        var logs: Logs = ["loss": withoutGradient { loss(predictions: predictions, targets: y, mask: mask).scalar }]
-        for m in metrics {
-            let (s, c) = m.total(predictions: predictions, targets: y, fromLogits: lossTakesLogits, mask: mask)
-            logs[m.name] = s / Double(Swift.max(c, 1))
-        }
+    private func logs(_ outputs: [(output: Tensor, mask: Tensor?)], targets: [Tensor]) -> Logs {
+        let (total, each) = withoutGradient { dataLosses(outputs, targets) }
+        var sums: Logs = [:]
+        accumulate(&sums, losses: each.map(\.scalar), outputs: outputs, targets: targets, examples: 1)
+        var logs = Trainer.averages(sums, examples: 1)
+        logs["loss"] = total.scalar
         return logs
     }
 
