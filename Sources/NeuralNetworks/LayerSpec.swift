@@ -93,6 +93,17 @@ extension UnaryLayerConfiguration {
     }
 }
 
+/// The configuration of a layer without settings (flatten, add, …): its JSON is its `type` alone.
+public protocol FieldlessLayerConfiguration: LayerConfiguration {
+    init()
+}
+
+extension FieldlessLayerConfiguration {
+    public static var fieldNames: Set<String> { [] }
+    public init(fields: Fields) { self.init() }
+    public var jsonFields: [(String, JSONValue)] { [] }
+}
+
 /// A layer that can say which configuration builds it again (every layer NeuralKit ships; yours too, for
 /// ``LayerSpec/describing(_:)`` to save it).
 public protocol ConfigurableLayer: Module {

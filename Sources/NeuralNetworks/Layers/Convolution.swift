@@ -279,12 +279,9 @@ extension AvgPool2D { public typealias Configuration = Pool2DConfiguration<Avera
 
 extension GlobalAveragePool2D: ConfigurableLayer {
     /// `{"type": "globalAveragePool2d"}`.
-    public struct Configuration: UnaryLayerConfiguration {
+    public struct Configuration: UnaryLayerConfiguration, FieldlessLayerConfiguration {
         public static let typeName = "globalAveragePool2d"
-        public static let fieldNames: Set<String> = []
         public init() {}
-        public init(fields: Fields) {}
-        public var jsonFields: [(String, JSONValue)] { [] }
 
         public func build(input: [Int]) throws(ConfigError) -> (Module, [Int]) {
             guard input.count == 3 else { throw ConfigError(path: "$", "globalAveragePool2d needs an image input, found shape \(input)") }

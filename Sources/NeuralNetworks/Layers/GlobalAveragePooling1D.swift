@@ -37,12 +37,9 @@ public final class GlobalAveragePooling1D: Module {
 
 extension GlobalAveragePooling1D: ConfigurableLayer {
     /// `{"type": "globalAveragePool1d"}`.
-    public struct Configuration: UnaryLayerConfiguration {
+    public struct Configuration: UnaryLayerConfiguration, FieldlessLayerConfiguration {
         public static let typeName = "globalAveragePool1d"
-        public static let fieldNames: Set<String> = []
         public init() {}
-        public init(fields: Fields) {}
-        public var jsonFields: [(String, JSONValue)] { [] }
 
         public func build(input: [Int]) throws(ConfigError) -> (Module, [Int]) {
             guard input.count == 2 else { throw ConfigError(path: "$", "globalAveragePool1d needs a sequence input [time, features], found shape \(input)") }

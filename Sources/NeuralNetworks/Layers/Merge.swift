@@ -124,12 +124,9 @@ extension LayerConfiguration {
 
 extension Add: ConfigurableLayer {
     /// `{"type": "add"}`.
-    public struct Configuration: LayerConfiguration {
+    public struct Configuration: FieldlessLayerConfiguration {
         public static let typeName = "add"
-        public static let fieldNames: Set<String> = []
         public init() {}
-        public init(fields: Fields) {}
-        public var jsonFields: [(String, JSONValue)] { [] }
         public func build(inputs: [[Int]]) throws(ConfigError) -> (Module, [Int]) { try joining(Add(), inputs: inputs) }
     }
 
@@ -138,12 +135,9 @@ extension Add: ConfigurableLayer {
 
 extension Multiply: ConfigurableLayer {
     /// `{"type": "multiply"}`.
-    public struct Configuration: LayerConfiguration {
+    public struct Configuration: FieldlessLayerConfiguration {
         public static let typeName = "multiply"
-        public static let fieldNames: Set<String> = []
         public init() {}
-        public init(fields: Fields) {}
-        public var jsonFields: [(String, JSONValue)] { [] }
         public func build(inputs: [[Int]]) throws(ConfigError) -> (Module, [Int]) { try joining(Multiply(), inputs: inputs) }
     }
 

@@ -45,12 +45,9 @@ public final class Reshape: Module {
 
 extension Flatten: ConfigurableLayer {
     /// `{"type": "flatten"}`.
-    public struct Configuration: UnaryLayerConfiguration {
+    public struct Configuration: UnaryLayerConfiguration, FieldlessLayerConfiguration {
         public static let typeName = "flatten"
-        public static let fieldNames: Set<String> = []
         public init() {}
-        public init(fields: Fields) {}
-        public var jsonFields: [(String, JSONValue)] { [] }
         public func build(input: [Int]) throws(ConfigError) -> (Module, [Int]) { (Flatten(), [MemoryBudget.elementCount(input) ?? Int.max]) }
     }
 
