@@ -80,10 +80,6 @@ public enum MemoryBudget {
         return String(decoding: bytes.drop(while: isSpace).reversed().drop(while: isSpace).reversed(), as: UTF8.self)
     }
 
-    /// Bytes one trainable parameter takes while training: its Float32 value, its gradient and two optimizer slots
-    /// (Adam's moments).
-    public static let bytesPerParameter = 16
-
     /// The number of elements of `shape`, or nil when the product overflows `Int`.
     public static func elementCount(_ shape: [Int]) -> Int? {
         var count = 1
@@ -103,8 +99,9 @@ public enum MemoryBudget {
     }
 
     /// Why a model of `parameters` parameters (nil: more than `Int` counts) cannot be trained here, or nil when it
-    /// fits in memory at ``bytesPerParameter`` each.
-    public static func parameterProblem(parameters: Int?) -> String? {
+    /// fits in memory at `bytesPerParameter` each while training (its value, its gradient and the optimizer's state:
+    /// ``OptimizerRule``'s `trainingBytesPerParameter` says how much).
+    public static func parameterProblem(parameters: Int?, bytesPerParameter: Int) -> String? {
         if let p = parameters, p <= limit.bytes / bytesPerParameter { return nil }
         let size = parameters.map { "\($0) parameters: \(gibibytes(Double($0) * Double(bytesPerParameter)))" }
             ?? "more parameters than can be counted"

@@ -32,6 +32,10 @@ public protocol OptimizerRule: Sendable {
 }
 
 extension OptimizerRule {
+    /// Bytes one Float32 parameter takes while training with this rule: its value, its gradient and the rule's
+    /// ``stateCount`` slots (16 for Adam's two moments, 8 for plain SGD).
+    public var trainingBytesPerParameter: Int { 4 * (2 + stateCount) }
+
     public var json: JSONValue { .object([("type", .string(name)), ("learningRate", .number(learningRate))]) }
 }
 

@@ -58,7 +58,7 @@ public struct GraphSpec: Equatable, Sendable {
     /// Each node's per-example output shape, parameter counts (a shared layer's on its first call only), and
     /// the slots it reads (inputs first, then nodes), from the spec alone. Throws, naming the node's JSON path,
     /// when a name is unknown or repeated, a shape does not fit, or the parameters would not fit in memory.
-    func nodeShapes(path: String) throws(ConfigError) -> [(output: [Int], parameters: Int, trainable: Int, inputs: [Int])] {
+    func nodeShapes(path: String, bytesPerParameter: Int) throws(ConfigError) -> [(output: [Int], parameters: Int, trainable: Int, inputs: [Int])] {
         guard !inputs.isEmpty else { throw ConfigError(path: path + ".inputs", "a graph model needs at least one input") }
         var slot: [String: Int] = [:], shapes: [[Int]] = []
         for (i, input) in inputs.enumerated() {
@@ -90,7 +90,7 @@ public struct GraphSpec: Equatable, Sendable {
                 count = inputShapes.count == 1 ? s.parameterCount(input: inputShapes[0]) ?? Int.max : 0
                 trainable = inputShapes.count == 1 ? s.trainableParameterCount(input: inputShapes[0]) ?? 0 : 0
                 parameters = MemoryBudget.sum(parameters, count)
-                if let problem = MemoryBudget.parameterProblem(parameters: parameters) {
+                if let problem = MemoryBudget.parameterProblem(parameters: parameters, bytesPerParameter: bytesPerParameter) {
                     throw ConfigError(path: here, "\(s.typeName) on input \(inputShapes[0]): \(problem)")
                 }
             case .sameLayerAs(let other):
@@ -122,9 +122,9 @@ public struct GraphSpec: Equatable, Sendable {
         return rows
     }
 
-    /// The model (weights freshly initialized from the global seed sequence), after ``nodeShapes(path:)``'s checks.
-    func buildModel(path: String) throws(ConfigError) -> GraphModel {
-        let rows = try nodeShapes(path: path)
+    /// The model (weights freshly initialized from the global seed sequence), after ``nodeShapes(path:bytesPerParameter:)``'s checks.
+    func buildModel(path: String, bytesPerParameter: Int) throws(ConfigError) -> GraphModel {
+        let rows = try nodeShapes(path: path, bytesPerParameter: bytesPerParameter)
         let slotNames = inputs.map(\.name) + nodes.map(\.name)
         var layers: [Module] = [], layerOfNode: [String: Int] = [:]
         var described: [(name: String, layer: Int, inputs: [Int])] = []
@@ -153,8 +153,8 @@ public struct GraphSpec: Equatable, Sendable {
 
     /// A Keras-like table of the graph from the spec alone: each input and node, its output shape, its parameter
     /// count and the nodes it reads.
-    func summary(path: String) throws(ConfigError) -> String {
-        let rows = try nodeShapes(path: path)
+    func summary(path: String, bytesPerParameter: Int) throws(ConfigError) -> String {
+        let rows = try nodeShapes(path: path, bytesPerParameter: bytesPerParameter)
         let names = inputs.map(\.name) + nodes.map(\.name)
         var table = inputs.map { ("\($0.name) (input)", Module.batchShapeText($0.shape), "0") }
         var connections = Array(repeating: "", count: inputs.count)

@@ -113,7 +113,7 @@ public struct ModelSpec: Sendable {
     /// allocated). Throws, naming the layer, when a shape does not fit, or when an example or the whole model's
     /// parameters while training would not fit in the memory this process may use (``MemoryBudget``).
     public func layerShapes() throws(ConfigError) -> [(output: [Int], parameters: Int, trainable: Int)] {
-        if let graph { return try graph.nodeShapes(path: "$").map { ($0.output, $0.parameters, $0.trainable) } }
+        if let graph { return try graph.nodeShapes(path: "$", bytesPerParameter: optimizer.trainingBytesPerParameter).map { ($0.output, $0.parameters, $0.trainable) } }
         if let problem = MemoryBudget.exampleProblem(shape: input) { throw ConfigError(path: "$.input", problem) }
         var shape = input
         var rows: [(output: [Int], parameters: Int, trainable: Int)] = []
@@ -122,7 +122,7 @@ public struct ModelSpec: Sendable {
             do throws(ConfigError) {
                 let count = l.parameterCount(input: shape)
                 parameters = MemoryBudget.sum(parameters, count)
-                if let problem = MemoryBudget.parameterProblem(parameters: parameters) {
+                if let problem = MemoryBudget.parameterProblem(parameters: parameters, bytesPerParameter: optimizer.trainingBytesPerParameter) {
                     throw ConfigError(path: "$", "\(l.typeName) on input \(shape): \(problem)")
                 }
                 let out = try l.outputShape(input: shape)
@@ -140,7 +140,7 @@ public struct ModelSpec: Sendable {
     /// Sizes are checked before anything is allocated (``layerShapes()``): an example, and the parameters while
     /// training, must fit in the memory this process may use (``MemoryBudget``).
     public func buildModel() throws(ConfigError) -> Module {
-        if let graph { return try graph.buildModel(path: "$") }
+        if let graph { return try graph.buildModel(path: "$", bytesPerParameter: optimizer.trainingBytesPerParameter) }
         return try buildSequential()
     }
 
@@ -169,7 +169,7 @@ public struct ModelSpec: Sendable {
     /// print(try ModelSpec(json: Array(text.utf8)).summary())
     /// ```
     public func summary() throws(ConfigError) -> String {
-        if let graph { return try graph.summary(path: "$") }
+        if let graph { return try graph.summary(path: "$", bytesPerParameter: optimizer.trainingBytesPerParameter) }
         let shapes = try layerShapes()
         let rows = zip(layers, shapes).enumerated().map { i, pair in
             let (l, s) = pair

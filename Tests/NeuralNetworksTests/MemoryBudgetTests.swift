@@ -21,11 +21,11 @@ import NeuralKit
     @Test func problemsOnlyBeyondTheMachinesMemory() throws {
         let bytes = MemoryBudget.limit.bytes
         #expect(bytes > 1 << 28 && bytes <= MemoryBudget.physicalBytes)
-        #expect(MemoryBudget.parameterProblem(parameters: 1_000_000) == nil)
-        #expect(MemoryBudget.parameterProblem(parameters: bytes / MemoryBudget.bytesPerParameter) == nil)
-        let over = try #require(MemoryBudget.parameterProblem(parameters: bytes / MemoryBudget.bytesPerParameter + 1))
-        #expect(over.hasPrefix("the model needs \(bytes / MemoryBudget.bytesPerParameter + 1) parameters: "))
-        #expect(MemoryBudget.parameterProblem(parameters: nil)?.hasPrefix("the model needs more parameters than can be counted") == true)
+        #expect(MemoryBudget.parameterProblem(parameters: 1_000_000, bytesPerParameter: 16) == nil)
+        #expect(MemoryBudget.parameterProblem(parameters: bytes / 16, bytesPerParameter: 16) == nil)
+        let over = try #require(MemoryBudget.parameterProblem(parameters: bytes / 16 + 1, bytesPerParameter: 16))
+        #expect(over.hasPrefix("the model needs \(bytes / 16 + 1) parameters: "))
+        #expect(MemoryBudget.parameterProblem(parameters: nil, bytesPerParameter: 16)?.hasPrefix("the model needs more parameters than can be counted") == true)
         #expect(MemoryBudget.exampleProblem(shape: [28, 28, 1]) == nil)
         #expect(MemoryBudget.exampleProblem(shape: [bytes / 4 + 1]) != nil)
         #expect(MemoryBudget.batchProblem(valuesPerExample: 38_000, batchSize: 128, training: true) == nil)
