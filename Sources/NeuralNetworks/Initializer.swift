@@ -26,6 +26,9 @@ public enum Initializer: Sendable, Equatable, Codable {
     case heNormal
     /// N(0, σ²) with σ = √(1 / fanIn).
     case lecunNormal
+    /// A matrix with orthonormal rows or columns (whichever are fewer) times `gain`, Keras's `Orthogonal`: the default
+    /// recurrent kernel of recurrent layers. Higher ranks are flattened to [all but the last, last].
+    case orthogonal(gain: Double = 1)
 
     /// A tensor of `shape` drawn with `seed`; fans default to the shape's last two dimensions (receptive field
     /// times channels for higher ranks, as Keras computes them).
@@ -53,7 +56,35 @@ public enum Initializer: Sendable, Equatable, Codable {
             return Tensor.randomNormal(shape, standardDeviation: (2 / fanIn).squareRoot(), dtype: dtype, using: &rng)
         case .lecunNormal:
             return Tensor.randomNormal(shape, standardDeviation: (1 / fanIn).squareRoot(), dtype: dtype, using: &rng)
+        case .orthogonal(let gain):
+            let columns = shape.last ?? 1, rows = shape.dropLast().reduce(1, *)
+            let q = Initializer.orthonormalColumns(rows: Swift.max(rows, columns), columns: Swift.min(rows, columns), using: &rng)
+            // q is [long, short] with orthonormal columns; the result is q or its transpose, whichever has `shape`'s form.
+            let long = Swift.max(rows, columns), short = Swift.min(rows, columns)
+            var values = [Double](repeating: 0, count: rows * columns)
+            for i in 0..<long {
+                for j in 0..<short { values[rows >= columns ? i * columns + j : j * columns + i] = gain * q[i * short + j] }
+            }
+            return Tensor(shape: shape, values: values, dtype: dtype)
         }
+    }
+
+    /// A `rows`×`columns` matrix (rows ≥ columns, row-major) whose columns are orthonormal: modified Gram–Schmidt on
+    /// a standard normal matrix, which is QR with R's diagonal positive, as Keras's `Orthogonal` makes it.
+    static func orthonormalColumns(rows: Int, columns: Int, using rng: inout RandomGenerator) -> [Double] {
+        var a = (0..<(rows * columns)).map { _ in rng.nextNormal() }
+        for j in 0..<columns {
+            for k in 0..<j {
+                var dot = 0.0
+                for i in 0..<rows { dot += a[i * columns + j] * a[i * columns + k] }
+                for i in 0..<rows { a[i * columns + j] -= dot * a[i * columns + k] }
+            }
+            var norm = 0.0
+            for i in 0..<rows { norm += a[i * columns + j] * a[i * columns + j] }
+            norm = norm.squareRoot()
+            for i in 0..<rows { a[i * columns + j] /= norm }
+        }
+        return a
     }
 
     /// (fanIn, fanOut) of a weight shape: [n] → (n, n); [in, out] → (in, out); [kh, kw, …, in, out] →
@@ -127,6 +158,9 @@ extension Initializer {
         },
         .init("glorotUniform") { _ in .glorotUniform }, .init("glorotNormal") { _ in .glorotNormal },
         .init("heUniform") { _ in .heUniform }, .init("heNormal") { _ in .heNormal }, .init("lecunNormal") { _ in .lecunNormal },
+        .init("orthogonal", fields: ["gain"]) { f throws(ConfigError) in
+            try f["gain"].map { n throws(ConfigError) in .orthogonal(gain: try n.double()) } ?? .orthogonal()
+        },
     ])
 
     public init(json node: Node) throws(ConfigError) { self = try Initializer.registry.decode(node) }
@@ -143,6 +177,7 @@ extension Initializer {
         case .heUniform: return .string("heUniform")
         case .heNormal: return .string("heNormal")
         case .lecunNormal: return .string("lecunNormal")
+        case .orthogonal(let gain): return gain == 1 ? .string("orthogonal") : .object([("type", .string("orthogonal")), ("gain", .number(gain))])
         }
     }
 }

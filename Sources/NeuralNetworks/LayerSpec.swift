@@ -128,7 +128,8 @@ public struct LayerSpec: Equatable, Sendable {
         Reshape.Configuration.self, Conv2D.Configuration.self, MaxPool2D.Configuration.self, AvgPool2D.Configuration.self,
         GlobalAveragePool2D.Configuration.self, Embedding.Configuration.self, GlobalAveragePooling1D.Configuration.self,
         Add.Configuration.self, Multiply.Configuration.self, Concatenate.Configuration.self,
-        LayerNormalization.Configuration.self,
+        LayerNormalization.Configuration.self, SimpleRNN.Configuration.self, LSTM.Configuration.self, GRU.Configuration.self,
+        Bidirectional.Configuration.self,
     ].map(entry))
 
     /// Adds a layer type to model JSON (or replaces the one of the same name).

@@ -54,6 +54,10 @@ let layerSamples: [String: (input: [Int], json: String)] = [
     "multiply": ([4], #"{"type": "multiply"}"#),
     "concatenate": ([4], #"{"type": "concatenate"}"#),
     "layerNormalization": ([3, 4], #"{"type": "layerNormalization"}"#),
+    "simpleRNN": ([5, 3], #"{"type": "simpleRNN", "units": 4, "activation": "relu", "returnSequences": true}"#),
+    "lstm": ([5, 3], #"{"type": "lstm", "units": 4, "goBackwards": true}"#),
+    "gru": ([5, 3], #"{"type": "gru", "units": 4, "resetAfter": false}"#),
+    "bidirectional": ([5, 3], #"{"type": "bidirectional", "layer": {"type": "simpleRNN", "units": 4, "returnSequences": true}, "merge": "sum"}"#),
     "shiftScale": ([4], #"{"type": "shiftScale", "factor": 3}"#),
 ]
 
@@ -163,9 +167,9 @@ let layerSamples: [String: (input: [Int], json: String)] = [
     }
 
     @Test func unknownNamesListWhatIsKnown() {
-        #expect { _ = try Self.layer(#"{"type": "lstm", "units": 4}"#) } throws: { error in
+        #expect { _ = try Self.layer(#"{"type": "transformer", "units": 4}"#) } throws: { error in
             let text = (error as? ConfigError)?.description ?? ""
-            return text.hasPrefix("$: unknown layer 'lstm' (expected one of: ") && text.contains("layerNormalization")
+            return text.hasPrefix("$: unknown layer 'transformer' (expected one of: ") && text.contains("layerNormalization")
         }
         #expect { _ = try OptimizerRules.registry.decode(text: "lion", path: "--optimizer") } throws: { error in
             (error as? ConfigError)?.description.hasPrefix("--optimizer: unknown optimizer 'lion' (expected one of: sgd, momentum, adagrad, adadelta, rmsprop, adam, adamw)") == true

@@ -1,0 +1,113 @@
+import TensorModule
+
+/// The loop every recurrent layer shares (``SimpleRNN``, ``LSTM``, ``GRU``), Keras's `RNN`: sequences
+/// [batch, time, features] are read step by step, carrying a state (the output h, and for an LSTM the cell c).
+///
+/// - The input projection x·W + b is one product for every step at once; each step then adds the recurrent part.
+/// - `returnSequences` gives every step's output [batch, time, units], otherwise the last one [batch, units].
+/// - `goBackwards` reads the steps from last to first (the outputs come in that order, as in Keras).
+/// - Initial states are extra inputs: `layer([x, h0])`, or `[x, h0, c0]` for an LSTM; zeros by default.
+/// - A mask [batch, time] (from ``Embedding`` with `maskZero`) skips padded steps: such a step carries the previous
+///   state forward and outputs zeros, so a padded sequence ends in the state its unpadded steps give, and a fully
+///   masked one in its initial state. With `returnSequences` the mask goes on to the next layer.
+///
+/// A subclass says what one step does (``step(_:states:)``) and how many states it carries.
+open class RecurrentLayer: Module {
+    public let units: Int
+    public let returnSequences: Bool
+    public let goBackwards: Bool
+
+    public init(units: Int, returnSequences: Bool, goBackwards: Bool) {
+        require(units > 0, "recurrent layer: units must be positive, got \(units)")
+        self.units = units
+        self.returnSequences = returnSequences
+        self.goBackwards = goBackwards
+    }
+
+    /// How many state tensors [batch, units] a step carries; the first is the output h.
+    open var stateCount: Int { 1 }
+
+    /// The features each step reads.
+    open var inputSize: Int { fatalError("\(typeName) must give its inputSize") }
+
+    /// The input projection of every step at once: [batch·time, features] → [batch·time, gates·units].
+    open func projectInputs(_ x: Tensor) -> Tensor { fatalError("\(typeName) must project its inputs") }
+
+    /// One step: this step's projected input [batch, gates·units] and the states → the new states.
+    open func step(_ projected: Tensor, states: [Tensor]) -> [Tensor] { fatalError("\(typeName) must define a step") }
+
+    /// The outputs and the final states for sequences `x` [batch, time, features], starting from `initialStates`
+    /// (zeros when nil), skipping the steps `mask` [batch, time] marks 0. With `returnState`, Keras's layer returns
+    /// these final states after its output; here they are the second part of the result.
+    ///
+    /// ```swift
+    /// let lstm = LSTM(inputSize: 8, units: 16, returnSequences: true)
+    /// let (outputs, states) = lstm.run(x)   // [N, T, 16]; h and c, [N, 16] each
+    /// ```
+    public func run(_ x: Tensor, initialStates: [Tensor]? = nil, mask: Tensor? = nil) -> (output: Tensor, states: [Tensor]) {
+        require(x.rank == 3 && x.shape[2] == inputSize,
+                "\(typeName): input \(x.shape) is not sequences [batch, time, \(inputSize)]")
+        let (n, steps) = (x.shape[0], x.shape[1])
+        var states = initialStates ?? Array(repeating: Tensor.zeros([n, units], dtype: x.dtype), count: stateCount)
+        require(states.count == stateCount && states.allSatisfy { $0.shape == [n, units] },
+                "\(typeName): initial states \(states.map(\.shape)) are not \(stateCount) of [\(n), \(units)]")
+        var keep: Tensor?
+        if let mask {
+            require(mask.shape == [n, steps], "\(typeName): mask \(mask.shape) does not fit sequences \(x.shape)")
+            keep = mask.converted(to: x.dtype)
+        }
+        let projected = projectInputs(x.reshaped(to: [n * steps, inputSize]))
+        let gates = projected.shape[1]
+        let byStep = projected.reshaped(to: [n, steps, gates])
+        var outputs: [Tensor] = []
+        for t in goBackwards ? Array((0..<steps).reversed()) : Array(0..<steps) {
+            let next = step(byStep.slice(alongAxis: 1, t..<(t + 1)).reshaped(to: [n, gates]), states: states)
+            if let keep {
+                // m·new + (1 − m)·old: a padded step keeps the state, and outputs zeros.
+                let m = keep.slice(alongAxis: 1, t..<(t + 1))
+                states = zip(next, states).map { new, old in m * new + (1 - m) * old }
+                if returnSequences { outputs.append(m * next[0]) }
+            } else {
+                states = next
+                if returnSequences { outputs.append(next[0]) }
+            }
+        }
+        return (returnSequences ? Tensor.stacking(outputs, alongAxis: 1) : states[0], states)
+    }
+
+    public override func callAsFunction(_ input: Tensor) -> Tensor { run(input).output }
+
+    /// `[x]`, or `[x, initial states…]`.
+    public override func callAsFunction(_ inputs: [Tensor]) -> Tensor { self(inputs, masks: inputs.map { _ in nil }) }
+
+    public override func callAsFunction(_ inputs: [Tensor], masks: [Tensor?]) -> Tensor {
+        require(inputs.count == 1 || inputs.count == 1 + stateCount,
+                "\(typeName) takes sequences and optionally \(stateCount) initial state\(stateCount == 1 ? "" : "s"), given \(inputs.count) inputs")
+        return run(inputs[0], initialStates: inputs.count > 1 ? Array(inputs.dropFirst()) : nil, mask: masks.first ?? nil).output
+    }
+
+    /// The sequences' mask goes on with the sequences (`returnSequences`); a last output has none.
+    public override func computeMask(inputs: [Tensor], masks: [Tensor?], output: Tensor) -> Tensor? {
+        returnSequences ? masks.first ?? nil : nil
+    }
+
+    public override func outputShape(for inputShape: [Int]) throws(ModuleError) -> [Int] {
+        guard inputShape.count == 3, inputShape[2] == inputSize else {
+            throw .shapeMismatch(layer: "\(typeName)(\(inputSize)→\(units))", expected: "[batch, time, \(inputSize)]", found: inputShape)
+        }
+        return returnSequences ? [inputShape[0], inputShape[1], units] : [inputShape[0], units]
+    }
+
+    public override func outputShape(forInputs inputShapes: [[Int]]) throws(ModuleError) -> [Int] {
+        guard inputShapes.count == 1 || inputShapes.count == 1 + stateCount else {
+            throw .inputCount(layer: typeName, expected: "1 or \(1 + stateCount)", found: inputShapes.count)
+        }
+        let out = try outputShape(for: inputShapes[0])
+        for s in inputShapes.dropFirst() where s != [inputShapes[0][0], units] {
+            throw .shapeMismatch(layer: "\(typeName) initial state", expected: "[batch, \(units)]", found: s)
+        }
+        return out
+    }
+
+    public override var details: String { "\(units)" + (returnSequences ? " sequences" : "") + (goBackwards ? " backwards" : "") }
+}

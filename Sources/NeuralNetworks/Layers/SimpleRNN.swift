@@ -1,0 +1,106 @@
+import JSONCoding
+import TensorModule
+
+/// The plain recurrent layer (Keras's `SimpleRNN`, PyTorch's `nn.RNN`): at each step
+///
+///     hₜ = activation(xₜ·W + b + hₜ₋₁·U)
+///
+/// with kernel W [features, units] (Glorot uniform), recurrent kernel U [units, units] (orthogonal) and bias b (zeros),
+/// as Keras initializes them. PyTorch's `weight_ih_l0` is Wᵀ, `weight_hh_l0` is Uᵀ, and b = `bias_ih_l0` + `bias_hh_l0`.
+/// See ``RecurrentLayer`` for sequences, initial states, `goBackwards` and masks.
+///
+/// ```swift
+/// let rnn = SimpleRNN(inputSize: 8, units: 16)
+/// rnn(Tensor.zeros([4, 10, 8])).shape   // [4, 16]: the last step's output
+/// ```
+public final class SimpleRNN: RecurrentLayer {
+    public let kernel: Parameter
+    public let recurrentKernel: Parameter
+    public let bias: Parameter?
+    public let activation: Activation
+
+    public init(inputSize: Int, units: Int, activation: Activation = .tanh, useBias: Bool = true, returnSequences: Bool = false,
+                goBackwards: Bool = false, seed: UInt64? = nil) {
+        require(inputSize > 0, "SimpleRNN: inputSize must be positive, got \(inputSize)")
+        let seed = seed ?? RandomSeeds.next()
+        kernel = Parameter(Initializer.glorotUniform.make([inputSize, units], seed: seed))
+        recurrentKernel = Parameter(Initializer.orthogonal().make([units, units], seed: seed &+ 1))
+        bias = useBias ? Parameter(Tensor.zeros([units])) : nil
+        self.activation = activation
+        super.init(units: units, returnSequences: returnSequences, goBackwards: goBackwards)
+    }
+
+    public override var inputSize: Int { kernel.value.shape[0] }
+
+    public override func projectInputs(_ x: Tensor) -> Tensor { x.dense(kernel.value, bias: bias?.value) }
+
+    public override func step(_ projected: Tensor, states: [Tensor]) -> [Tensor] {
+        [activation(projected + states[0].matmul(recurrentKernel.value))]
+    }
+}
+
+extension SimpleRNN: ConfigurableLayer {
+    /// `{"type": "simpleRNN", "units": 32}`; also `activation` (tanh), `useBias` (true), `returnSequences` and
+    /// `goBackwards` (false).
+    public struct Configuration: UnaryLayerConfiguration {
+        public static let typeName = "simpleRNN"
+        public static let fieldNames: Set<String> = ["units", "activation", "useBias", "returnSequences", "goBackwards"]
+        public var units: Int
+        public var activation: Activation
+        public var useBias: Bool
+        public var returnSequences: Bool
+        public var goBackwards: Bool
+
+        public init(units: Int, activation: Activation = .tanh, useBias: Bool = true, returnSequences: Bool = false, goBackwards: Bool = false) {
+            self.units = units
+            self.activation = activation
+            self.useBias = useBias
+            self.returnSequences = returnSequences
+            self.goBackwards = goBackwards
+        }
+
+        public init(fields f: Fields) throws(ConfigError) {
+            let d = Configuration(units: 1)
+            self.init(units: try f.required("units").int(minimum: 1),
+                      activation: try f["activation"].map { n throws(ConfigError) in try Activation(json: n) } ?? d.activation,
+                      useBias: try f.bool("useBias", default: d.useBias), returnSequences: try f.bool("returnSequences", default: d.returnSequences),
+                      goBackwards: try f.bool("goBackwards", default: d.goBackwards))
+        }
+
+        public var jsonFields: [(String, JSONValue)] {
+            [("units", .number(Double(units))), ("activation", activation.json), ("useBias", .bool(useBias)),
+             ("returnSequences", .bool(returnSequences)), ("goBackwards", .bool(goBackwards))]
+        }
+
+        public func build(input: [Int]) throws(ConfigError) -> (Module, [Int]) {
+            (SimpleRNN(inputSize: try sequenceFeatures(input), units: units, activation: activation, useBias: useBias,
+                       returnSequences: returnSequences, goBackwards: goBackwards), try outputShape(input: input))
+        }
+
+        public func outputShape(input: [Int]) throws(ConfigError) -> [Int] {
+            _ = try sequenceFeatures(input)
+            return returnSequences ? [input[0], units] : [units]
+        }
+
+        public func parameterCount(input: [Int]) -> Int? {
+            let f = input.count == 2 ? input[1] : 0
+            return MemoryBudget.sum(MemoryBudget.elementCount([f + units, units]), useBias ? units : 0)
+        }
+
+        public var details: String { "\(units)" + (returnSequences ? " sequences" : "") }
+    }
+
+    public var configuration: any LayerConfiguration {
+        Configuration(units: units, activation: activation, useBias: bias != nil, returnSequences: returnSequences, goBackwards: goBackwards)
+    }
+}
+
+extension UnaryLayerConfiguration {
+    /// The features of a per-example sequence input [time, features], or an error saying this layer needs one.
+    public func sequenceFeatures(_ input: [Int]) throws(ConfigError) -> Int {
+        guard input.count == 2 else {
+            throw ConfigError(path: "$", "\(Self.typeName) needs a sequence input [time, features], found shape \(input)")
+        }
+        return input[1]
+    }
+}
