@@ -65,7 +65,7 @@ let package = Package(
         .target(name: "Training", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Datasets", "JSONCoding"],
                 swiftSettings: kernelSettings),
         // Data: readers, datasets, batch sources.
-        .target(name: "Datasets", dependencies: ["TensorModule", "FileIO"], resources: [.copy("Resources")]),
+        .target(name: "Datasets", dependencies: ["TensorModule", "FileIO", "JSONCoding"], resources: [.copy("Resources")]),
         // safetensors, model configuration JSON, crash-safe checkpoints.
         .target(name: "Persistence", dependencies: ["TensorModule", "NeuralNetworks", "Optimizers", "Training", "FileIO", "JSONCoding", "CZlib"]),
         // Whole workflows: a training run with its outputs, a hyperparameter search, a Playground session.
