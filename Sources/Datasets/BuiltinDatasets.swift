@@ -17,6 +17,7 @@ public enum BuiltinDatasets {
         ("breast-cancer", "Wisconsin diagnostic breast cancer, 30 features, 2 classes, 569 examples"),
         ("diabetes", "Diabetes progression (Efron et al. 2004), 10 features, regression, 442 examples"),
         ("toy-regression", "The lectures' 20-point line (x = 0 … 9.5), regression"),
+        ("japanese-vowels", "UCI Japanese Vowels: 9 speakers, 12 LPC channels, 7–29 steps, 270 train + 370 test sequences"),
         ("will-i-pass", "The lecture's toy: lectures attended, hours on the final project → pass/fail (synthetic, 200)"),
         ("circle", "Playground: points inside vs outside a circle, 2 classes"),
         ("xor", "Playground: quadrants with equal signs vs opposite signs, 2 classes"),
@@ -45,6 +46,16 @@ public enum BuiltinDatasets {
             return (Dataset(name: name, features: d.train.x, targets: d.train.y, classNames: classes, imageShape: [28, 28, 1]),
                     Dataset(name: name, features: d.test.x, targets: d.test.y, classNames: classes, imageShape: [28, 28, 1]))
         }
+        if name == "japanese-vowels" {
+            // The official split; both padded to the longest series of either (29 steps). The files list the speakers
+            // in turn, so the training rows are shuffled with `seed`: a validation split then holds every speaker.
+            let train = try timeSeries("JapaneseVowels_TRAIN.ts.gz"), test = try timeSeries("JapaneseVowels_TEST.ts.gz")
+            let steps = Swift.max(train.series.shape[1], test.series.shape[1])
+            var order = Array(0..<train.lengths.count)
+            var rng = RandomGenerator(seed: seed)
+            order.shuffle(using: &rng)
+            return (train.dataset(name: name, steps: steps).subset(order), test.dataset(name: name, steps: steps))
+        }
         let all = try load(name, seed: seed)
         return all.split(testFraction: 0.2, seed: seed, stratified: all.isClassification)
     }
@@ -52,7 +63,7 @@ public enum BuiltinDatasets {
     /// The whole dataset (for Fashion-MNIST, the training split).
     public static func load(_ name: String, seed: UInt64 = 0) throws(DataError) -> Dataset {
         switch name {
-        case "fashion-mnist": return try trainTest(name).train
+        case "fashion-mnist", "japanese-vowels": return try trainTest(name).train
         case "digits":
             let d = try CSVReader.dataset(rows(resource: "digits.csv.gz"), file: "digits.csv.gz", hasHeader: false, name: name)
             return Dataset(name: name, features: d.features / 16, targets: d.targets, classNames: (0...9).map(String.init),
@@ -99,11 +110,20 @@ public enum BuiltinDatasets {
         return Dataset(name: name, features: d.features, targets: d.targets, classNames: Array(head.dropFirst(2)))
     }
 
-    static func rows(resource: String, separator: Character = ",") throws(DataError) -> [[String]] {
+    static func timeSeries(_ resource: String) throws(DataError) -> TimeSeriesFile {
+        try TimeSeriesFile(bytes: try bytes(resource: resource), file: resource)
+    }
+
+    /// A bundled file's bytes (gunzipped).
+    static func bytes(resource: String) throws(DataError) -> [UInt8] {
         guard let url = Bundle.module.url(forResource: resource, withExtension: nil, subdirectory: "Resources") else {
             throw DataError(file: resource, "missing from the NeuralKit bundle")
         }
-        let bytes = try Gzip.contents(ofFile: url.path)
+        return try Gzip.contents(ofFile: url.path)
+    }
+
+    static func rows(resource: String, separator: Character = ",") throws(DataError) -> [[String]] {
+        let bytes = try bytes(resource: resource)
         if separator == "," { return try CSVReader.rows(bytes, file: resource) }
         return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map { $0.split(separator: separator).map(String.init) }
     }

@@ -17,6 +17,10 @@ public struct Dataset: Sendable {
     /// [N, H, W, C] and [N, H, W] (one channel) are images by their shape; flat features [N, H·W·C] only when
     /// their loader says so (the built-in Fashion-MNIST and digits, IDX files): four table columns are not a
     /// 2×2 image.
+    /// Whether the examples are sequences [time, features] (rank-3 features without an image shape), as
+    /// ``TimeSeriesFile/dataset(name:steps:)`` makes them.
+    public var isSequences: Bool { features.rank == 3 && imageShape == nil }
+
     public var imageShape: [Int]?
 
     /// `imageShape` names the image layout of flat features; features of rank 3 or 4 have theirs from their shape.
@@ -50,8 +54,10 @@ public struct Dataset: Sendable {
 
     /// The examples at `indices`, in that order.
     public func subset(_ indices: [Int]) -> Dataset {
-        Dataset(name: name, features: features.gathering(rows: indices), targets: targets.gathering(rows: indices), classNames: classNames,
-                imageShape: imageShape)
+        var part = Dataset(name: name, features: features.gathering(rows: indices), targets: targets.gathering(rows: indices),
+                           classNames: classNames, imageShape: imageShape)
+        if isSequences { part.imageShape = nil }   // sequences stay sequences
+        return part
     }
 
     /// A shuffled split into (train, test); stratified keeps each class's share in both parts.

@@ -133,6 +133,8 @@ public final class GraphModel: Module {
     /// after its last reader.
     public func outputs(for inputs: [Tensor]) -> [Tensor] {
         require(inputs.count == inputCount, "GraphModel takes \(inputCount) input\(inputCount == 1 ? "" : "s"), given \(inputs.count)")
+        // A layer that makes a mask changes what later layers compute: carry it.
+        if makesMask { return outputs(for: inputs, masks: inputs.map { _ in nil }).map(\.output) }
         let slots = run(inputs, nodesBefore: nodes.count, release: true).values
         return outputSlots.map { slots[$0]! }
     }

@@ -12,13 +12,19 @@ import TensorModule
 public final class Sequential: Module {
     public let layers: [Module]
 
+    /// Whether a layer makes a mask (found once: the plain call checks it every time).
+    private let layerMakesMask: Bool
+
     public init(_ layers: [Module]) {
         self.layers = layers
+        layerMakesMask = layers.contains(where: \.makesMask)
     }
 
     /// Runs the layers in order. A `Conv2D` directly followed by a `MaxPool2D` runs as one op (the same values and
     /// gradients up to rounding; the convolution's full-size output is never stored), as graph compilers fuse them.
     public override func callAsFunction(_ input: Tensor) -> Tensor {
+        // A layer that makes a mask (Embedding with maskZero, Masking) changes what later layers compute: carry it.
+        if layerMakesMask { return maskedCall([input], masks: [nil]).output }
         var x = input
         var i = 0
         while i < layers.count {
@@ -33,7 +39,7 @@ public final class Sequential: Module {
         return x
     }
 
-    public override var makesMask: Bool { layers.contains(where: \.makesMask) }
+    public override var makesMask: Bool { layerMakesMask }
 
     /// Runs the layers in order carrying the mask from layer to layer (Keras's mask propagation); without a mask
     /// given or made, as ``callAsFunction(_:)-(Tensor)``.

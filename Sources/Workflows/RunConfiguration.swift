@@ -19,10 +19,12 @@ public struct RunConfiguration: Sendable {
     public enum ModelSource: Sendable, Equatable {
         case preset(String)
         case specFile(String)
+        /// The data's usual preset: `lstm` for sequences [time, features] (``Dataset/isSequences``), `mlp` otherwise.
+        case automatic
     }
 
     public var data: DataSource = .builtin(BuiltinDatasets.isFashionMNISTInstalled ? "fashion-mnist" : "digits")
-    public var model: ModelSource = .preset("mlp")
+    public var model: ModelSource = .automatic
     /// The optimizer rule, replacing the model's (nil: the model file's or the preset's).
     public var optimizer: (any OptimizerRule)?
     /// The base learning rate, replacing the optimizer's.
@@ -52,5 +54,10 @@ public struct RunConfiguration: Sendable {
     }
 
     /// The presets `--model` accepts.
-    public static let presets = ["linear", "mlp", "cnn", "cnn-strong"]
+    /// ``model`` with ``ModelSource/automatic`` resolved for the training data.
+    func model(for train: Dataset) -> ModelSource {
+        model == .automatic ? .preset(train.isSequences ? "lstm" : "mlp") : model
+    }
+
+    public static let presets = ["linear", "mlp", "cnn", "cnn-strong", "lstm"]
 }

@@ -59,7 +59,8 @@ extension TrainingRun {
         }
         guard train.count > 0, test.count > 0 else { throw DataError(file: train.name, "not enough examples to split") }
         let imageLike = train.name == "fashion-mnist" || train.name == "digits" || { if case .idx = c.data { return true }; return false }()
-        guard !imageLike, standardize else { return (train, test, nil) }
+        // Sequences keep their values: their zero padding must stay zero for the mask.
+        guard !imageLike, !train.isSequences, standardize else { return (train, test, nil) }
         let scaler = FeatureScaler.standardization(fittedOn: train.features)
         train.features = scaler.apply(train.features)
         test.features = scaler.apply(test.features)
@@ -93,14 +94,25 @@ extension TrainingRun {
 
     static func modelSpec(_ c: RunConfiguration, train: Dataset) throws -> ModelSpec {
         var spec: ModelSpec
-        switch c.model {
+        switch c.model(for: train) {
         case .specFile(let path):
             let bytes = try AtomicFile.read(path, limit: 16 << 20)
             do { spec = try ModelSpec(json: bytes) } catch { throw DataError(file: path, error.description) }
-        case .preset(let name):
+        case .preset, .automatic:
+            guard case .preset(let name) = c.model(for: train) else { throw DataError(file: "--model", "no preset for \(train.name)") }
             var layers: [LayerSpec] = train.exampleShape.count > 1 ? [.flatten] : []
             switch name {
             case "linear": break
+            case "lstm":
+                // Masked steps (all-zero padding) are skipped; each channel is standardized with the training data's
+                // statistics; an LSTM reads each sequence both ways and their last states feed the output. On the
+                // Japanese vowels (40 epochs, batch 32) test accuracy is 0.986, 0.970 and 0.978 for seeds 0–2; one
+                // direction gives 0.968, 0.951, 0.965, and without the standardization 0.973, 0.959, 0.962 (README).
+                guard train.isSequences else {
+                    throw DataError(file: "--model lstm", "needs sequences [time, features]; \(train.name)'s examples have shape \(train.exampleShape)")
+                }
+                layers = [LayerSpec(Masking.Configuration()), .normalization,
+                          LayerSpec(Bidirectional.Configuration(layer: LayerSpec(LSTM.Configuration(units: 64))))]
             case "mlp": layers += [.dense(256, activation: .relu), .dense(128, activation: .relu)]
             case "cnn", "cnn-strong":
                 let size = try imageShape(of: train, for: "--model \(name)")

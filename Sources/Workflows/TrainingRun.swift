@@ -41,9 +41,11 @@ public struct RunSummary: Sendable {
 /// Everything that comes from outside is checked before the output directory is touched; a failure later removes
 /// the files this run created (a resumed run keeps its checkpoints).
 public enum TrainingRun {
-    public static func run(_ config: RunConfiguration, log: (String) -> Void = { print($0) }) throws -> RunSummary {
+    public static func run(_ given: RunConfiguration, log: (String) -> Void = { print($0) }) throws -> RunSummary {
         let start = Date()
+        var config = given
         let (train, test, scaler) = try loadData(config)
+        config.model = config.model(for: train)
         do { _ = try train.holdingOut(fraction: config.validationSplit) } catch {   // as fit holds them out
             throw DataError(file: train.name, "\(error.message) (--validation-split; give more examples, or --validation-split 0)")
         }
@@ -263,6 +265,7 @@ extension RunConfiguration {
         switch model {
         case .preset(let p): return p
         case .specFile(let path): return path
+        case .automatic: return "automatic"
         }
     }
 }

@@ -128,6 +128,7 @@ import NeuralKit
             "breast-cancer": (569, [30], 2), "diabetes": (442, [10], 1), "toy-regression": (20, [1], 1),
             "will-i-pass": (200, [2], 2), "circle": (500, [2], 2), "xor": (500, [2], 2), "gaussians": (500, [2], 2),
             "spiral": (500, [2], 2), "spiral3": (500, [2], 3), "plane": (500, [2], 1), "multi-gaussian": (500, [2], 1),
+            "japanese-vowels": (270, [29, 12], 9),
         ]
         let (count, shape, outputs) = try #require(expected[name])
         #expect(d.count == count && d.exampleShape == shape && d.outputCount == outputs)

@@ -231,4 +231,21 @@ import _TestSupport
             (error as? ConfigError)?.description == "$.layers[0].layer: bidirectional needs a recurrent layer (simpleRNN, lstm, gru), found dense"
         }
     }
+
+    // MARK: - Masking
+
+    /// Float sequences padded with zeros: the Masking layer's mask reaches the LSTM in every call (fit, evaluate,
+    /// predict and the plain call), so a padded sequence predicts what the unpadded one does.
+    @Test func maskingPadsFloatSequencesAndEveryCallHonoursIt() {
+        RandomSeeds.reset(to: 3)
+        let model = Sequential([Masking(), LSTM(inputSize: 2, units: 3), Dense(inputSize: 3, outputSize: 2)])
+        model.convert(to: .float64)
+        let short = randomTensor([1, 2, 2], seed: 81, in: 0.5...1)
+        let padded = Tensor.concatenating([short, Tensor.zeros([1, 3, 2], dtype: .float64)], alongAxis: 1)
+        #expect(Masking().computeMask(inputs: [padded], masks: [nil], output: padded)?.integers == [1, 1, 0, 0, 0])
+        let alone = model(short).values
+        expectClose(model(padded), alone, absolute: 1e-15, relative: 1e-14)
+        expectClose(model.predict(padded), alone, absolute: 1e-15, relative: 1e-14)
+        #expect(Masking(maskValue: -1).computeMask(inputs: [padded], masks: [nil], output: padded)?.integers == [1, 1, 1, 1, 1])
+    }
 }

@@ -57,6 +57,7 @@ let layerSamples: [String: (input: [Int], json: String)] = [
     "simpleRNN": ([5, 3], #"{"type": "simpleRNN", "units": 4, "activation": "relu", "returnSequences": true}"#),
     "lstm": ([5, 3], #"{"type": "lstm", "units": 4, "goBackwards": true}"#),
     "gru": ([5, 3], #"{"type": "gru", "units": 4, "resetAfter": false}"#),
+    "masking": ([5, 3], #"{"type": "masking", "maskValue": -1}"#),
     "bidirectional": ([5, 3], #"{"type": "bidirectional", "layer": {"type": "simpleRNN", "units": 4, "returnSequences": true}, "merge": "sum"}"#),
     "shiftScale": ([4], #"{"type": "shiftScale", "factor": 3}"#),
 ]

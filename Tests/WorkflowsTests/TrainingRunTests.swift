@@ -329,3 +329,29 @@ final class CrashAt: Callback {
         #expect(Swift.abs(number(lower["test_accuracy"]) - 0.98) < 0.01, "\(lower)")
     }
 }
+
+/// The lstm preset, the default for sequence datasets, classifies the Japanese vowels' speakers.
+@Suite struct SequencePresetTests {
+    @Test func japaneseVowelsReach97PercentWithTheDefaultSequencePreset() throws {
+        let tmp = try TemporaryDirectory()
+        defer { tmp.remove() }
+        var c = RunConfiguration()
+        c.data = .builtin("japanese-vowels")
+        c.epochs = 40
+        c.batchSize = 32
+        c.outputDirectory = tmp.file("run")
+        c.verbose = false
+        let summary = try TrainingRun.run(c, log: { _ in })
+        #expect(summary.model == "lstm")
+        #expect(try #require(summary.testAccuracy) >= 0.97, "\(summary.json)")
+    }
+
+    @Test func theLSTMPresetNeedsSequences() {
+        var c = RunConfiguration()
+        c.data = .builtin("iris")
+        c.model = .preset("lstm")
+        #expect { _ = try TrainingRun.run(c, log: { _ in }) } throws: { error in
+            "\(error)" == "--model lstm: needs sequences [time, features]; iris's examples have shape [4]"
+        }
+    }
+}
