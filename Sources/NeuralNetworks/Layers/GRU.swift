@@ -68,7 +68,7 @@ public final class GRU: RecurrentLayer {
 extension GRU: ConfigurableLayer {
     /// `{"type": "gru", "units": 32}`; also `useBias` (true), `resetAfter` (true, Keras's default), `returnSequences`
     /// and `goBackwards` (false).
-    public struct Configuration: UnaryLayerConfiguration {
+    public struct Configuration: RecurrentLayerConfiguration {
         public static let typeName = "gru"
         public static let fieldNames: Set<String> = ["units", "useBias", "resetAfter", "returnSequences", "goBackwards"]
         public var units: Int
@@ -103,17 +103,11 @@ extension GRU: ConfigurableLayer {
                  goBackwards: goBackwards), try outputShape(input: input))
         }
 
-        public func outputShape(input: [Int]) throws(ConfigError) -> [Int] {
-            _ = try sequenceFeatures(input)
-            return returnSequences ? [input[0], units] : [units]
-        }
-
         public func parameterCount(input: [Int]) -> Int? {
             MemoryBudget.sum(MemoryBudget.elementCount([(input.count == 2 ? input[1] : 0) + units, 3 * units]),
                              useBias ? (resetAfter ? 6 : 3) * units : 0)
         }
 
-        public var details: String { "\(units)" + (returnSequences ? " sequences" : "") }
     }
 
     public var configuration: any LayerConfiguration {

@@ -47,7 +47,7 @@ public final class LSTM: RecurrentLayer {
 extension LSTM: ConfigurableLayer {
     /// `{"type": "lstm", "units": 256}`; also `useBias` (true), `returnSequences` and `goBackwards` (false).
     /// `unitForgetBias` only sets the initial bias, so a saved model does not record it.
-    public struct Configuration: UnaryLayerConfiguration {
+    public struct Configuration: RecurrentLayerConfiguration {
         public static let typeName = "lstm"
         public static let fieldNames: Set<String> = ["units", "useBias", "returnSequences", "goBackwards"]
         public var units: Int
@@ -79,16 +79,10 @@ extension LSTM: ConfigurableLayer {
              try outputShape(input: input))
         }
 
-        public func outputShape(input: [Int]) throws(ConfigError) -> [Int] {
-            _ = try sequenceFeatures(input)
-            return returnSequences ? [input[0], units] : [units]
-        }
-
         public func parameterCount(input: [Int]) -> Int? {
             MemoryBudget.sum(MemoryBudget.elementCount([(input.count == 2 ? input[1] : 0) + units, 4 * units]), useBias ? 4 * units : 0)
         }
 
-        public var details: String { "\(units)" + (returnSequences ? " sequences" : "") }
     }
 
     public var configuration: any LayerConfiguration {

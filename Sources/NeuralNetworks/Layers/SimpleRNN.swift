@@ -42,7 +42,7 @@ public final class SimpleRNN: RecurrentLayer {
 extension SimpleRNN: ConfigurableLayer {
     /// `{"type": "simpleRNN", "units": 32}`; also `activation` (tanh), `useBias` (true), `returnSequences` and
     /// `goBackwards` (false).
-    public struct Configuration: UnaryLayerConfiguration {
+    public struct Configuration: RecurrentLayerConfiguration {
         public static let typeName = "simpleRNN"
         public static let fieldNames: Set<String> = ["units", "activation", "useBias", "returnSequences", "goBackwards"]
         public var units: Int
@@ -77,17 +77,11 @@ extension SimpleRNN: ConfigurableLayer {
                        returnSequences: returnSequences, goBackwards: goBackwards), try outputShape(input: input))
         }
 
-        public func outputShape(input: [Int]) throws(ConfigError) -> [Int] {
-            _ = try sequenceFeatures(input)
-            return returnSequences ? [input[0], units] : [units]
-        }
-
         public func parameterCount(input: [Int]) -> Int? {
             let f = input.count == 2 ? input[1] : 0
             return MemoryBudget.sum(MemoryBudget.elementCount([f + units, units]), useBias ? units : 0)
         }
 
-        public var details: String { "\(units)" + (returnSequences ? " sequences" : "") }
     }
 
     public var configuration: any LayerConfiguration {
@@ -95,7 +89,13 @@ extension SimpleRNN: ConfigurableLayer {
     }
 }
 
-extension UnaryLayerConfiguration {
+/// The configuration of a recurrent layer: its units, and whether it gives every step's output.
+public protocol RecurrentLayerConfiguration: UnaryLayerConfiguration {
+    var units: Int { get }
+    var returnSequences: Bool { get }
+}
+
+extension RecurrentLayerConfiguration {
     /// The features of a per-example sequence input [time, features], or an error saying this layer needs one.
     public func sequenceFeatures(_ input: [Int]) throws(ConfigError) -> Int {
         guard input.count == 2 else {
@@ -103,4 +103,11 @@ extension UnaryLayerConfiguration {
         }
         return input[1]
     }
+
+    public func outputShape(input: [Int]) throws(ConfigError) -> [Int] {
+        _ = try sequenceFeatures(input)
+        return returnSequences ? [input[0], units] : [units]
+    }
+
+    public var details: String { "\(units)" + (returnSequences ? " sequences" : "") }
 }
