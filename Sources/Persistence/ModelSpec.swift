@@ -20,7 +20,16 @@ public struct ModelSpec: Sendable {
     public var layers: [LayerSpec]
     /// The layers of a graph model, or nil for a stack.
     public var graph: GraphSpec?
-    public var loss: Loss
+    /// One loss per model output, or one for every output (`"loss"`: a loss, or a list of them as Keras's
+    /// `compile(loss=[…])`).
+    public var losses: [Loss]
+    /// Each output's weight in the training objective (`"lossWeights"`; nil: 1 each).
+    public var lossWeights: [Double]?
+    /// The loss of a model with one output (the first loss).
+    public var loss: Loss {
+        get { losses[0] }
+        set { losses[0] = newValue }
+    }
     public var optimizer: any OptimizerRule
     public var schedule: LearningRateSchedule
     public var metrics: [Metric]
@@ -30,7 +39,7 @@ public struct ModelSpec: Sendable {
         self.input = input
         self.layers = layers
         self.graph = nil
-        self.loss = loss
+        self.losses = [loss]
         self.optimizer = optimizer
         self.schedule = schedule
         self.metrics = metrics
@@ -39,17 +48,31 @@ public struct ModelSpec: Sendable {
     /// A graph model's training setup.
     public init(graph: GraphSpec, loss: Loss, optimizer: any OptimizerRule = Adam(), schedule: LearningRateSchedule = .constant,
                 metrics: [Metric] = []) {
+        self.init(graph: graph, losses: [loss], optimizer: optimizer, schedule: schedule, metrics: metrics)
+    }
+
+    /// A graph model's training setup with one loss per output and their weights.
+    public init(graph: GraphSpec, losses: [Loss], lossWeights: [Double]? = nil, optimizer: any OptimizerRule = Adam(),
+                schedule: LearningRateSchedule = .constant, metrics: [Metric] = []) {
+        require(!losses.isEmpty, "ModelSpec: needs a loss")
         self.input = graph.inputs.first?.shape ?? []
         self.layers = []
         self.graph = graph
-        self.loss = loss
+        self.losses = losses
+        self.lossWeights = lossWeights
         self.optimizer = optimizer
         self.schedule = schedule
         self.metrics = metrics
     }
 
     static let fields: Set<String> = ["input", "layers", "loss", "optimizer", "schedule", "metrics"]
-    static let graphFields: Set<String> = GraphSpec.fields.union(["loss", "optimizer", "schedule", "metrics"])
+    static let graphFields: Set<String> = GraphSpec.fields.union(["loss", "lossWeights", "optimizer", "schedule", "metrics"])
+
+    /// The number of model outputs.
+    public var outputCount: Int { graph?.outputs.count ?? 1 }
+
+    /// One loss per output, as `Trainer(model:losses:lossWeights:…)` takes them: a single loss serves every output.
+    public var trainingLosses: [Loss] { losses.count == 1 ? Array(repeating: losses[0], count: outputCount) : losses }
 
     /// Parses a spec, naming the JSON path of any problem.
     public init(json bytes: [UInt8]) throws(ConfigError) {
@@ -71,7 +94,33 @@ public struct ModelSpec: Sendable {
             for l in try f.required("layers", in: root).array() { layers.append(try LayerSpec(json: l)) }
             self.layers = layers
         }
-        loss = try Loss(json: try f.required("loss", in: root))
+        let lossNode = try f.required("loss", in: root)
+        if case .array = lossNode.value {
+            var losses: [Loss] = []
+            for item in try lossNode.array() { losses.append(try Loss(json: item)) }
+            guard !losses.isEmpty else { throw lossNode.fail("expected a loss or a list of losses, one per output") }
+            self.losses = losses
+        } else {
+            losses = [try Loss(json: lossNode)]
+        }
+        let outputs = graph?.outputs ?? ["the output"]
+        if losses.count != 1 && losses.count != outputs.count {
+            throw lossNode.fail("\(losses.count) losses for \(outputs.count) output\(outputs.count == 1 ? "" : "s") (\(outputs.joined(separator: ", ")))")
+        }
+        if let node = f["lossWeights"] {
+            var weights: [Double] = []
+            for item in try node.array() {
+                let w = try item.double()
+                guard w >= 0 else { throw item.fail("a loss weight must be ≥ 0, found \(w)") }
+                weights.append(w)
+            }
+            guard weights.count == outputs.count else {
+                throw node.fail("\(weights.count) weights for \(outputs.count) output\(outputs.count == 1 ? "" : "s") (\(outputs.joined(separator: ", ")))")
+            }
+            lossWeights = weights
+        } else {
+            lossWeights = nil
+        }
         optimizer = try f["optimizer"].map { n throws(ConfigError) in try OptimizerRules.registry.decode(n) } ?? Adam()
         schedule = try f["schedule"].map { n throws(ConfigError) in try LearningRateSchedule(json: n) } ?? .constant
         var metrics: [Metric] = []
@@ -101,12 +150,11 @@ public struct ModelSpec: Sendable {
     public var json: String {
         let architecture: [(String, JSONValue)] = graph?.jsonFields
             ?? [("input", .array(input.map { .number(Double($0)) })), ("layers", .array(layers.map(\.json)))]
-        return JSONValue.object(architecture + [
-            ("loss", loss.json),
-            ("optimizer", optimizer.json),
-            ("schedule", schedule.json),
-            ("metrics", .array(metrics.map(\.json))),
-        ]).compactText
+        var fields = architecture
+        fields.append(("loss", losses.count == 1 ? losses[0].json : .array(losses.map(\.json))))
+        if let lossWeights { fields.append(("lossWeights", .array(lossWeights.map { .number($0) }))) }
+        fields += [("optimizer", optimizer.json), ("schedule", schedule.json), ("metrics", .array(metrics.map(\.json)))]
+        return JSONValue.object(fields.map { ($0.0, $0.1) }).compactText
     }
 
     /// Each layer's per-example output shape and parameter count, from the spec alone (nothing of the model's size is

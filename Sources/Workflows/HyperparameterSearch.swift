@@ -127,7 +127,8 @@ public enum HyperparameterSearch {
             RandomSeeds.reset(to: seed &+ UInt64(i))
             let spec = trial.spec(for: data, validationSplit: validationSplit)
             let model = try spec.buildModel()
-            let trainer = Trainer(model: model, loss: spec.loss, optimizer: Optimizer(spec.optimizer), metrics: spec.metrics, seed: seed)
+            let trainer = Trainer(model: model, losses: spec.trainingLosses, lossWeights: spec.lossWeights, optimizer: Optimizer(spec.optimizer),
+                                  metrics: spec.metrics, seed: seed)
             let h = try trainer.fit(x: data.features, y: data.targets, batchSize: trial.batchSize, epochs: epochs,
                                     validationSplit: validationSplit)
             let losses = h["val_loss"].map { $0.isFinite ? $0 : .infinity }

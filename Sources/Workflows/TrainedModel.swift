@@ -61,7 +61,7 @@ public struct TrainedModel {
     /// A trainer around the loaded model, for `evaluate`; with `accuracy`, its metrics include accuracy even when the
     /// model file lists none (as `neuralkit train` reports it for every classification run).
     public func trainer(accuracy: Bool = false) -> Trainer {
-        Trainer(model: model, loss: spec.loss, optimizer: Optimizer(spec.optimizer),
+        Trainer(model: model, losses: spec.trainingLosses, lossWeights: spec.lossWeights, optimizer: Optimizer(spec.optimizer),
                 metrics: accuracy ? Metric.includingAccuracy(spec.metrics) : spec.metrics)
     }
 }

@@ -58,7 +58,8 @@ public enum TrainingRun {
                              source: "--batch-size \(config.batchSize)")
         train.adaptNormalizations(of: model, validationSplit: config.validationSplit)
         let optimizer = Optimizer(spec.optimizer, schedule: spec.schedule)
-        let trainer = Trainer(model: model, loss: spec.loss, optimizer: optimizer, metrics: spec.metrics, seed: config.seed &+ 1)
+        let trainer = Trainer(model: model, losses: spec.trainingLosses, lossWeights: spec.lossWeights, optimizer: optimizer,
+                              metrics: spec.metrics, seed: config.seed &+ 1)
         if !config.augmentation.isEmpty {
             trainer.augmentation = ImageAugmentation(config.augmentation, imageShape: try imageShape(of: train, for: "--augment"),
                                                      seed: config.seed &+ 2)

@@ -77,4 +77,34 @@ import _TestSupport
             "\(error)" == "evaluate: the model has 2 outputs (kind, size), the trainer 2 losses and the data 1 target"
         }
     }
+
+    /// Model JSON holds one loss per output and their weights; a trainer built from it trains the two heads.
+    @Test func modelJSONHoldsALossPerOutput() throws {
+        let text = #"{"inputs": [{"name": "x", "shape": [4]}], "nodes": ["#
+            + #"{"name": "trunk", "inputs": ["x"], "layer": {"type": "dense", "units": 16, "activation": "tanh"}},"#
+            + #"{"name": "kind", "inputs": ["trunk"], "layer": {"type": "dense", "units": 2}},"#
+            + #"{"name": "size", "inputs": ["trunk"], "layer": {"type": "dense", "units": 1}}], "outputs": ["kind", "size"],"#
+            + #""loss": ["softmaxCrossEntropy", "meanSquaredError"], "lossWeights": [1, 0.5], "optimizer": {"type": "adam", "learningRate": 0.02}}"#
+        let spec = try ModelSpec(json: Array(text.utf8))
+        #expect(spec.trainingLosses == Self.losses && spec.lossWeights == [1, 0.5])
+        #expect(try ModelSpec(json: Array(spec.json.utf8)).json == spec.json && spec.json.contains(#""lossWeights":[1,0.5]"#))
+        RandomSeeds.reset(to: 1)
+        let trainer = Trainer(model: try spec.buildModel(), losses: spec.trainingLosses, lossWeights: spec.lossWeights,
+                              optimizer: Optimizer(spec.optimizer), metrics: [.accuracy], seed: 1)
+        try trainer.fit(Self.data(count: 512, seed: 8), batchSize: 32, epochs: 30)
+        let logs = try trainer.evaluate(Self.data(count: 256, seed: 9))
+        #expect(logs["kind_accuracy"]! > 0.95 && logs["size_loss"]! < 0.01, "\(logs)")
+        #expect(Swift.abs(logs["loss"]! - (logs["kind_loss"]! + 0.5 * logs["size_loss"]!)) < 1e-6)
+        // One loss serves every output.
+        let one = try ModelSpec(json: Array(text.replacingOccurrences(of: #"["softmaxCrossEntropy", "meanSquaredError"], "lossWeights": [1, 0.5]"#,
+                                                                        with: #""meanSquaredError""#).utf8))
+        #expect(one.trainingLosses == [.meanSquaredError(), .meanSquaredError()] && one.lossWeights == nil)
+        for (bad, message) in [(#"["meanSquaredError", "meanSquaredError", "huber"], "lossWeights": [1, 0.5]"#,
+                                "$.loss: 3 losses for 2 outputs (kind, size)"),
+                               (#"["softmaxCrossEntropy", "meanSquaredError"], "lossWeights": [1]"#, "$.lossWeights: 1 weights for 2 outputs (kind, size)"),
+                               (#"["softmaxCrossEntropy", "meanSquaredError"], "lossWeights": [1, -1]"#, "$.lossWeights[1]: a loss weight must be ≥ 0, found -1.0")] {
+            let wrong = text.replacingOccurrences(of: #"["softmaxCrossEntropy", "meanSquaredError"], "lossWeights": [1, 0.5]"#, with: bad)
+            #expect { _ = try ModelSpec(json: Array(wrong.utf8)) } throws: { error in (error as? ConfigError)?.description == message }
+        }
+    }
 }
