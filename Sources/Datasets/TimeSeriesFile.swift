@@ -32,7 +32,7 @@ public struct TimeSeriesFile: Sendable {
         var channels: Int?, classes: [String]?, inData = false
         var rows: [[[Double]]] = [], labels: [Int32] = []
         for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: " \t\r")
+            let line = String(raw.hasSuffix("\r") ? raw.dropLast() : raw).trimmingSpaces
             let location = "line \(number + 1)"
             if line.isEmpty || line.hasPrefix("#") { continue }
             if !inData {
@@ -61,7 +61,7 @@ public struct TimeSeriesFile: Sendable {
             guard parts.count == expected else {
                 throw DataError(file: file, location: location, "expected \(expected - 1) channels and a label separated by ':', found \(parts.count) fields")
             }
-            guard let label = classes?.firstIndex(of: String(parts.last!).trimmingCharacters(in: " ")) else {
+            guard let label = classes?.firstIndex(of: String(parts.last!).trimmingSpaces) else {
                 throw DataError(file: file, location: location, "unknown class label '\(DataError.oneLine(String(parts.last!.prefix(30))))' "
                                 + "(expected one of: \((classes ?? []).joined(separator: ", ")))")
             }
@@ -69,7 +69,7 @@ public struct TimeSeriesFile: Sendable {
             for (c, part) in parts.dropLast().enumerated() {
                 var values: [Double] = []
                 for cell in part.split(separator: ",", omittingEmptySubsequences: false) {
-                    guard let v = Double(cell.trimmingCharacters(in: " ")), v.isFinite else {
+                    guard let v = Double(String(cell).trimmingSpaces), v.isFinite else {
                         throw DataError(file: file, location: "\(location), channel \(c + 1)", "expected a number, found '\(DataError.oneLine(String(cell.prefix(30))))'")
                     }
                     values.append(v)
@@ -110,15 +110,4 @@ extension TimeSeriesFile {
         data.imageShape = nil
         return data
     }
-}
-
-extension Substring {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        let blanks = Set(set)
-        return String(drop(while: { blanks.contains($0) }).reversed().drop(while: { blanks.contains($0) }).reversed())
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: String) -> String { Substring(self).trimmingCharacters(in: set) }
 }

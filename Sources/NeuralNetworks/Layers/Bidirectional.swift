@@ -95,13 +95,13 @@ extension Bidirectional: ConfigurableLayer {
                 merge = value
             }
             self.init(layer: try LayerSpec(json: node), merge: merge)
-            _ = try directions(input: [1, 1], path: node.path)
+            _ = try directions(path: node.path)
         }
 
         public var jsonFields: [(String, JSONValue)] { [("layer", layer.json), ("merge", .string(merge.rawValue))] }
 
         /// The forward and backward layers' specs: the layer as given, and with `goBackwards` true.
-        private func directions(input: [Int], path: String = "$") throws(ConfigError) -> (LayerSpec, LayerSpec) {
+        private func directions(path: String = "$") throws(ConfigError) -> (LayerSpec, LayerSpec) {
             guard case .object(let fields) = layer.json, fields.contains(where: { $0.key == "goBackwards" }) else {
                 throw ConfigError(path: path, "bidirectional needs a recurrent layer (simpleRNN, lstm, gru), found \(layer.typeName)")
             }
@@ -113,7 +113,7 @@ extension Bidirectional: ConfigurableLayer {
         }
 
         public func build(input: [Int]) throws(ConfigError) -> (Module, [Int]) {
-            let (f, b) = try directions(input: input)
+            let (f, b) = try directions()
             guard let forward = try f.build(input: input).0 as? RecurrentLayer, let backward = try b.build(input: input).0 as? RecurrentLayer else {
                 throw ConfigError(path: "$", "bidirectional needs a recurrent layer, found \(layer.typeName)")
             }

@@ -27,16 +27,14 @@ public final class GRU: RecurrentLayer {
 
     public init(inputSize: Int, units: Int, useBias: Bool = true, resetAfter: Bool = true, returnSequences: Bool = false,
                 goBackwards: Bool = false, seed: UInt64? = nil) {
-        require(inputSize > 0, "GRU: inputSize must be positive, got \(inputSize)")
         let seed = seed ?? RandomSeeds.next()
         kernel = Parameter(Initializer.glorotUniform.make([inputSize, 3 * units], seed: seed))
         recurrentKernel = Parameter(Initializer.orthogonal().make([units, 3 * units], seed: seed &+ 1))
         bias = useBias ? Parameter(Tensor.zeros(resetAfter ? [2, 3 * units] : [3 * units])) : nil
         self.resetAfter = resetAfter
-        super.init(units: units, returnSequences: returnSequences, goBackwards: goBackwards)
+        super.init(inputSize: inputSize, units: units, returnSequences: returnSequences, goBackwards: goBackwards)
     }
 
-    public override var inputSize: Int { kernel.value.shape[0] }
 
     /// Row `k` of a `resetAfter` bias, or the whole bias otherwise (row 0 only).
     private func biasRow(_ k: Int) -> Tensor? {

@@ -23,16 +23,14 @@ public final class LSTM: RecurrentLayer {
 
     public init(inputSize: Int, units: Int, useBias: Bool = true, unitForgetBias: Bool = true, returnSequences: Bool = false,
                 goBackwards: Bool = false, seed: UInt64? = nil) {
-        require(inputSize > 0, "LSTM: inputSize must be positive, got \(inputSize)")
         let seed = seed ?? RandomSeeds.next()
         kernel = Parameter(Initializer.glorotUniform.make([inputSize, 4 * units], seed: seed))
         recurrentKernel = Parameter(Initializer.orthogonal().make([units, 4 * units], seed: seed &+ 1))
         bias = useBias ? Parameter(Tensor((0..<(4 * units)).map { unitForgetBias && $0 / units == 1 ? 1 : 0 })) : nil
-        super.init(units: units, returnSequences: returnSequences, goBackwards: goBackwards)
+        super.init(inputSize: inputSize, units: units, returnSequences: returnSequences, goBackwards: goBackwards)
     }
 
     public override var stateCount: Int { 2 }
-    public override var inputSize: Int { kernel.value.shape[0] }
 
     public override func projectInputs(_ x: Tensor) -> Tensor { x.dense(kernel.value, bias: bias?.value) }
 

@@ -14,11 +14,14 @@ import TensorModule
 /// A subclass says what one step does (``step(_:states:)``) and how many states it carries.
 open class RecurrentLayer: Module {
     public let units: Int
+    /// The features each step reads.
+    public let inputSize: Int
     public let returnSequences: Bool
     public let goBackwards: Bool
 
-    public init(units: Int, returnSequences: Bool, goBackwards: Bool) {
-        require(units > 0, "recurrent layer: units must be positive, got \(units)")
+    public init(inputSize: Int, units: Int, returnSequences: Bool, goBackwards: Bool) {
+        require(inputSize > 0 && units > 0, "\(Self.self): inputSize and units must be positive, got \(inputSize) and \(units)")
+        self.inputSize = inputSize
         self.units = units
         self.returnSequences = returnSequences
         self.goBackwards = goBackwards
@@ -27,10 +30,8 @@ open class RecurrentLayer: Module {
     /// How many state tensors [batch, units] a step carries; the first is the output h.
     open var stateCount: Int { 1 }
 
-    /// The features each step reads.
-    open var inputSize: Int { fatalError("\(typeName) must give its inputSize") }
-
-    /// The input projection of every step at once: [batch·time, features] → [batch·time, gates·units].
+    /// The input projection of every step at once: [batch·time, features] → [batch·time, gates·units]. A subclass
+    /// must override it and ``step(_:states:)`` (Swift has no abstract methods; the defaults stop with a message).
     open func projectInputs(_ x: Tensor) -> Tensor { fatalError("\(typeName) must project its inputs") }
 
     /// One step: this step's projected input [batch, gates·units] and the states → the new states.

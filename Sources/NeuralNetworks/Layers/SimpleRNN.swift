@@ -21,16 +21,14 @@ public final class SimpleRNN: RecurrentLayer {
 
     public init(inputSize: Int, units: Int, activation: Activation = .tanh, useBias: Bool = true, returnSequences: Bool = false,
                 goBackwards: Bool = false, seed: UInt64? = nil) {
-        require(inputSize > 0, "SimpleRNN: inputSize must be positive, got \(inputSize)")
         let seed = seed ?? RandomSeeds.next()
         kernel = Parameter(Initializer.glorotUniform.make([inputSize, units], seed: seed))
         recurrentKernel = Parameter(Initializer.orthogonal().make([units, units], seed: seed &+ 1))
         bias = useBias ? Parameter(Tensor.zeros([units])) : nil
         self.activation = activation
-        super.init(units: units, returnSequences: returnSequences, goBackwards: goBackwards)
+        super.init(inputSize: inputSize, units: units, returnSequences: returnSequences, goBackwards: goBackwards)
     }
 
-    public override var inputSize: Int { kernel.value.shape[0] }
 
     public override func projectInputs(_ x: Tensor) -> Tensor { x.dense(kernel.value, bias: bias?.value) }
 
