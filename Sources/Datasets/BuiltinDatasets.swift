@@ -18,6 +18,8 @@ public enum BuiltinDatasets {
         ("diabetes", "Diabetes progression (Efron et al. 2004), 10 features, regression, 442 examples"),
         ("toy-regression", "The lectures' 20-point line (x = 0 … 9.5), regression"),
         ("japanese-vowels", "UCI Japanese Vowels: 9 speakers, 12 LPC channels, 7–29 steps, 270 train + 370 test sequences"),
+        ("shakespeare", "Eight plays of Shakespeare (Project Gutenberg), 1,036,483 characters: a character language model"),
+        ("airline", "Box & Jenkins' monthly airline passengers 1949–1960 (thousands), 144 months: forecasting"),
         ("will-i-pass", "The lecture's toy: lectures attended, hours on the final project → pass/fail (synthetic, 200)"),
         ("circle", "Playground: points inside vs outside a circle, 2 classes"),
         ("xor", "Playground: quadrants with equal signs vs opposite signs, 2 classes"),
@@ -56,6 +58,12 @@ public enum BuiltinDatasets {
             order.shuffle(using: &rng)
             return (train.dataset(name: name, steps: steps).subset(order), test.dataset(name: name, steps: steps))
         }
+        if name == "shakespeare" {
+            // The peers' charlstm cut: the first 90% of the characters train, the rest test; windows of 100 + 1.
+            let text = try TextFile.decode(try bytes(resource: "shakespeare.txt.gz"), file: "shakespeare.txt.gz")
+            return try Dataset.languageModel(text: text, name: name, length: 100, trainFraction: 0.9)
+        }
+        if name == "airline" { return try airline() }
         let all = try load(name, seed: seed)
         return all.split(testFraction: 0.2, seed: seed, stratified: all.isClassification)
     }
@@ -63,7 +71,7 @@ public enum BuiltinDatasets {
     /// The whole dataset (for Fashion-MNIST, the training split).
     public static func load(_ name: String, seed: UInt64 = 0) throws(DataError) -> Dataset {
         switch name {
-        case "fashion-mnist", "japanese-vowels": return try trainTest(name).train
+        case "fashion-mnist", "japanese-vowels", "shakespeare", "airline": return try trainTest(name).train
         case "digits":
             let d = try CSVReader.dataset(rows(resource: "digits.csv.gz"), file: "digits.csv.gz", hasHeader: false, name: name)
             return Dataset(name: name, features: d.features / 16, targets: d.targets, classNames: (0...9).map(String.init),
@@ -108,6 +116,13 @@ public enum BuiltinDatasets {
         guard let head = r.first, head.count > 2 else { throw DataError(file: resource, "missing the scikit-learn header line") }
         let d = try CSVReader.dataset(Array(r.dropFirst()), file: resource, hasHeader: false, name: name)
         return Dataset(name: name, features: d.features, targets: d.targets, classNames: Array(head.dropFirst(2)))
+    }
+
+    /// The airline passengers: windows of 12 months, the last 12 months (1960) to test.
+    static func airline() throws(DataError) -> (train: Dataset, test: Dataset) {
+        let file = "airline_passengers.csv"
+        let windows = try ForecastWindows(rows: rows(resource: file), file: file, column: .name("Passengers"), window: 12, testCount: 12)
+        return windows.datasets(name: "airline")
     }
 
     static func timeSeries(_ resource: String) throws(DataError) -> TimeSeriesFile {

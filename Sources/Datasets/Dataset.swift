@@ -23,6 +23,14 @@ public struct Dataset: Sendable {
 
     public var imageShape: [Int]?
 
+    /// For text (``languageModel(text:name:vectorizer:length:trainFraction:)``): the vectorizer that made the ids,
+    /// saved with a model so that generation works from its run folder alone.
+    public var textVectorizer: TextVectorizer?
+
+    /// For a forecasting series (``ForecastWindows/datasets(name:)``): its windows, which turn predictions back into
+    /// the series' units.
+    public var forecast: ForecastWindows?
+
     /// `imageShape` names the image layout of flat features; features of rank 3 or 4 have theirs from their shape.
     ///
     /// ```swift
@@ -57,6 +65,8 @@ public struct Dataset: Sendable {
         var part = Dataset(name: name, features: features.gathering(rows: indices), targets: targets.gathering(rows: indices),
                            classNames: classNames, imageShape: imageShape)
         if isSequences { part.imageShape = nil }   // sequences stay sequences
+        part.textVectorizer = textVectorizer
+        part.forecast = forecast
         return part
     }
 

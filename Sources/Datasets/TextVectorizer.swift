@@ -59,9 +59,12 @@ public struct TextVectorizer: Sendable, Equatable {
     }
 
     /// Learns the vocabulary from `text` (replacing any earlier one).
-    public mutating func adapt(to text: String) {
+    public mutating func adapt(to text: String) { adapt(tokens: tokens(text)[...]) }
+
+    /// Learns the vocabulary from tokens ``tokens(_:)`` made.
+    mutating func adapt(tokens: ArraySlice<String>) {
         var counts: [String: Int] = [:]
-        for token in tokens(text) { counts[token, default: 0] += 1 }
+        for token in tokens { counts[token, default: 0] += 1 }
         counts[TextVectorizer.padding] = nil
         counts[TextVectorizer.unknown] = nil
         let ranked = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.unicodeScalars.lexicographicallyPrecedes($1.key.unicodeScalars) }
@@ -75,7 +78,9 @@ public struct TextVectorizer: Sendable, Equatable {
     }
 
     /// The ids of `text`'s tokens; a token outside the vocabulary is 1.
-    public func ids(for text: String) -> [Int32] { tokens(text).map { index[$0] ?? 1 } }
+    public func ids(for text: String) -> [Int32] { ids(forTokens: tokens(text)[...]) }
+
+    func ids(forTokens tokens: ArraySlice<String>) -> [Int32] { tokens.map { index[$0] ?? 1 } }
 
     /// The text of `ids`: characters joined as they are, words with a space; padding (0) is left out, and an id
     /// outside the vocabulary reads as `[UNK]`.
@@ -156,5 +161,67 @@ public struct LanguageModelWindows: BatchSource, Sendable {
             y += ids[(k * length + 1)...((k + 1) * length)]
         }
         return (Tensor(shape: [indices.count, length], integers: x), Tensor(shape: [indices.count, length], integers: y))
+    }
+}
+
+/// UTF-8 text files (gzip allowed), read whole.
+///
+/// ```swift
+/// let plays = try TextFile.read("plays.txt.gz")
+/// ```
+public enum TextFile {
+    /// The text of the file at `path`; a file that is not UTF-8 is a one-line error.
+    public static func read(_ path: String) throws(DataError) -> String {
+        try decode(Gzip.contents(ofFile: path), file: path)
+    }
+
+    /// `bytes` as UTF-8 text; `file` names them in the error.
+    public static func decode(_ bytes: [UInt8], file: String) throws(DataError) -> String {
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw DataError(file: file, "is not UTF-8 text") }
+        return text
+    }
+}
+
+extension Dataset {
+    /// A language-model dataset over `text`, as the peers' character benchmarks cut it: the first `trainFraction` of
+    /// the tokens train, the rest test; each part is cut from its start into windows of `length` + 1 ids (the tail
+    /// that fills no window is dropped), input = the first `length` ids, targets = the last `length` (int32 [length]
+    /// each). The vectorizer learns its vocabulary from the training part; the class names are its tokens, and it
+    /// rides along as ``textVectorizer``.
+    ///
+    /// ```swift
+    /// let (train, test) = try Dataset.languageModel(text: plays, name: "shakespeare", length: 100)
+    /// train.features.shape   // [9235, 100]
+    /// ```
+    public static func languageModel(text: String, name: String, vectorizer: TextVectorizer = TextVectorizer(split: .characters),
+                                     length: Int = 100, trainFraction: Double = 0.9) throws(DataError) -> (train: Dataset, test: Dataset) {
+        require(length > 0 && trainFraction > 0 && trainFraction < 1,
+                "Dataset.languageModel: length must be positive and trainFraction in (0, 1), got \(length) and \(trainFraction)")
+        var vectorizer = vectorizer
+        let tokens = vectorizer.tokens(text)
+        let cut = Int(Double(tokens.count) * trainFraction)
+        guard cut >= length + 1, tokens.count - cut >= length + 1 else {
+            throw DataError(file: name, "has \(tokens.count) tokens, too few for one window of \(length) + 1 in both the training "
+                            + "part (the first \(Int(trainFraction * 100))%) and the test part")
+        }
+        vectorizer.adapt(tokens: tokens[..<cut])
+        func part(_ slice: ArraySlice<String>) -> Dataset {
+            let windows = slice.count / (length + 1)
+            var x: [Int32] = [], y: [Int32] = []
+            x.reserveCapacity(windows * length)
+            y.reserveCapacity(windows * length)
+            var start = slice.startIndex
+            for _ in 0..<windows {
+                let window = vectorizer.ids(forTokens: slice[start..<(start + length + 1)])
+                x += window.dropLast()
+                y += window.dropFirst()
+                start += length + 1
+            }
+            var d = Dataset(name: name, features: Tensor(shape: [windows, length], integers: x),
+                            targets: Tensor(shape: [windows, length], integers: y), classNames: vectorizer.vocabulary)
+            d.textVectorizer = vectorizer
+            return d
+        }
+        return (part(tokens[..<cut]), part(tokens[cut...]))
     }
 }

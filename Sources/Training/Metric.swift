@@ -88,11 +88,12 @@ public enum Metric: Sendable, Equatable, Codable {
             let hits = zip(p, t).reduce(0) { $0 + (($1.0 > threshold) == ($1.1 > 0.5) ? 1 : 0) }
             return (Double(hits) * Double(n) / Double(Swift.max(p.count, 1)), n)
         case .categoricalAccuracy:
+            // Per-step scores [batch, time, classes] count every position.
             let hits = zip(predictions.argmax(alongAxis: -1).values, targets.argmax(alongAxis: -1).values).filter { $0 == $1 }
-            return (Double(hits.count), n)
+            return (Double(hits.count), predictions.count / Swift.max(predictions.shape.last ?? 1, 1))
         case .sparseCategoricalAccuracy:
             let hits = zip(predictions.argmax(alongAxis: -1).values, targets.values).filter { $0 == $1 }
-            return (Double(hits.count), n)
+            return (Double(hits.count), targets.count)
         case .topKAccuracy(let k):
             let c = predictions.shape.last ?? 1
             let p = predictions.values

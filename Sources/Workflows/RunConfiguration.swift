@@ -13,13 +13,18 @@ public struct RunConfiguration: Sendable {
         case idx(images: String, labels: String)
         /// Features and labels as two .npy files (labels: class indices, or values for regression).
         case npy(features: String, labels: String)
+        /// A UTF-8 text (gzip allowed) for a character language model: the first 90% trains, windows of 100.
+        case text(path: String)
+        /// One column of a CSV file as a positive time series to forecast: windows of 12, the last 12 values to test.
+        case series(path: String, column: CSVReader.LabelColumn)
     }
 
     /// The model: a preset's name (`mlp`, `cnn`, …) or a model JSON file.
     public enum ModelSource: Sendable, Equatable {
         case preset(String)
         case specFile(String)
-        /// The data's usual preset: `lstm` for sequences [time, features] (``Dataset/isSequences``), `mlp` otherwise.
+        /// The data's usual preset: `charlstm` for text, `lstm-forecaster` for a series to forecast, `lstm` for other
+        /// sequences [time, features] (``Dataset/isSequences``), `mlp` otherwise.
         case automatic
     }
 
@@ -53,11 +58,14 @@ public struct RunConfiguration: Sendable {
         case cosineOverTheRun
     }
 
-    /// The presets `--model` accepts.
     /// ``model`` with ``ModelSource/automatic`` resolved for the training data.
     func model(for train: Dataset) -> ModelSource {
-        model == .automatic ? .preset(train.isSequences ? "lstm" : "mlp") : model
+        guard model == .automatic else { return model }
+        if train.textVectorizer != nil { return .preset("charlstm") }
+        if train.forecast != nil { return .preset("lstm-forecaster") }
+        return .preset(train.isSequences ? "lstm" : "mlp")
     }
 
-    public static let presets = ["linear", "mlp", "cnn", "cnn-strong", "lstm"]
+    /// The presets `--model` accepts.
+    public static let presets = ["linear", "mlp", "cnn", "cnn-strong", "lstm", "charlstm", "lstm-forecaster"]
 }

@@ -56,11 +56,15 @@ extension TrainingRun {
             let all = Dataset(name: images, features: x.reshaped(to: [x.shape[0], -1]), targets: y,
                               classNames: (0..<classes).map(String.init), imageShape: image)
             (train, test) = all.split(testFraction: 0.2, seed: c.seed, stratified: true)
+        case .text(let path):
+            (train, test) = try Dataset.languageModel(text: try TextFile.read(path), name: path, length: 100, trainFraction: 0.9)
+        case let .series(path, column):
+            (train, test) = try ForecastWindows(csv: path, column: column, window: 12, testCount: 12).datasets(name: path)
         }
         guard train.count > 0, test.count > 0 else { throw DataError(file: train.name, "not enough examples to split") }
         let imageLike = train.name == "fashion-mnist" || train.name == "digits" || { if case .idx = c.data { return true }; return false }()
-        // Sequences keep their values: their zero padding must stay zero for the mask.
-        guard !imageLike, !train.isSequences, standardize else { return (train, test, nil) }
+        // Sequences keep their values: their zero padding must stay zero for the mask. Token ids are ids.
+        guard !imageLike, !train.isSequences, train.features.dtype.isFloatingPoint, standardize else { return (train, test, nil) }
         let scaler = FeatureScaler.standardization(fittedOn: train.features)
         train.features = scaler.apply(train.features)
         test.features = scaler.apply(test.features)
@@ -101,6 +105,7 @@ extension TrainingRun {
         case .preset, .automatic:
             guard case .preset(let name) = c.model(for: train) else { throw DataError(file: "--model", "no preset for \(train.name)") }
             var layers: [LayerSpec] = train.exampleShape.count > 1 ? [.flatten] : []
+            var learningRate = 1e-3
             switch name {
             case "linear": break
             case "lstm":
@@ -113,6 +118,22 @@ extension TrainingRun {
                 }
                 layers = [LayerSpec(Masking.Configuration()), .normalization,
                           LayerSpec(Bidirectional.Configuration(layer: LayerSpec(LSTM.Configuration(units: 64))))]
+            case "charlstm":
+                // The peers' charlstm workload (../shared/bench/peers): Embedding 64 → LSTM 256 at every step → Dense
+                // over the vocabulary at every step, Adam 2e-3.
+                guard train.features.dtype == .int32, train.exampleShape.count == 1, let vocabulary = train.classNames?.count else {
+                    throw DataError(file: "--model charlstm", "needs token ids [time] with next-token targets (--text or --dataset shakespeare); "
+                                    + "\(train.name)'s examples have shape \(train.exampleShape)")
+                }
+                layers = [.embedding(vocabularySize: vocabulary, dimension: 64), LayerSpec(LSTM.Configuration(units: 256, returnSequences: true))]
+                learningRate = 2e-3
+            case "lstm-forecaster":
+                // One LSTM of 32 over the window's relative logs, then the next month's log ratio.
+                guard train.isSequences else {
+                    throw DataError(file: "--model lstm-forecaster", "needs windows [time, features] (--series or --dataset airline); "
+                                    + "\(train.name)'s examples have shape \(train.exampleShape)")
+                }
+                layers = [LayerSpec(LSTM.Configuration(units: 32))]
             case "mlp": layers += [.dense(256, activation: .relu), .dense(128, activation: .relu)]
             case "cnn", "cnn-strong":
                 let size = try imageShape(of: train, for: "--model \(name)")
@@ -131,7 +152,7 @@ extension TrainingRun {
             default:
                 throw DataError(file: "--model", "unknown preset '\(name)' (available: \(RunConfiguration.presets.joined(separator: ", ")))")
             }
-            spec = train.presetSpec(hidden: layers, optimizer: Adam(learningRate: 1e-3), validationSplit: c.validationSplit)
+            spec = train.presetSpec(hidden: layers, optimizer: Adam(learningRate: learningRate), validationSplit: c.validationSplit)
         }
         if let rule = c.optimizer { spec.optimizer = rule }
         if let lr = c.learningRate {
@@ -178,9 +199,11 @@ extension TrainingRun {
             guard let classes = data.classNames?.count else {
                 throw DataError(file: source, "loss \(spec.loss.name) needs class labels; \(data.name) has regression targets")
             }
-            guard output.count == 1, training ? output[0] == classes : output[0] >= classes else {
+            // One score per class for each target: [classes], or [time, classes] for per-step targets [time].
+            guard output.count == targets.count + 1, Array(output.dropLast()) == targets,
+                  training ? output.last == classes : output.last! >= classes else {
                 throw DataError(file: source, "the model's output \(output) cannot score \(data.name)'s \(classes) classes with loss "
-                                + "\(spec.loss.name): it needs [\(classes)] (one score per class)")
+                                + "\(spec.loss.name): it needs \(targets + [classes]) (one score per class)")
             }
         default:
             // Equal counts are reshaped; otherwise the loss broadcasts [batch] + output against [batch] + targets, which

@@ -19,6 +19,8 @@ public struct RunSummary: Sendable {
     public var seconds: Double
     public var outputDirectory: String
     public var confusionMatrix: [[Int]]?
+    /// For a forecasting series: the test months' errors in the series' units, the model's and seasonal naive's.
+    public var forecast: ForecastErrors?
     public var note: String?
 
     public var json: String {
@@ -28,9 +30,25 @@ public struct RunSummary: Sendable {
         ]
         if let a = testAccuracy { fields.append(("test_accuracy", .number(a))) }
         if let m = testMAE { fields.append(("test_mae", .number(m))) }
+        if let f = forecast {
+            fields += [("forecast_mae", .number(f.mae)), ("forecast_mape", .number(f.mape)),
+                       ("seasonal_naive_mae", .number(f.naiveMAE)), ("seasonal_naive_mape", .number(f.naiveMAPE))]
+        }
         fields += [("seconds", .number((seconds * 1000).rounded() / 1000)), ("output_dir", .string(outputDirectory))]
         if let note { fields.append(("note", .string(note))) }
         return JSONValue.object(fields).compactText
+    }
+}
+
+/// A forecast's test errors next to the seasonal-naive baseline's (same month last year): mean absolute error in the
+/// series' units, and mean absolute percentage error in %.
+public struct ForecastErrors: Sendable {
+    public var mae, mape, naiveMAE, naiveMAPE: Double
+
+    /// The errors of the model's `predictions` (log ratios, [test months, 1]) for `windows`' test months.
+    public init(predictions: Tensor, windows: ForecastWindows) {
+        (mae, mape) = windows.testErrors(forecasts: windows.values(fromLogRatios: predictions.values))
+        (naiveMAE, naiveMAPE) = windows.testErrors(forecasts: windows.seasonalNaive())
     }
 }
 
@@ -103,6 +121,10 @@ public enum TrainingRun {
             let specPath = out + "/model.json"
             try AtomicFile.write(spec.json + "\n", to: specPath)
             written.append(specPath)
+            if let vectorizer = train.textVectorizer {
+                try AtomicFile.write(vectorizer.json.compactText + "\n", to: out + "/" + TextGenerator.vectorizerFile)
+                written.append(out + "/" + TextGenerator.vectorizerFile)
+            }
             log("Training \(config.modelName) on \(train.name): \(train.count) examples, \(test.count) test; output in \(out)")
             var callbacks: [Callback] = []
             let monitor = config.validationSplit > 0 ? "val_loss" : "loss"
@@ -149,7 +171,8 @@ public enum TrainingRun {
             var summary = RunSummary(dataset: train.name, model: config.modelName, epochs: trainer.epochsCompleted,
                                      testLoss: results["loss"] ?? .nan, testAccuracy: results["accuracy"], testMAE: results["mae"],
                                      seconds: Date().timeIntervalSince(start), outputDirectory: out, note: note)
-            if train.isClassification {
+            if let windows = test.forecast { summary.forecast = ForecastErrors(predictions: predictions, windows: windows) }
+            if train.isClassification && test.targets.rank == 1 {
                 summary.confusionMatrix = confusionMatrix(predictions, test.targets, classes: train.outputCount,
                                                           threshold: trainer.lossTakesLogits ? 0 : 0.5)
             }
@@ -246,6 +269,10 @@ public enum TrainingRun {
         if let a = s.testAccuracy { line += ", test accuracy \(ProgressBar.fourDigits(a))" }
         if let m = s.testMAE { line += ", test MAE \(ProgressBar.fourDigits(m))" }
         log(line)
+        if let f = s.forecast {
+            log(String(format: "Forecast of the test months: MAE %.1f, MAPE %.1f%% (seasonal naive, the same month a year earlier: "
+                       + "MAE %.1f, MAPE %.1f%%)", f.mae, f.mape, f.naiveMAE, f.naiveMAPE))
+        }
         if let m = s.confusionMatrix {
             log("Confusion matrix (rows: true class, columns: predicted):")
             let width = Swift.max(5, (m.flatMap { $0 }.max() ?? 0).description.count + 1)

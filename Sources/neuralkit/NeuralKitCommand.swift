@@ -11,7 +11,7 @@ struct NeuralKitCommand: AsyncParsableCommand {
         commandName: "neuralkit",
         abstract: "NeuralKit: train neural networks natively in Swift on Linux.",
         version: neuralKitVersion,
-        subcommands: [Train.self, Evaluate.self, Predict.self, Summary.self, Datasets.self, Tune.self, PlaygroundCommand.self, Examples.self]
+        subcommands: [Train.self, Evaluate.self, Predict.self, Generate.self, Summary.self, Datasets.self, Tune.self, PlaygroundCommand.self, Examples.self]
     )
 }
 
@@ -46,17 +46,34 @@ struct DataOptions: ParsableArguments {
     @Option(name: .customLong("label-file"), help: "Labels for --data given as .npy features or IDX images.")
     var labelFile: String?
 
+    @Option(help: "A UTF-8 text file (gzip allowed) for a character language model (the charlstm preset).")
+    var text: String?
+
+    @Option(help: "A CSV file whose --label column (default: last) is a positive series to forecast one step ahead (the lstm-forecaster preset): windows of 12, the last 12 values to test.")
+    var series: String?
+
     /// These options as command-line arguments, shell-quoted where needed (for a suggested command).
     var arguments: [String] {
-        let given: [(String, String?)] = [("--dataset", dataset), ("--data", data), ("--label", label), ("--label-file", labelFile)]
+        let given: [(String, String?)] = [("--dataset", dataset), ("--data", data), ("--text", text), ("--series", series),
+                                          ("--label", label), ("--label-file", labelFile)]
         return given.flatMap { name, value in value.map { [name, shellQuoted($0)] } ?? [] }
     }
 
     func source() throws -> RunConfiguration.DataSource? {
-        if dataset != nil && data != nil { throw ValidationError("use either --dataset or --data, not both") }
+        let sources = [("--dataset", dataset), ("--data", data), ("--text", text), ("--series", series)].filter { $0.1 != nil }.map(\.0)
+        if sources.count > 1 { throw ValidationError("use one of \(sources.joined(separator: ", ")), not several") }
         if let dataset { return .builtin(dataset) }
+        if let text {
+            if label != nil || labelFile != nil { throw ValidationError("--text takes no --label or --label-file") }
+            return .text(path: text)
+        }
+        let column: CSVReader.LabelColumn = label.map { Int($0).map(CSVReader.LabelColumn.index) ?? .name($0) } ?? .last
+        if let series {
+            if labelFile != nil { throw ValidationError("--series takes no --label-file") }
+            return .series(path: series, column: column)
+        }
         guard let data else {
-            if label != nil { throw ValidationError("--label needs --data") }
+            if label != nil { throw ValidationError("--label needs --data or --series") }
             return nil
         }
         if let labelFile {
@@ -64,7 +81,6 @@ struct DataOptions: ParsableArguments {
             return .idx(images: data, labels: labelFile)
         }
         if data.hasSuffix(".npy") { throw ValidationError("--data with .npy features needs --label-file") }
-        let column: CSVReader.LabelColumn = label.map { Int($0).map(CSVReader.LabelColumn.index) ?? .name($0) } ?? .last
         return .csv(path: data, label: column)
     }
 }
@@ -174,6 +190,24 @@ struct Predict: ParsableCommand {
             let rows = try CSVReader.rows(ofFile: input)
             let text = try trained.predictionCSV(rows: rows, file: input)
             if let output { try AtomicFile.write(text, to: output) } else { print(text, terminator: "") }
+        }
+    }
+}
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Sample text from a trained language model (e.g. the charlstm preset).")
+    @Option(name: .customLong("model-dir"), help: "A run folder of a text model (model.json, final.safetensors, vectorizer.json).")
+    var modelDirectory: String
+    @Option(help: "The text to start from.") var prompt: String
+    @Option(help: "How many tokens (characters) to generate.") var length = 300
+    @Option(help: "Sampling temperature: lower is safer, 0 always takes the likeliest token.") var temperature = 1.0
+    @Option(name: .customLong("top-k"), help: "Draw only among the k likeliest tokens.") var topK: Int?
+    @Option var seed: UInt64 = 0
+
+    func run() throws {
+        try reportingErrors {
+            let generator = try TextGenerator(directory: modelDirectory)
+            print(try generator.generate(prompt: prompt, length: length, temperature: temperature, topK: topK, seed: seed))
         }
     }
 }

@@ -128,12 +128,14 @@ import NeuralKit
             "breast-cancer": (569, [30], 2), "diabetes": (442, [10], 1), "toy-regression": (20, [1], 1),
             "will-i-pass": (200, [2], 2), "circle": (500, [2], 2), "xor": (500, [2], 2), "gaussians": (500, [2], 2),
             "spiral": (500, [2], 2), "spiral3": (500, [2], 3), "plane": (500, [2], 1), "multi-gaussian": (500, [2], 1),
-            "japanese-vowels": (270, [29, 12], 9),
+            "japanese-vowels": (270, [29, 12], 9), "shakespeare": (9235, [100], 78), "airline": (120, [12, 1], 1),
         ]
         let (count, shape, outputs) = try #require(expected[name])
         #expect(d.count == count && d.exampleShape == shape && d.outputCount == outputs)
         #expect(d.features.values.allSatisfy { $0.isFinite })
-        if d.isClassification {
+        if d.textVectorizer != nil {   // every character but padding and [UNK] is a target
+            #expect(Set(d.targets.values) == Set((2..<outputs).map(Double.init)))
+        } else if d.isClassification {
             #expect(Set(d.targets.values) == Set((0..<outputs).map(Double.init)))
         }
         #expect(try BuiltinDatasets.load(name, seed: 1).features == d.features)

@@ -107,7 +107,7 @@ let mergeTable: [MergeCase] = [
         #expect(throws: ModuleError.invalidGraph("node 'a' must read inputs or earlier nodes")) {
             try GraphModel(inputNames: ["x"], inputShapes: [[2]], layers: [dense], nodes: [("a", 0, [1])], outputs: [1])
         }
-        #expect(throws: ModuleError.shapeMismatch(layer: "Dense(3→2)", expected: "[batch, 3]", found: [1, 2])) {
+        #expect(throws: ModuleError.shapeMismatch(layer: "Dense(3→2)", expected: "[batch, …, 3]", found: [1, 2])) {
             try GraphModel(inputNames: ["x"], inputShapes: [[2]], layers: [Dense(inputSize: 3, outputSize: 2)], nodes: [("a", 0, [0])],
                            outputs: [1])
         }

@@ -132,11 +132,11 @@ let layerTable: [LayerCase] = [
 
     @Test func shapeMismatchNamesTheLayer() {
         let model = Sequential([Dense(inputSize: 4, outputSize: 3), Dense(inputSize: 5, outputSize: 1)])
-        #expect(throws: ModuleError.shapeMismatch(layer: "Dense(5→1)", expected: "[batch, 5]", found: [1, 3])) {
+        #expect(throws: ModuleError.shapeMismatch(layer: "Dense(5→1)", expected: "[batch, …, 5]", found: [1, 3])) {
             try model.checkInput(shape: [1, 4])
         }
         let error = #expect(throws: ModuleError.self) { try model.checkInput(shape: [1, 7]) }
-        #expect(error?.description == "Dense(4→3): expected input [batch, 4], found shape [1, 7]")
+        #expect(error?.description == "Dense(4→3): expected input [batch, …, 4], found shape [1, 7]")
     }
 
     @Test func dropoutChangesTrainingOutputsButNotInference() {

@@ -32,6 +32,7 @@ import _TestSupport
                                                                    goBackwards: true, seed: 2))),
          ("LSTM", float64(LSTM(inputSize: 3, units: 4, seed: 3))),
          ("LSTM sequences", float64(LSTM(inputSize: 3, units: 4, returnSequences: true, seed: 4))),
+         ("LSTM sequences backwards", float64(LSTM(inputSize: 3, units: 4, returnSequences: true, goBackwards: true, seed: 9))),
          ("GRU reset after", float64(GRU(inputSize: 3, units: 4, seed: 5))),
          ("GRU reset before, sequences backwards", float64(GRU(inputSize: 3, units: 4, resetAfter: false, returnSequences: true,
                                                                goBackwards: true, seed: 6)))]
@@ -122,6 +123,40 @@ import _TestSupport
             let result = checkGradients(of: WithMask(layer, mask: mask), at: randomTensor([3, 4, 3], seed: 51),
                                         absoluteTolerance: tightGradientTolerance.absolute, relativeTolerance: tightGradientTolerance.relative)
             #expect(result.passed, "\(name): \(result)")
+        }
+    }
+
+    /// The LSTM's recurrence runs as one op (one tape node for the whole sequence); a ``BackpropagationTrace`` runs the
+    /// cell op by op instead. Both give the same outputs, final states and gradients (inputs, initial states, every
+    /// parameter) to 1e-12 in Float64, forwards and backwards, with and without a mask.
+    @Test func fusedLSTMEqualsTheCellOpByOp() {
+        let mask = Tensor(shape: [3, 5], integers: [1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0])
+        for (returnSequences, goBackwards, masked) in [(true, false, false), (false, true, true), (true, true, true), (false, false, true)] {
+            let name = "sequences \(returnSequences), backwards \(goBackwards), masked \(masked)"
+            let lstm = Self.float64(LSTM(inputSize: 3, units: 4, returnSequences: returnSequences, goBackwards: goBackwards, seed: 12))
+            var x = randomTensor([3, 5, 3], seed: 13), h0 = randomTensor([3, 4], seed: 14, in: -1...1)
+            var c0 = randomTensor([3, 4], seed: 15, in: -1...1)
+            x.requiresGradient = true
+            h0.requiresGradient = true
+            c0.requiresGradient = true
+            let weights = randomTensor(returnSequences ? [3, 5, 4] : [3, 4], seed: 16)
+            func loss() -> Tensor {
+                let (output, states) = lstm.run(x, initialStates: [h0, c0], mask: masked ? mask : nil)
+                return (output * weights).sum() + (states[1] * states[1]).sum()
+            }
+            let leaves = [("x", x), ("h0", h0), ("c0", c0)] + lstm.namedParameters.map { ($0.name, $0.parameter.value) }
+            let trace = BackpropagationTrace(namedLeaves: leaves, loss)
+            #expect(!trace.steps.contains { $0.op == "lstmRecurrence" }, "\(name): the trace runs the cell op by op")
+            let fused = loss()
+            #expect(GraphProbe.opCounts(of: fused)["lstmRecurrence"] == 1, "\(name)")
+            #expect(GraphProbe.opCounts(of: fused)["sigmoid"] == nil, "\(name): no per-step ops")
+            expectClose(fused, trace.steps.last!.value!.values, absolute: 1e-12, relative: 1e-12, name)
+            lstm.zeroGradients()
+            fused.backward()
+            for (leafName, leaf) in leaves {
+                let traced = trace.steps.first { $0.op == leafName }!.gradient!
+                expectClose(leaf.grad!, traced.values, absolute: 1e-12, relative: 1e-11, "\(name): d\(leafName)")
+            }
         }
     }
 

@@ -77,6 +77,13 @@ func environment(_ name: String) -> String? { getenv(name).map { String(cString:
         Reader(name: "IDX images through loadData", valid: { idxImages }) { try loadPair($0, idxLabels, NPY: false) },
         Reader(name: "IDX labels through loadData", valid: { idxLabels }) { try loadPair(idxImages, $0, NPY: false) },
         Reader(name: "gzip IDX images through loadData", valid: { try gzip(idxImages) }) { try loadPair($0, idxLabels, NPY: false) },
+        Reader(name: "text as language-model windows", valid: { text("To be, or not to be: that is the question.\nWhether 'tis nobler") }) { bytes in
+            _ = try Dataset.languageModel(text: try TextFile.decode(bytes, file: "fuzz.txt"), name: "fuzz.txt", length: 4, trainFraction: 0.8)
+        },
+        Reader(name: "series CSV to forecast", valid: { text("month,value\n" + (1...12).map { "\($0),\(100 + $0 * 7 % 11)" }.joined(separator: "\n")) }) { bytes in
+            let windows = try ForecastWindows(rows: try CSVReader.rows(bytes, file: "fuzz.csv"), file: "fuzz.csv", column: .last, window: 3, testCount: 2)
+            _ = windows.datasets(name: "fuzz")
+        },
         Reader(name: "CSV", valid: { text("a,b,label\n1,2.5,0\n3,-4,1\n5,6e1,0\n7,8,1\n9,10,0\n") }) { bytes in
             _ = try CSVReader.dataset(try CSVReader.rows(bytes, file: "fuzz.csv"), file: "fuzz.csv", name: "fuzz")
         },

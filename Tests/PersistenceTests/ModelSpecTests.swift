@@ -189,8 +189,8 @@ import _TestSupport
         Bad(json: #"{"input": [3], "layers": [], "loss": "mse2"}"#, error: "$.loss: unknown loss 'mse2'"),
         Bad(json: #"{"input": [3], "layers": {}, "loss": "huber"}"#, error: "$.layers: expected an array, found an object"),
         Bad(json: #"{"input": [3], "layers": [], "loss": "huber", "extra": 1}"#, error: "$.extra: unknown field"),
-        Bad(json: #"{"input": [3, 2], "layers": [{"type": "dense", "units": 2}], "loss": "huber"}"#,
-            error: "$.layers[0]: dense needs a flat input, found shape [3, 2]"),
+        Bad(json: #"{"input": [4, 3, 2], "layers": [{"type": "dense", "units": 2}], "loss": "huber"}"#,
+            error: "$.layers[0]: dense needs [features] or sequences [time, features], found shape [4, 3, 2]"),
         // Sizes beyond any machine's memory are refused before anything is allocated; counts that overflow Int too.
         Bad(json: #"{"input": [1000000000, 1000000000, 1000000000], "layers": [{"type": "flatten"}], "loss": "huber"}"#,
             error: "$.input: an example of shape [1000000000, 1000000000, 1000000000] holds more values than this machine's"),

@@ -189,6 +189,13 @@ let opTable: [OpCase] =
         OpCase(name: "dense", shapes: [[4, 3], [3, 5], [5]]) { $0[0].dense($0[1], bias: $0[2], activation: .relu) },
         OpCase(name: "dense", shapes: [[2, 3, 4], [4, 2], [2]]) { $0[0].dense($0[1], bias: $0[2], activation: .tanh) },
         OpCase(name: "dense", shapes: [[5, 2], [2, 3]]) { $0[0].dense($0[1], activation: .sigmoid) },
+        OpCase(name: "lstmRecurrence", shapes: [[2, 3, 8], [2, 8], [2, 2], [2, 2]]) {
+            Tensor.lstmRecurrence(projected: $0[0], recurrentKernel: $0[1], h0: $0[2], c0: $0[3])
+        },
+        OpCase(name: "lstmRecurrence", shapes: [[2, 3, 8], [2, 8], [2, 2], [2, 2]]) {
+            let mask = Tensor(shape: [2, 3], values: [1, 1, 0, 1, 0, 1], dtype: $0[0].dtype)
+            return Tensor.lstmRecurrence(projected: $0[0], recurrentKernel: $0[1], h0: $0[2], c0: $0[3], mask: mask, backwards: true)
+        },
         OpCase(name: "maxPool2d", shapes: [[2, 4, 6, 3]]) { $0[0].maxPool2d() },
         OpCase(name: "maxPool2d", shapes: [[1, 5, 5, 2]]) { $0[0].maxPool2d(poolSize: (3, 2), strides: (2, 1), padding: .same) },
         OpCase(name: "avgPool2d", shapes: [[2, 4, 6, 3]]) { $0[0].avgPool2d() },

@@ -181,7 +181,7 @@ func regressionData(_ n: Int, seed: UInt64) -> (Tensor, Tensor) {
         #expect(throws: TrainingError.self) { try t.fit(x: x, y: y, batchSize: 0) }
         #expect(throws: TrainingError.self) { try t.fit(x: x, y: y, validationSplit: 1.5) }
         let error = #expect(throws: TrainingError.self) { try t.fit(x: Tensor.zeros([10, 4]), y: y) }
-        #expect(error?.description == "Dense(3→8): expected input [batch, 3], found shape [1, 4]")
+        #expect(error?.description == "Dense(3→8): expected input [batch, …, 3], found shape [1, 4]")
     }
 
     @Test func progressBarPrintsPlainLines() {

@@ -24,6 +24,11 @@ import _TestSupport
             expected: 1.0 / 3),
         Row(metric: .accuracy, predictions: Tensor(rows: [[0.3], [-0.2], [-1]]), targets: Tensor(rows: [[1], [1], [0]]),
             fromLogits: true, expected: 2.0 / 3),
+        // Per-step scores [batch 2, time 2, classes 3] count every position: 3 of 4 right.
+        Row(metric: .accuracy, predictions: logits.reshaped(to: [2, 2, 3]), targets: Tensor(shape: [2, 2], integers: [0, 1, 2, 0]),
+            expected: 0.75),
+        Row(metric: .categoricalAccuracy, predictions: logits.reshaped(to: [2, 2, 3]),
+            targets: Tensor.oneHot([0, 0, 2, 1], classCount: 3).reshaped(to: [2, 2, 3]), expected: 0.75),
         Row(metric: .meanAbsoluteError, predictions: Tensor(rows: [[1], [2]]), targets: Tensor(rows: [[0], [4]]), expected: 1.5),
         Row(metric: .meanSquaredError, predictions: Tensor(rows: [[1], [2]]), targets: Tensor(rows: [[0], [4]]), expected: 2.5),
     ]

@@ -142,6 +142,20 @@ import _TestSupport
         // 5·10⁸ values an example (2 GB, which fits), so a batch of the 1,438 training digits needs over 5 TiB.
         Bad(name: "token-id model on float features", arguments: ["--dataset", "iris", "--model-file", "SPECIDS"],
             message: "the model reads int32 token ids (an embedding layer on its input); iris holds float features"),
+        // Text and series files.
+        Bad(name: "text that is not UTF-8", arguments: ["--text", "BINTEXT"], message: "bin.txt: is not UTF-8 text"),
+        Bad(name: "text too short for a window", arguments: ["--text", "SHORTTEXT"],
+            message: "short.txt: has 60 tokens, too few for one window of 100 + 1 in both the training part (the first 90%) and the test part"),
+        Bad(name: "series with a value that is not positive", arguments: ["--series", "NEGSERIES"],
+            message: "neg.csv, value 3: a series to forecast must be positive and finite, found -4.0"),
+        Bad(name: "series too short", arguments: ["--series", "SHORTSERIES"],
+            message: "short.csv: has 6 values; a window of 12 and 12 test values need at least 26"),
+        Bad(name: "series cell not a number", arguments: ["--series", "BADCSV", "--label", "b"], message: "bad.csv, line 3: column 2: expected a number, found 'oops'"),
+        Bad(name: "two data sources", arguments: ["--dataset", "iris", "--text", "BINTEXT"], message: "use one of --dataset, --text, not several"),
+        Bad(name: "charlstm on table rows", arguments: ["--dataset", "iris", "--model", "charlstm"],
+            message: "--model charlstm: needs token ids [time] with next-token targets (--text or --dataset shakespeare); iris's examples have shape [4]"),
+        Bad(name: "forecaster on table rows", arguments: ["--dataset", "iris", "--model", "lstm-forecaster"],
+            message: "--model lstm-forecaster: needs windows [time, features] (--series or --dataset airline); iris's examples have shape [4]"),
         Bad(name: "model larger than memory", arguments: ["--dataset", "iris", "--model-file", "SPECHUGE"],
             message: "$.layers[0]: dense on input [4]: the model needs 4999999999999995 parameters"),
         Bad(name: "batch larger than memory", arguments: ["--dataset", "digits", "--model-file", "SPECWIDE", "--batch-size", "2000"],
@@ -183,7 +197,11 @@ import _TestSupport
         try AtomicFile.write(NPYArray(Tensor(shape: [8, 2], values: (0..<16).map(Double.init))).serialized(), to: x8NPY)
         try AtomicFile.write(NPYArray(Tensor((0..<8).map { Double($0 % 2) })).serialized(), to: labels8)
         try AtomicFile.write(NPYArray(Tensor((0..<8).map { $0 == 3 ? 1e300 : 0.5 }, dtype: .float64)).serialized(), to: hugeLabels)
-        let files = ["NANNPY": nanNPY, "X8NPY": x8NPY, "LABELS8": labels8, "HUGELABELS": hugeLabels, "SPECHUGE": specHuge, "SPECIDS": specIds, "SPECWIDE": specWide, "SPEC": spec, "SPEC4": spec4, "SPEC2": spec2, "SPECREG": specReg, "SPECMSE": specMSE, "BADCSV": badCSV,
+        let binText = tmp.file("bin.txt"), shortText = try tmp.write(String(repeating: "abc", count: 20), to: "short.txt")
+        try AtomicFile.write([0x61, 0xff, 0xfe, 0x62], to: binText)
+        let negSeries = try tmp.write("month,value\n1,3\n2,5\n3,-4\n", to: "neg.csv")
+        let shortSeries = try tmp.write("1,3\n2,5\n3,4\n4,4\n5,4\n6,9\n", to: "short.csv")
+        let files = ["SHORTSERIES": shortSeries, "BINTEXT": binText, "SHORTTEXT": shortText, "NEGSERIES": negSeries, "NANNPY": nanNPY, "X8NPY": x8NPY, "LABELS8": labels8, "HUGELABELS": hugeLabels, "SPECHUGE": specHuge, "SPECIDS": specIds, "SPECWIDE": specWide, "SPEC": spec, "SPEC4": spec4, "SPEC2": spec2, "SPECREG": specReg, "SPECMSE": specMSE, "BADCSV": badCSV,
                      "GOODCSV": goodCSV, "EMPTYIDX": emptyIDX, "EMPTYLABELS": emptyLabels, "FLATIDX": flatIDX,
                      "FIVELABELS": fiveLabels, "EMPTYNPY": emptyNPY, "EMPTYNPYLABELS": emptyNPYLabels]
         let args = bad.arguments.map { files[$0] ?? $0 }

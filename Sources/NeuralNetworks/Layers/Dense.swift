@@ -33,8 +33,8 @@ public final class Dense: Module {
     }
 
     public override func outputShape(for inputShape: [Int]) throws(ModuleError) -> [Int] {
-        guard (2...3).contains(inputShape.count), inputShape.last == inputSize else {
-            throw .shapeMismatch(layer: "Dense(\(inputSize)→\(outputSize))", expected: "[batch, \(inputSize)]",
+        guard inputShape.count >= 2, inputShape.last == inputSize else {
+            throw .shapeMismatch(layer: "Dense(\(inputSize)→\(outputSize))", expected: "[batch, …, \(inputSize)]",
                                  found: inputShape)
         }
         return inputShape.dropLast() + [outputSize]
@@ -92,17 +92,27 @@ extension Dense: ConfigurableLayer {
         }
 
         public func build(input: [Int]) throws(ConfigError) -> (Module, [Int]) {
-            (Dense(inputSize: try features(input), outputSize: units, activation: activation, useBias: useBias, weightInitializer: weightInitializer,
-                   biasInitializer: biasInitializer, weightRegularizer: weightRegularizer, biasRegularizer: biasRegularizer), [units])
+            (Dense(inputSize: try lastFeatures(input), outputSize: units, activation: activation, useBias: useBias,
+                   weightInitializer: weightInitializer, biasInitializer: biasInitializer, weightRegularizer: weightRegularizer,
+                   biasRegularizer: biasRegularizer), try outputShape(input: input))
         }
 
+        /// A flat input [features], or sequences [time, features]: the same weights at every step (Keras's Dense on
+        /// rank-3 input, time-distributed).
         public func outputShape(input: [Int]) throws(ConfigError) -> [Int] {
-            _ = try features(input)
-            return [units]
+            _ = try lastFeatures(input)
+            return input.dropLast() + [units]
+        }
+
+        func lastFeatures(_ input: [Int]) throws(ConfigError) -> Int {
+            guard input.count == 1 || input.count == 2 else {
+                throw ConfigError(path: "$", "dense needs [features] or sequences [time, features], found shape \(input) (add a flatten layer)")
+            }
+            return input[input.count - 1]
         }
 
         public func parameterCount(input: [Int]) -> Int? {
-            MemoryBudget.sum(MemoryBudget.elementCount([input.count == 1 ? input[0] : 0, units]), useBias ? units : 0)
+            MemoryBudget.sum(MemoryBudget.elementCount([(1...2).contains(input.count) ? input[input.count - 1] : 0, units]), useBias ? units : 0)
         }
 
         public var details: String { "\(units)" + (activation == .identity ? "" : " " + activation.name) }

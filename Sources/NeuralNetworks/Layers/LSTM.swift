@@ -34,6 +34,20 @@ public final class LSTM: RecurrentLayer {
 
     public override func projectInputs(_ x: Tensor) -> Tensor { x.dense(kernel.value, bias: bias?.value) }
 
+    /// The recurrence as one op (``Tensor/lstmRecurrence(projected:recurrentKernel:h0:c0:mask:backwards:)``); ``step(_:states:)``
+    /// is the same cell op by op, which a ``BackpropagationTrace`` shows.
+    public override func runFused(_ projected: Tensor, states: [Tensor], keep: Tensor?) -> (output: Tensor, states: [Tensor])? {
+        let (n, steps) = (projected.shape[0], projected.shape[1])
+        let hc = Tensor.lstmRecurrence(projected: projected, recurrentKernel: recurrentKernel.value, h0: states[0], c0: states[1],
+                                       mask: keep, backwards: goBackwards)
+        let last = hc.slice(alongAxis: 1, (steps - 1)..<steps).reshaped(to: [n, 2 * units])
+        let final = [last.slice(alongAxis: 1, 0..<units), last.slice(alongAxis: 1, units..<(2 * units))]
+        guard returnSequences else { return (final[0], final) }
+        let outputs = hc.slice(alongAxis: 2, 0..<units)
+        // A skipped step outputs zeros (its state carries on).
+        return (keep.map { outputs * inRunOrder($0).reshaped(to: [n, steps, 1]) } ?? outputs, final)
+    }
+
     public override func step(_ projected: Tensor, states: [Tensor]) -> [Tensor] {
         let z = projected + states[0].matmul(recurrentKernel.value)
         func gate(_ k: Int) -> Tensor { z.slice(alongAxis: 1, (k * units)..<((k + 1) * units)) }

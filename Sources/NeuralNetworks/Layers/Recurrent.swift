@@ -37,6 +37,18 @@ open class RecurrentLayer: Module {
     /// One step: this step's projected input [batch, gates·units] and the states → the new states.
     open func step(_ projected: Tensor, states: [Tensor]) -> [Tensor] { fatalError("\(typeName) must define a step") }
 
+    /// The whole recurrence as one fused op, when the layer has one (``LSTM``): `projected` [batch, time, gates·units],
+    /// `keep` the mask as 1/0 in the sequences' dtype. nil (the default) runs ``step(_:states:)`` step by step.
+    open func runFused(_ projected: Tensor, states: [Tensor], keep: Tensor?) -> (output: Tensor, states: [Tensor])? { nil }
+
+    /// `keep` [batch, time] in the order the steps run (reversed along time for `goBackwards`).
+    func inRunOrder(_ keep: Tensor) -> Tensor {
+        guard goBackwards else { return keep }
+        let (n, steps) = (keep.shape[0], keep.shape[1])
+        let v = keep.values
+        return Tensor(shape: [n, steps], values: (0..<(n * steps)).map { v[$0 / steps * steps + steps - 1 - $0 % steps] }, dtype: keep.dtype)
+    }
+
     /// The outputs and the final states for sequences `x` [batch, time, features], starting from `initialStates`
     /// (zeros when nil), skipping the steps `mask` [batch, time] marks 0. With `returnState`, Keras's layer returns
     /// these final states after its output; here they are the second part of the result.
@@ -60,6 +72,8 @@ open class RecurrentLayer: Module {
         let projected = projectInputs(x.reshaped(to: [n * steps, inputSize]))
         let gates = projected.shape[1]
         let byStep = projected.reshaped(to: [n, steps, gates])
+        // One op for the whole recurrence where the layer has one, except while a trace records every op.
+        if steps > 0, !GradientMode.isTracing, let fused = runFused(byStep, states: states, keep: keep) { return fused }
         var outputs: [Tensor] = []
         for t in goBackwards ? Array((0..<steps).reversed()) : Array(0..<steps) {
             let next = step(byStep.slice(alongAxis: 1, t..<(t + 1)).reshaped(to: [n, gates]), states: states)

@@ -7,3 +7,17 @@ public enum GraphProbe {
     /// How many inputs `tensor`'s node still references (0 after a backward pass freed it).
     public static func inputCount(of tensor: Tensor) -> Int { tensor.node?.inputCount ?? 0 }
 }
+
+extension GraphProbe {
+    /// How many tape nodes of each op computed `tensor` (leaves count as "leaf"): what a fused op saves.
+    ///
+    /// ```swift
+    /// GraphProbe.opCounts(of: (x * x).sum())   // ["leaf": 1, "multiply": 1, "sum": 1]
+    /// ```
+    public static func opCounts(of tensor: Tensor) -> [String: Int] {
+        guard let root = tensor.node else { return [:] }
+        var counts: [String: Int] = [:]
+        for node in Backpropagation.topologicalOrder(from: root) { counts[node.takeUnretainedValue().op, default: 0] += 1 }
+        return counts
+    }
+}

@@ -97,8 +97,9 @@ public enum GradientMode {
 
     static var isRecording: Bool { mode != off }
 
-    /// True while a ``BackpropagationTrace`` records: ops keep their results on their nodes.
-    static var isTracing: Bool { mode == tracing }
+    /// True while a ``BackpropagationTrace`` records: ops keep their results on their nodes, and layers with a fused
+    /// op (``LSTM``) take their op-by-op path so that the trace shows every step.
+    public static var isTracing: Bool { mode == tracing }
 
     /// True unless the caller is inside ``withoutGradient(_:)`` (or a backward pass).
     public static var isEnabled: Bool { isRecording }
