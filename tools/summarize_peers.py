@@ -1,6 +1,7 @@
 """Summarise a bench-peers run: per task and framework, the median and spread over rounds, and NeuralKit's ratio to
 each peer (time ratios below 1 and speed ratios above 1 mean NeuralKit is faster). Accuracies vary with the seed
-(each round uses its number as the seed), so their range is printed next to the median."""
+(each round uses its number as the seed), so their range is printed next to the median. For the character models
+(charlstm) the "accuracy" column holds the validation loss in nats per character (lower is better)."""
 import glob
 import json
 import os
@@ -16,16 +17,17 @@ for path in sorted(glob.glob(os.path.join(out, "*__*__run*.json"))):
     if fw == "neuralkit":
         r = rec[task]
         value = r["steps_per_second"] if task == "tiny" else r["seconds_per_epoch"]
-        acc = r.get("test_accuracy")
+        acc = r.get("val_loss") if task.startswith("char") else r.get("test_accuracy")
         rss = r.get("peak_rss_mib")
     else:
         r = rec["result"]
-        value = {"mlp": r.get("sec_per_epoch_median"), "cnn": r.get("sec_per_epoch"), "tiny": r.get("steps_per_sec")}[task]
-        acc = r.get("test_acc", r.get("train_acc"))
+        value = {"mlp": r.get("sec_per_epoch_median"), "cnn": r.get("sec_per_epoch"), "tiny": r.get("steps_per_sec"),
+                 "charlstm": r.get("sec_per_epoch"), "chargpt": r.get("sec_per_epoch")}[task]
+        acc = r.get("val_loss") if task.startswith("char") else r.get("test_acc", r.get("train_acc"))
         rss = rec.get("ru_maxrss_mib")
     rows.setdefault(task, {}).setdefault(fw, []).append((value, acc, rss))
 
-print("| task | framework | median | spread (min–max) | rounds | accuracy: median (min–max) | peak RSS MiB | NeuralKit ratio |")
+print("| task | framework | median | spread (min–max) | rounds | accuracy (char: val loss): median (min–max) | peak RSS MiB | NeuralKit ratio |")
 print("|---|---|---|---|---|---|---|---|")
 for task, fws in rows.items():
     unit = "steps/s" if task == "tiny" else "s/epoch"

@@ -171,13 +171,13 @@ if sections.contains("mlp") {
     }
 }
 
-/// Median seconds of a training step's phases (forward, loss, backward, optimizer update) on one fixed random batch
-/// of 128 flat 784-pixel inputs, over `steps` steps after `warmUp`.
-func stepPhases(_ model: Sequential, warmUp: Int, steps: Int) -> [(phase: String, seconds: Double)] {
+/// Median seconds of a training step's phases (forward, loss, backward, optimizer update) on one fixed batch (by
+/// default 128 random flat 784-pixel inputs), over `steps` steps after `warmUp`.
+func stepPhases(_ model: Sequential, batch: (x: Tensor, y: Tensor)? = nil, warmUp: Int, steps: Int) -> [(phase: String, seconds: Double)] {
     let optimizer = Optimizer(Adam(learningRate: 1e-3))
     var rng = RandomGenerator(seed: 1)
-    let x = Tensor.randomUniform([128, 784], using: &rng)
-    let y = Tensor((0..<128).map { Double($0 % 10) })
+    let x = batch?.x ?? Tensor.randomUniform([128, 784], using: &rng)
+    let y = batch?.y ?? Tensor((0..<128).map { Double($0 % 10) })
     let loss = Loss.softmaxCrossEntropy()
     var phases: [[Double]] = [[], [], [], []]
     for step in 0..<warmUp + steps {
@@ -335,6 +335,61 @@ for section in ["cnn", "cnn-normalized"] where sections.contains(section) {
                                ("peak_rss_mib", .number(peakRSSMiB().rounded()))]))
     } catch {
         print("\(section): \(error)")
+    }
+}
+
+/// The peers' charlstm data: the Shakespeare windows (first 90% train, last 10% validation, 100 + 1 characters), with
+/// each character's id its rank in the sorted vocabulary (76), as ../shared/bench/peers/common.py numbers them.
+func charlstmData() throws -> (train: Dataset, validation: Dataset, vocabulary: Int) {
+    let (train, validation) = try BuiltinDatasets.trainTest("shakespeare")
+    let tokens = train.textVectorizer!.vocabulary
+    let sorted = tokens.dropFirst(2).sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
+    let rank = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, Int32($0)) })
+    let table = tokens.map { rank[$0] ?? -1 }
+    func renumbered(_ d: Dataset) -> Dataset {
+        func ids(_ t: Tensor) -> Tensor { Tensor(shape: t.shape, integers: t.integers.map { table[Int($0)] }) }
+        return Dataset(name: d.name, features: ids(d.features), targets: ids(d.targets), classNames: sorted)
+    }
+    return (renumbered(train), renumbered(validation), sorted.count)
+}
+
+/// Embedding(76 → 64) → LSTM 256 at every step → Dense(256 → 76) at every step.
+func charlstmModel(vocabulary: Int) -> Sequential {
+    Sequential([Embedding(vocabularySize: vocabulary, dimension: 64), LSTM(inputSize: 64, units: 256, returnSequences: true),
+                Dense(inputSize: 256, outputSize: vocabulary)])
+}
+
+// The peers' charlstm workload: batch 64, Adam 2e-3, softmax cross-entropy at every position; 2 epochs over all 9,235
+// training windows (no validation split), epoch 2 timed in full; the validation loss in nats per character after them.
+if sections.contains("charlstm") {
+    do {
+        let (train, validation, vocabulary) = try charlstmData()
+        RandomSeeds.reset(to: workloadSeed)
+        let model = charlstmModel(vocabulary: vocabulary)
+        let trainer = Trainer(model: model, loss: .softmaxCrossEntropy(), optimizer: Optimizer(Adam(learningRate: 2e-3)),
+                              seed: workloadSeed)
+        let initial = try trainer.evaluate(validation, batchSize: 64)["loss"] ?? .nan
+        let history = try trainer.fit(train, batchSize: 64, epochs: 2)
+        let loss = try trainer.evaluate(validation, batchSize: 64)["loss"] ?? .nan
+        let seconds = history["seconds"][1], steps = Double((train.count + 63) / 64)
+        row("charlstm s/epoch (epoch 2)", String(format: "%.2f", seconds), "",
+            String(format: "%.0f ms/step; epochs ", seconds / steps * 1000) + history["seconds"].map { String(format: "%.2f", $0) }.joined(separator: " "))
+        row("charlstm validation loss after 2 epochs", String(format: "%.4f", loss), "", String(format: "before training %.4f", initial))
+        row("charlstm peak RSS MiB", String(format: "%.0f", peakRSSMiB()), "", "")
+        record("charlstm", .object([("seconds_per_epoch", .number(seconds)), ("ms_per_step", .number(seconds / steps * 1000)),
+                                    ("val_loss", .number(loss)), ("val_loss_init", .number(initial)),
+                                    ("peak_rss_mib", .number(peakRSSMiB().rounded()))]))
+    } catch {
+        print("charlstm: \(error)")
+    }
+}
+
+// Where a charlstm training step's time goes (batch 64 of the first training windows): medians over 20 steps after 3.
+if sections.contains("charlstm-phases"), let (train, _, vocabulary) = try? charlstmData() {
+    RandomSeeds.reset(to: 1)
+    let batch = train.subset(Array(0..<64))
+    for (phase, t) in stepPhases(charlstmModel(vocabulary: vocabulary), batch: (batch.features, batch.targets), warmUp: 3, steps: 20) {
+        row("charlstm step \(phase) ms", String(format: "%.2f", t * 1e3), "", "")
     }
 }
 

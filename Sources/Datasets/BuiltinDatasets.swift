@@ -20,6 +20,7 @@ public enum BuiltinDatasets {
         ("japanese-vowels", "UCI Japanese Vowels: 9 speakers, 12 LPC channels, 7–29 steps, 270 train + 370 test sequences"),
         ("shakespeare", "Eight plays of Shakespeare (Project Gutenberg), 1,036,483 characters: a character language model"),
         ("airline", "Box & Jenkins' monthly airline passengers 1949–1960 (thousands), 144 months: forecasting"),
+        ("synthetic-ratings", "Low-rank ratings 3 + user and item biases + 4 factors + noise 0.25: 300 users × 40 of 200 items"),
         ("will-i-pass", "The lecture's toy: lectures attended, hours on the final project → pass/fail (synthetic, 200)"),
         ("circle", "Playground: points inside vs outside a circle, 2 classes"),
         ("xor", "Playground: quadrants with equal signs vs opposite signs, 2 classes"),
@@ -88,6 +89,7 @@ public enum BuiltinDatasets {
             return Dataset(name: name, features: Tensor.arange(0, 10, step: 0.5).reshaped(to: [20, 1]),
                            targets: Tensor(shape: [20, 1], values: y))
         case "will-i-pass": return willIPass(seed: seed)
+        case "synthetic-ratings": return Ratings.synthetic(seed: seed)
         default:
             guard let kind = Playground2D.Kind(rawValue: name) else {
                 throw DataError(file: name, "unknown dataset (available: \(names.joined(separator: ", ")))")

@@ -31,6 +31,10 @@ public struct Dataset: Sendable {
     /// the series' units.
     public var forecast: ForecastWindows?
 
+    /// For ratings (``Ratings``): each feature column holds ids of its own kind (users, items) and feeds a model input
+    /// of its own; how many distinct ids each column has.
+    public var idColumnCounts: [Int]?
+
     /// `imageShape` names the image layout of flat features; features of rank 3 or 4 have theirs from their shape.
     ///
     /// ```swift
@@ -67,6 +71,7 @@ public struct Dataset: Sendable {
         if isSequences { part.imageShape = nil }   // sequences stay sequences
         part.textVectorizer = textVectorizer
         part.forecast = forecast
+        part.idColumnCounts = idColumnCounts
         return part
     }
 

@@ -129,7 +129,7 @@ public struct LayerSpec: Equatable, Sendable {
         GlobalAveragePool2D.Configuration.self, Embedding.Configuration.self, GlobalAveragePooling1D.Configuration.self,
         Add.Configuration.self, Multiply.Configuration.self, Concatenate.Configuration.self,
         LayerNormalization.Configuration.self, SimpleRNN.Configuration.self, LSTM.Configuration.self, GRU.Configuration.self,
-        Bidirectional.Configuration.self, Masking.Configuration.self,
+        Bidirectional.Configuration.self, Masking.Configuration.self, Dot.Configuration.self,
     ].map(entry))
 
     /// Adds a layer type to model JSON (or replaces the one of the same name).

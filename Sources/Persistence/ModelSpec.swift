@@ -16,6 +16,8 @@ import Training
 public struct ModelSpec: Sendable {
     /// The shape of one example (of a graph's first input).
     public var input: [Int]
+    /// The shape of one example of each model input: a graph's inputs, or [``input``].
+    public var inputShapes: [[Int]] { graph?.inputs.map(\.shape) ?? [input] }
     /// The layers of a stack (empty for a graph).
     public var layers: [LayerSpec]
     /// The layers of a graph model, or nil for a stack.

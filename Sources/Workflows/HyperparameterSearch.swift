@@ -114,7 +114,7 @@ public enum HyperparameterSearch {
         for trial in all {
             do {
                 let spec = trial.spec(for: data, validationSplit: validationSplit)
-                try TrainingRun.checkBatchMemory(try spec.buildModel(), input: spec.input, batchSize: Swift.min(trial.batchSize, data.count),
+                try TrainingRun.checkBatchMemory(try spec.buildModel(), inputs: spec.inputShapes, batchSize: Swift.min(trial.batchSize, data.count),
                                                  training: true, source: "--batch-sizes")
             } catch {
                 throw TrainingError.invalidArgument("trial with batch \(trial.batchSize), width \(trial.width), depth \(trial.depth): \(error)")

@@ -17,13 +17,16 @@ public struct RunConfiguration: Sendable {
         case text(path: String)
         /// One column of a CSV file as a positive time series to forecast: windows of 12, the last 12 values to test.
         case series(path: String, column: CSVReader.LabelColumn)
+        /// MovieLens-format ratings (`u.data` or `ratings.csv`) for the matrix-factorization preset; 20% to test.
+        case ratings(path: String)
     }
 
     /// The model: a preset's name (`mlp`, `cnn`, …) or a model JSON file.
     public enum ModelSource: Sendable, Equatable {
         case preset(String)
         case specFile(String)
-        /// The data's usual preset: `charlstm` for text, `lstm-forecaster` for a series to forecast, `lstm` for other
+        /// The data's usual preset: `charlstm` for text, `lstm-forecaster` for a series to forecast, `matrix-factorization`
+        /// for ratings, `lstm` for other
         /// sequences [time, features] (``Dataset/isSequences``), `mlp` otherwise.
         case automatic
     }
@@ -63,9 +66,10 @@ public struct RunConfiguration: Sendable {
         guard model == .automatic else { return model }
         if train.textVectorizer != nil { return .preset("charlstm") }
         if train.forecast != nil { return .preset("lstm-forecaster") }
+        if train.idColumnCounts != nil { return .preset("matrix-factorization") }
         return .preset(train.isSequences ? "lstm" : "mlp")
     }
 
     /// The presets `--model` accepts.
-    public static let presets = ["linear", "mlp", "cnn", "cnn-strong", "lstm", "charlstm", "lstm-forecaster"]
+    public static let presets = ["linear", "mlp", "cnn", "cnn-strong", "lstm", "charlstm", "lstm-forecaster", "matrix-factorization"]
 }

@@ -26,7 +26,7 @@ public struct TrainedModel {
         }
         model = try spec.buildModel()
         // predict and evaluate run batches of 256.
-        try TrainingRun.checkBatchMemory(model, input: spec.input, batchSize: 256, training: false, source: specPath)
+        try TrainingRun.checkBatchMemory(model, inputs: spec.inputShapes, batchSize: 256, training: false, source: specPath)
         let file = try Safetensors(contentsOf: directory + "/" + weights)
         var state = try file.tensors()
         let offset = state.removeValue(forKey: "scaler.offset"), scale = state.removeValue(forKey: "scaler.scale")
@@ -56,6 +56,18 @@ public struct TrainedModel {
         let (hits, count) = Metric.accuracy.total(predictions: probabilities, targets: labels, fromLogits: false)
         return ["accuracy": hits / Double(Swift.max(count, 1)),
                 "loss": withoutGradient { Loss.softmaxCrossEntropy()(predictions: logits, targets: labels).scalar }]
+    }
+
+    /// The loss and metrics on `data` (its features scaled as in training; id columns fed one per input), with
+    /// accuracy for a classification dataset: `neuralkit evaluate`.
+    ///
+    /// ```swift
+    /// let logs = try trained.evaluate(test)   // ["loss": 0.31, "accuracy": 0.89]
+    /// ```
+    public func evaluate(_ data: Dataset) throws -> Logs {
+        var scaled = data
+        if let scaler { scaled.features = scaler.apply(data.features) }
+        return try trainer(accuracy: data.isClassification).evaluate(TrainingRun.source(scaled))
     }
 
     /// A trainer around the loaded model, for `evaluate`; with `accuracy`, its metrics include accuracy even when the

@@ -58,6 +58,8 @@ extension TrainingRun {
             (train, test) = all.split(testFraction: 0.2, seed: c.seed, stratified: true)
         case .text(let path):
             (train, test) = try Dataset.languageModel(text: try TextFile.read(path), name: path, length: 100, trainFraction: 0.9)
+        case .ratings(let path):
+            (train, test) = try Ratings.read(path).split(testFraction: 0.2, seed: c.seed)
         case let .series(path, column):
             (train, test) = try ForecastWindows(csv: path, column: column, window: 12, testCount: 12).datasets(name: path)
         }
@@ -134,6 +136,7 @@ extension TrainingRun {
                                     + "\(train.name)'s examples have shape \(train.exampleShape)")
                 }
                 layers = [LayerSpec(LSTM.Configuration(units: 32))]
+            case "matrix-factorization": break   // a graph, built below
             case "mlp": layers += [.dense(256, activation: .relu), .dense(128, activation: .relu)]
             case "cnn", "cnn-strong":
                 let size = try imageShape(of: train, for: "--model \(name)")
@@ -152,7 +155,8 @@ extension TrainingRun {
             default:
                 throw DataError(file: "--model", "unknown preset '\(name)' (available: \(RunConfiguration.presets.joined(separator: ", ")))")
             }
-            spec = train.presetSpec(hidden: layers, optimizer: Adam(learningRate: learningRate), validationSplit: c.validationSplit)
+            spec = name == "matrix-factorization" ? try matrixFactorization(train, validationSplit: c.validationSplit)
+                : train.presetSpec(hidden: layers, optimizer: Adam(learningRate: learningRate), validationSplit: c.validationSplit)
         }
         if let rule = c.optimizer { spec.optimizer = rule }
         if let lr = c.learningRate {
@@ -185,11 +189,15 @@ extension TrainingRun {
         guard !spec.readsTokenIds || data.features.dtype == .int32 else {
             throw DataError(file: source, "the model reads int32 token ids (an embedding layer on its input); \(data.name) holds float features")
         }
-        guard data.exampleShape == spec.input else {
-            throw DataError(file: source, "input \(spec.input) does not match the data's example shape \(data.exampleShape)")
+        if let counts = data.idColumnCounts {
+            try checkIdColumns(data, counts: counts, spec: spec, source: source)
+        } else {
+            guard data.exampleShape == spec.input else {
+                throw DataError(file: source, "input \(spec.input) does not match the data's example shape \(data.exampleShape)")
+            }
         }
         let output: [Int]
-        do { output = Array(try model.outputShape(for: [1] + spec.input).dropFirst()) } catch {
+        do { output = Array(try model.outputShape(forInputs: spec.inputShapes.map { [1] + $0 }).dropFirst()) } catch {
             throw DataError(file: source, error.description)
         }
         let targets = Array(data.targets.shape.dropFirst())
@@ -223,14 +231,65 @@ extension TrainingRun {
     /// when `training`. `source` names the setting in the error.
     ///
     /// ```swift
-    /// try TrainingRun.checkBatchMemory(model, input: [28, 28, 1], batchSize: 128, training: true, source: "--batch-size")
+    /// try TrainingRun.checkBatchMemory(model, inputs: [[28, 28, 1]], batchSize: 128, training: true, source: "--batch-size")
     /// ```
-    public static func checkBatchMemory(_ model: Module, input: [Int], batchSize: Int, training: Bool, source: String) throws {
+    public static func checkBatchMemory(_ model: Module, inputs: [[Int]], batchSize: Int, training: Bool, source: String) throws {
         let values: Int?
-        do { values = try model.valuesPerExample(inputs: [input]) } catch { throw DataError(file: source, error.description) }
+        do { values = try model.valuesPerExample(inputs: inputs) } catch { throw DataError(file: source, error.description) }
         if let problem = MemoryBudget.batchProblem(valuesPerExample: values, batchSize: batchSize, training: training) {
             throw DataError(file: source, problem)
         }
+    }
+
+    /// The matrix-factorization preset, made of layers a user has: user and item embeddings of 4 factors, their dot
+    /// product, plus a user bias and an item bias (embeddings of 1); a last Dense(1) starts as the identity plus the
+    /// mean training rating (the global bias). Trained with Adam 3e-3 on the mean squared error, reporting MAE.
+    /// On the synthetic ratings (rank 4, noise 0.25), 60 epochs of batch 64 reach a test RMSE of 0.30; 8 factors
+    /// fit the noise (0.40), and an L2 penalty on them did not help (1e-5 … 3e-3 gave 0.40 … 0.53).
+    static func matrixFactorization(_ train: Dataset, validationSplit: Double) throws -> ModelSpec {
+        guard let counts = train.idColumnCounts, counts.count == 2 else {
+            throw DataError(file: "--model matrix-factorization", "needs (user, item) id columns (--ratings or --dataset synthetic-ratings); "
+                            + "\(train.name)'s examples have shape \(train.exampleShape)")
+        }
+        let trained = train.trainingRows(validationSplit: validationSplit)
+        let mean = trained.isEmpty ? 0 : train.targets.slice(alongAxis: 0, trained).mean().scalar
+        func node(_ name: String, _ layer: LayerSpec, _ inputs: [String]) -> GraphSpec.NodeSpec {
+            GraphSpec.NodeSpec(name: name, layer: .spec(layer), inputs: inputs)
+        }
+        let graph = GraphSpec(inputs: [.init(name: "user", shape: [1]), .init(name: "item", shape: [1])], nodes: [
+            node("userVector", .embedding(vocabularySize: counts[0], dimension: 4), ["user"]),
+            node("itemVector", .embedding(vocabularySize: counts[1], dimension: 4), ["item"]),
+            node("affinity", LayerSpec(Dot.Configuration()), ["userVector", "itemVector"]),
+            node("userBias", .embedding(vocabularySize: counts[0], dimension: 1), ["user"]),
+            node("itemBias", .embedding(vocabularySize: counts[1], dimension: 1), ["item"]),
+            node("sum", .add, ["affinity", "userBias", "itemBias"]),
+            node("rating", LayerSpec(Dense.Configuration(units: 1, weightInitializer: .ones, biasInitializer: .constant(mean))), ["sum"]),
+        ], outputs: ["rating"])
+        return ModelSpec(graph: graph, loss: .meanSquaredError(), optimizer: Adam(learningRate: 3e-3), metrics: [.meanAbsoluteError])
+    }
+
+    /// Data whose columns are ids of their own (users, items: ``Dataset/idColumnCounts``) feeds one model input of
+    /// shape [1] per column, and an embedding reading an input must have a row for every id of its column.
+    static func checkIdColumns(_ data: Dataset, counts: [Int], spec: ModelSpec, source: String) throws {
+        guard spec.inputShapes == Array(repeating: [1], count: counts.count) else {
+            throw DataError(file: source, "the model's inputs \(spec.inputShapes) cannot read \(data.name)'s \(counts.count) id columns "
+                            + "(one input of shape [1] each)")
+        }
+        for (column, input) in (spec.graph?.inputs ?? []).enumerated() {
+            for node in spec.graph?.nodes ?? [] where node.inputs == [input.name] {
+                guard case .spec(let layer) = node.layer, let embedding = layer.configuration as? Embedding.Configuration else { continue }
+                guard embedding.vocabularySize >= counts[column] else {
+                    throw DataError(file: source, "node '\(node.name)' embeds \(embedding.vocabularySize) ids of input '\(input.name)', "
+                                    + "but \(data.name) has \(counts[column])")
+                }
+            }
+        }
+    }
+
+    /// The examples as the model reads them: the feature tensor, or for id columns one input per column.
+    static func source(_ data: Dataset) -> any BatchSource {
+        guard let counts = data.idColumnCounts else { return TensorPairs(x: data.features, y: data.targets) }
+        return MultiInputPairs(inputs: (0..<counts.count).map { data.features.slice(alongAxis: 1, $0..<($0 + 1)) }, targets: [data.targets])
     }
 
     /// Conv 32 3×3 ReLU → MaxPool 2 → Conv 64 3×3 ReLU → MaxPool 2 → Dense 128 ReLU (→ Dense classes).

@@ -72,7 +72,7 @@ public enum TrainingRun {
         let model = try spec.buildModel()
         try checkFits(train, spec: spec, model: model, source: { if case .specFile(let path) = config.model { path } else { "--model" } }(),
                       training: true)
-        try checkBatchMemory(model, input: spec.input, batchSize: Swift.min(config.batchSize, train.count), training: true,
+        try checkBatchMemory(model, inputs: spec.inputShapes, batchSize: Swift.min(config.batchSize, train.count), training: true,
                              source: "--batch-size \(config.batchSize)")
         train.adaptNormalizations(of: model, validationSplit: config.validationSplit)
         let optimizer = Optimizer(spec.optimizer, schedule: spec.schedule)
@@ -143,8 +143,8 @@ public enum TrainingRun {
             // Last, so that each checkpoint holds the other callbacks' states after the epoch they have just seen.
             callbacks.append(CheckpointSaver(store: store, hash: hash, everyBatches: config.checkpointEveryBatches))
             let remaining = Swift.max(0, config.epochs - trainer.epochsCompleted)
-            try trainer.fit(x: train.features, y: train.targets, batchSize: config.batchSize, epochs: remaining,
-                            validationSplit: config.validationSplit, callbacks: callbacks, verbose: config.verbose)
+            try trainer.fit(source(train), batchSize: config.batchSize, epochs: remaining, validationSplit: config.validationSplit,
+                            callbacks: callbacks, verbose: config.verbose)
             if let stopping = earlyStopping, let best = stopping.bestEpoch {
                 let stopped = stopping.stoppedEpoch.map { "stopped after epoch \($0 + 1) with no improvement for \(stopping.patience + 1); " } ?? ""
                 log("Early stopping: \(stopped)kept the weights of epoch \(best + 1), the best \(monitor) "
@@ -166,7 +166,7 @@ public enum TrainingRun {
             // One pass over the test set gives the loss, the metrics and the confusion matrix. A classification run
             // reports its accuracy even when the model file asks for no metrics.
             if train.isClassification { trainer.metrics = Metric.includingAccuracy(trainer.metrics) }
-            let predictions = trainer.predict(x: test.features)
+            let predictions = test.idColumnCounts == nil ? trainer.predict(x: test.features) : try trainer.predictOutputs(source(test))[0]
             let results = trainer.evaluate(predictions: predictions, targets: test.targets)
             var summary = RunSummary(dataset: train.name, model: config.modelName, epochs: trainer.epochsCompleted,
                                      testLoss: results["loss"] ?? .nan, testAccuracy: results["accuracy"], testMAE: results["mae"],

@@ -52,17 +52,24 @@ struct DataOptions: ParsableArguments {
     @Option(help: "A CSV file whose --label column (default: last) is a positive series to forecast one step ahead (the lstm-forecaster preset): windows of 12, the last 12 values to test.")
     var series: String?
 
+    @Option(help: "MovieLens-format ratings (u.data or ratings.csv: user, item, rating) for a matrix-factorization recommender.")
+    var ratings: String?
+
     /// These options as command-line arguments, shell-quoted where needed (for a suggested command).
     var arguments: [String] {
         let given: [(String, String?)] = [("--dataset", dataset), ("--data", data), ("--text", text), ("--series", series),
-                                          ("--label", label), ("--label-file", labelFile)]
+                                          ("--ratings", ratings), ("--label", label), ("--label-file", labelFile)]
         return given.flatMap { name, value in value.map { [name, shellQuoted($0)] } ?? [] }
     }
 
     func source() throws -> RunConfiguration.DataSource? {
-        let sources = [("--dataset", dataset), ("--data", data), ("--text", text), ("--series", series)].filter { $0.1 != nil }.map(\.0)
+        let sources = [("--dataset", dataset), ("--data", data), ("--text", text), ("--series", series), ("--ratings", ratings)].filter { $0.1 != nil }.map(\.0)
         if sources.count > 1 { throw ValidationError("use one of \(sources.joined(separator: ", ")), not several") }
         if let dataset { return .builtin(dataset) }
+        if let ratings {
+            if label != nil || labelFile != nil { throw ValidationError("--ratings takes no --label or --label-file") }
+            return .ratings(path: ratings)
+        }
         if let text {
             if label != nil || labelFile != nil { throw ValidationError("--text takes no --label or --label-file") }
             return .text(path: text)
@@ -167,8 +174,7 @@ struct Evaluate: ParsableCommand {
             if views != nil, !test.isClassification || trained.spec.loss.kind != .softmaxCrossEntropy {
                 throw DataError(file: "--tta", "needs a classifier trained with softmax cross-entropy")
             }
-            let features = trained.scaler?.apply(test.features) ?? test.features
-            let results = try trained.trainer(accuracy: test.isClassification).evaluate(x: features, y: test.targets)
+            let results = try trained.evaluate(test)
             for k in results.keys.sorted() { print("\(k): \(ProgressBar.fourDigits(results[k]!))") }
             if let views {
                 let tta = trained.evaluate(x: test.features, labels: test.targets, testTimeAugmentation: views)
@@ -307,7 +313,7 @@ struct Datasets: ParsableCommand {
     func run() {
         for (name, description) in BuiltinDatasets.catalog {
             let missing = name == "fashion-mnist" && !BuiltinDatasets.isFashionMNISTInstalled ? " [not installed]" : ""
-            print(name.padding(toLength: 16, withPad: " ", startingAt: 0) + description + missing)
+            print(name.padding(toLength: 18, withPad: " ", startingAt: 0) + description + missing)
         }
     }
 }

@@ -129,6 +129,7 @@ import NeuralKit
             "will-i-pass": (200, [2], 2), "circle": (500, [2], 2), "xor": (500, [2], 2), "gaussians": (500, [2], 2),
             "spiral": (500, [2], 2), "spiral3": (500, [2], 3), "plane": (500, [2], 1), "multi-gaussian": (500, [2], 1),
             "japanese-vowels": (270, [29, 12], 9), "shakespeare": (9235, [100], 78), "airline": (120, [12, 1], 1),
+            "synthetic-ratings": (12_000, [2], 1),
         ]
         let (count, shape, outputs) = try #require(expected[name])
         #expect(d.count == count && d.exampleShape == shape && d.outputCount == outputs)

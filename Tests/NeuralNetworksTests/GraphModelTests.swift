@@ -18,6 +18,8 @@ let mergeTable: [MergeCase] = [
     MergeCase(name: "Multiply broadcasting", make: { Multiply() }, inputs: [[2, 3, 4], [2, 1, 4]], output: [2, 3, 4]),
     MergeCase(name: "Concatenate last axis", make: { Concatenate() }, inputs: [[2, 3], [2, 1], [2, 4]], output: [2, 8]),
     MergeCase(name: "Concatenate axis 1", make: { Concatenate(axis: 1) }, inputs: [[2, 1, 3], [2, 2, 3]], output: [2, 3, 3]),
+    MergeCase(name: "Dot", make: { Dot() }, inputs: [[3, 4], [3, 4]], output: [3, 1]),
+    MergeCase(name: "Dot normalized, per step", make: { Dot(normalize: true) }, inputs: [[2, 3, 4], [2, 3, 4]], output: [2, 3, 1]),
 ]
 
 @Suite struct GraphModelTests {
@@ -38,6 +40,11 @@ let mergeTable: [MergeCase] = [
         #expect(Add()([a, b]).values == [11, 22, 13, 24])
         #expect(Multiply()([a, b]).values == [10, 40, 30, 80])
         #expect(Concatenate()([a, Tensor(rows: [[5], [6]])]).values == [1, 2, 5, 3, 4, 6])
+        // 1·5 + 2·6 = 17, 3·7 + 4·8 = 53; normalized: the cosines.
+        let c = Tensor(rows: [[5, 6], [7, 8]])
+        #expect(Dot()([a, c]).values == [17, 53])
+        expectClose(Dot(normalize: true)([a, c]), [17 / (5.0.squareRoot() * 61.0.squareRoot()), 53 / (5 * 113.0.squareRoot())],
+                    absolute: 1e-6, relative: 1e-6, "cosine")
     }
 
     @Test func mergeShapeErrorsNameTheLayer() {

@@ -48,7 +48,8 @@ let layerSamples: [String: (input: [Int], json: String)] = [
     "maxPool2d": ([4, 4, 1], #"{"type": "maxPool2d"}"#),
     "avgPool2d": ([4, 4, 1], #"{"type": "avgPool2d", "poolSize": 3, "strides": 1, "padding": [1, 1, 1, 1]}"#),
     "globalAveragePool2d": ([4, 4, 3], #"{"type": "globalAveragePool2d"}"#),
-    "embedding": ([5], #"{"type": "embedding", "vocabularySize": 10, "dimension": 4, "maskZero": true}"#),
+    "embedding": ([5], #"{"type": "embedding", "vocabularySize": 10, "dimension": 4, "maskZero": true, "regularizer": {"type": "l2", "rate": 0.01}}"#),
+    "dot": ([3, 4], #"{"type": "dot", "normalize": true}"#),
     "globalAveragePool1d": ([5, 4], #"{"type": "globalAveragePool1d"}"#),
     "add": ([4], #"{"type": "add"}"#),
     "multiply": ([4], #"{"type": "multiply"}"#),
@@ -82,7 +83,7 @@ let layerSamples: [String: (input: [Int], json: String)] = [
         #expect(spec.typeName == name)
         let again = try Self.layer(spec.json.compactText)
         #expect(again == spec && again.json == spec.json)
-        let inputs = ["add", "multiply", "concatenate"].contains(name) ? [input, input] : [input]
+        let inputs = ["add", "multiply", "concatenate", "dot"].contains(name) ? [input, input] : [input]
         let (module, output) = try spec.build(inputs: inputs)
         #expect(try spec.outputShape(inputs: inputs) == output)
         #expect(LayerSpec.describing(module)?.typeName == name)

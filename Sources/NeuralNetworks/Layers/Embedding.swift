@@ -17,10 +17,12 @@ public final class Embedding: Module {
     public let weight: Parameter
     public let maskZero: Bool
 
+    /// `regularizer` penalizes the table (Keras's `embeddings_regularizer`): an L2 penalty is the usual weight
+    /// decay of a matrix-factorization model's factors.
     public init(vocabularySize: Int, dimension: Int, maskZero: Bool = false,
-                initializer: Initializer = .uniform(lowerBound: -0.05, upperBound: 0.05), seed: UInt64? = nil) {
+                initializer: Initializer = .uniform(lowerBound: -0.05, upperBound: 0.05), regularizer: Regularizer? = nil, seed: UInt64? = nil) {
         require(vocabularySize > 0 && dimension > 0, "Embedding: sizes must be positive, got \(vocabularySize)×\(dimension)")
-        weight = Parameter(initializer.make([vocabularySize, dimension], seed: seed ?? RandomSeeds.next()))
+        weight = Parameter(initializer.make([vocabularySize, dimension], seed: seed ?? RandomSeeds.next()), regularizer: regularizer)
         self.maskZero = maskZero
     }
 
@@ -48,31 +50,35 @@ public final class Embedding: Module {
 }
 
 extension Embedding: ConfigurableLayer {
-    /// `{"type": "embedding", "vocabularySize": 1000, "dimension": 16, "maskZero": false}`.
+    /// `{"type": "embedding", "vocabularySize": 1000, "dimension": 16, "maskZero": false}`; also `regularizer` (none).
     public struct Configuration: UnaryLayerConfiguration {
         public static let typeName = "embedding"
-        public static let fieldNames: Set<String> = ["vocabularySize", "dimension", "maskZero"]
+        public static let fieldNames: Set<String> = ["vocabularySize", "dimension", "maskZero", "regularizer"]
         public var vocabularySize: Int
         public var dimension: Int
         public var maskZero: Bool
+        public var regularizer: Regularizer?
 
-        public init(vocabularySize: Int, dimension: Int, maskZero: Bool = false) {
+        public init(vocabularySize: Int, dimension: Int, maskZero: Bool = false, regularizer: Regularizer? = nil) {
             self.vocabularySize = vocabularySize
             self.dimension = dimension
             self.maskZero = maskZero
+            self.regularizer = regularizer
         }
 
         public init(fields f: Fields) throws(ConfigError) {
             self.init(vocabularySize: try f.required("vocabularySize").int(minimum: 1), dimension: try f.required("dimension").int(minimum: 1),
-                      maskZero: try f.bool("maskZero", default: false))
+                      maskZero: try f.bool("maskZero", default: false),
+                      regularizer: try f["regularizer"].map { n throws(ConfigError) in try Regularizer(json: n) })
         }
 
         public var jsonFields: [(String, JSONValue)] {
             [("vocabularySize", .number(Double(vocabularySize))), ("dimension", .number(Double(dimension))), ("maskZero", .bool(maskZero))]
+                + (regularizer.map { [("regularizer", $0.json)] } ?? [])
         }
 
         public func build(input: [Int]) throws(ConfigError) -> (Module, [Int]) {
-            (Embedding(vocabularySize: vocabularySize, dimension: dimension, maskZero: maskZero), input + [dimension])
+            (Embedding(vocabularySize: vocabularySize, dimension: dimension, maskZero: maskZero, regularizer: regularizer), input + [dimension])
         }
 
         public func outputShape(input: [Int]) throws(ConfigError) -> [Int] { input + [dimension] }
@@ -81,12 +87,12 @@ extension Embedding: ConfigurableLayer {
     }
 
     public var configuration: any LayerConfiguration {
-        Configuration(vocabularySize: vocabularySize, dimension: dimension, maskZero: maskZero)
+        Configuration(vocabularySize: vocabularySize, dimension: dimension, maskZero: maskZero, regularizer: weight.regularizer)
     }
 }
 
 extension LayerSpec {
-    public static func embedding(vocabularySize: Int, dimension: Int, maskZero: Bool = false) -> LayerSpec {
-        LayerSpec(Embedding.Configuration(vocabularySize: vocabularySize, dimension: dimension, maskZero: maskZero))
+    public static func embedding(vocabularySize: Int, dimension: Int, maskZero: Bool = false, regularizer: Regularizer? = nil) -> LayerSpec {
+        LayerSpec(Embedding.Configuration(vocabularySize: vocabularySize, dimension: dimension, maskZero: maskZero, regularizer: regularizer))
     }
 }
