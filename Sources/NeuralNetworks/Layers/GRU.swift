@@ -44,6 +44,12 @@ public final class GRU: RecurrentLayer {
 
     public override func projectInputs(_ x: Tensor) -> Tensor { x.dense(kernel.value, bias: biasRow(0)) }
 
+    /// PyTorch orders r, z, n; this layer z, r, h.
+    public override var pyTorchGateOrder: [Int] { [1, 0, 2] }
+
+    /// PyTorch's `nn.GRU` resets after the product.
+    public override var hasPyTorchForm: Bool { resetAfter }
+
     public override func step(_ projected: Tensor, states: [Tensor]) -> [Tensor] {
         let h = states[0], u = units
         func part(_ t: Tensor, _ k: Int) -> Tensor { t.slice(alongAxis: 1, (k * u)..<((k + 1) * u)) }

@@ -32,6 +32,9 @@ public final class LSTM: RecurrentLayer {
 
     public override var stateCount: Int { 2 }
 
+    /// i, f, g, o in both libraries.
+    public override var pyTorchGateOrder: [Int] { [0, 1, 2, 3] }
+
     public override func projectInputs(_ x: Tensor) -> Tensor { x.dense(kernel.value, bias: bias?.value) }
 
     /// The recurrence as one op (``Tensor/lstmRecurrence(projected:recurrentKernel:h0:c0:mask:backwards:)``); ``step(_:states:)``

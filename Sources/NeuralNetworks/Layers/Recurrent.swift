@@ -125,4 +125,71 @@ open class RecurrentLayer: Module {
     }
 
     public override var details: String { "\(units)" + (returnSequences ? " sequences" : "") + (goBackwards ? " backwards" : "") }
+
+    // MARK: - Weights from PyTorch and Keras
+
+    /// Where this layer's gate blocks sit in PyTorch's weights: block k of ours is PyTorch's block
+    /// `pyTorchGateOrder[k]`. The same order by default (SimpleRNN's one block, LSTM's i, f, g, o).
+    open var pyTorchGateOrder: [Int] { [0] }
+
+    /// Whether PyTorch has this layer's equations (a GRU that resets before the product has none).
+    open var hasPyTorchForm: Bool { true }
+
+    /// Sets the weights from a PyTorch `nn.RNN`/`nn.LSTM`/`nn.GRU` state dict (one layer; `suffix` "_reverse" picks a
+    /// bidirectional module's backward direction): W = `weight_ih_l0`ᵀ and U = `weight_hh_l0`ᵀ, gate blocks in this
+    /// layer's order (``pyTorchGateOrder``); PyTorch's two biases are summed, or kept as the two rows of a GRU's
+    /// `resetAfter` bias. Throws naming a missing or misshapen tensor.
+    ///
+    /// ```swift
+    /// try lstm.loadPyTorch(try Safetensors(contentsOf: "lstm.safetensors").tensors())
+    /// ```
+    public func loadPyTorch(_ state: [String: Tensor], suffix: String = "") throws(ModuleError) {
+        func named(_ name: String) throws(ModuleError) -> Tensor {
+            guard let t = state[name + "_l0" + suffix] else { throw .stateMismatch("\(typeName): the state dict has no \(name)_l0\(suffix)") }
+            return t
+        }
+        guard hasPyTorchForm else { throw .stateMismatch("\(typeName): PyTorch has no layer with these equations") }
+        let (kernel, recurrent, bias) = try recurrentParameters()
+        try Self.assign(kernel, reordered(try named("weight_ih").transposed(), axis: 1), "\(typeName) weight_ih_l0\(suffix)ᵀ")
+        try Self.assign(recurrent, reordered(try named("weight_hh").transposed(), axis: 1), "\(typeName) weight_hh_l0\(suffix)ᵀ")
+        guard let bias else { return }
+        let (input, hidden) = (reordered(try named("bias_ih"), axis: 0), reordered(try named("bias_hh"), axis: 0))
+        try Self.assign(bias, bias.value.rank == 2 ? Tensor.stacking([input, hidden]) : input + hidden, "\(typeName) bias_ih_l0\(suffix), bias_hh_l0\(suffix)")
+    }
+
+    /// Sets the weights from Keras's `SimpleRNN`/`LSTM`/`GRU` (the same layouts as this layer): `kernel`,
+    /// `recurrent_kernel` and `bias`, each name after `prefix`.
+    ///
+    /// ```swift
+    /// try gru.loadKeras(["kernel": w, "recurrent_kernel": u, "bias": b])
+    /// ```
+    public func loadKeras(_ weights: [String: Tensor], prefix: String = "") throws(ModuleError) {
+        let (kernel, recurrent, bias) = try recurrentParameters()
+        for (parameter, name) in [(kernel, "kernel"), (recurrent, "recurrent_kernel")] + (bias.map { [($0, "bias")] } ?? []) {
+            guard let value = weights[prefix + name] else { throw .stateMismatch("\(typeName): no Keras weight \(prefix + name)") }
+            try Self.assign(parameter, value, "\(typeName) \(prefix + name)")
+        }
+    }
+
+    private func recurrentParameters() throws(ModuleError) -> (kernel: Parameter, recurrent: Parameter, bias: Parameter?) {
+        let all = Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.name, $0.parameter) })
+        guard let kernel = all["kernel"], let recurrent = all["recurrentKernel"] else {
+            throw .stateMismatch("\(typeName) has no kernel and recurrent kernel")
+        }
+        return (kernel, recurrent, all["bias"])
+    }
+
+    /// `t`'s gate blocks (along `axis`) from PyTorch's order into this layer's.
+    private func reordered(_ t: Tensor, axis: Int) -> Tensor {
+        let order = pyTorchGateOrder
+        guard order != Array(order.indices), t.rank > axis, t.shape[axis] == order.count * units else { return t }
+        return Tensor.concatenating(order.map { t.slice(alongAxis: axis, ($0 * units)..<(($0 + 1) * units)) }, alongAxis: axis)
+    }
+
+    private static func assign(_ parameter: Parameter, _ value: Tensor, _ name: String) throws(ModuleError) {
+        guard value.shape == parameter.value.shape else {
+            throw .shapeMismatch(layer: name, expected: "\(parameter.value.shape)", found: value.shape)
+        }
+        parameter.assign(value.converted(to: parameter.value.dtype))
+    }
 }
