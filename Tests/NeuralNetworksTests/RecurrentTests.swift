@@ -129,17 +129,20 @@ import _TestSupport
     /// The LSTM's recurrence runs as one op (one tape node for the whole sequence); a ``BackpropagationTrace`` runs the
     /// cell op by op instead. Both give the same outputs, final states and gradients (inputs, initial states, every
     /// parameter) to 1e-12 in Float64, forwards and backwards, with and without a mask.
-    @Test func fusedLSTMEqualsTheCellOpByOp() {
-        let mask = Tensor(shape: [3, 5], integers: [1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0])
+    /// The last row is large enough (32 sequences of 96 units) for the op to split its rows over both cores.
+    @Test(arguments: [(3, 4, 5), (32, 96, 3)])
+    func fusedLSTMEqualsTheCellOpByOp(batch: Int, units: Int, steps: Int) {
+        let lengths = (0..<batch).map { [steps, steps - 2, 0][$0 % 3] }
+        let mask = Tensor(shape: [batch, steps], integers: lengths.flatMap { n in (0..<steps).map { Int32($0 < n ? 1 : 0) } })
         for (returnSequences, goBackwards, masked) in [(true, false, false), (false, true, true), (true, true, true), (false, false, true)] {
-            let name = "sequences \(returnSequences), backwards \(goBackwards), masked \(masked)"
-            let lstm = Self.float64(LSTM(inputSize: 3, units: 4, returnSequences: returnSequences, goBackwards: goBackwards, seed: 12))
-            var x = randomTensor([3, 5, 3], seed: 13), h0 = randomTensor([3, 4], seed: 14, in: -1...1)
-            var c0 = randomTensor([3, 4], seed: 15, in: -1...1)
+            let name = "\(batch)×\(units): sequences \(returnSequences), backwards \(goBackwards), masked \(masked)"
+            let lstm = Self.float64(LSTM(inputSize: 3, units: units, returnSequences: returnSequences, goBackwards: goBackwards, seed: 12))
+            var x = randomTensor([batch, steps, 3], seed: 13), h0 = randomTensor([batch, units], seed: 14, in: -1...1)
+            var c0 = randomTensor([batch, units], seed: 15, in: -1...1)
             x.requiresGradient = true
             h0.requiresGradient = true
             c0.requiresGradient = true
-            let weights = randomTensor(returnSequences ? [3, 5, 4] : [3, 4], seed: 16)
+            let weights = randomTensor(returnSequences ? [batch, steps, units] : [batch, units], seed: 16)
             func loss() -> Tensor {
                 let (output, states) = lstm.run(x, initialStates: [h0, c0], mask: masked ? mask : nil)
                 return (output * weights).sum() + (states[1] * states[1]).sum()

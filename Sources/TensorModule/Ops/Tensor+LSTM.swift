@@ -74,31 +74,34 @@ private struct LSTMPlan {
         let (g4, s2) = (4 * units, 2 * units)
         for s in 0..<steps {
             let t = time(s)
-            // z = projectedₜ (copied into the gates' rows), then += hₜ₋₁·U in place.
-            for b in 0..<n { (g + (b * steps + s) * g4).update(from: p + (b * steps + t) * g4, count: g4) }
+            // z = hₜ₋₁·U into the gates' rows, then + projectedₜ in the pass that applies the gates.
             if units > 0 {
                 let (hPrev, ldh) = s == 0 ? (UnsafePointer(ph0), units) : (UnsafePointer(out + (s - 1) * s2), steps * s2)
                 BLAS.gemm(transposeA: false, transposeB: false, m: n, n: g4, k: units, a: hPrev, lda: ldh, b: uk, ldb: g4,
-                          c: g + s * g4, ldc: steps * g4, beta: 1)
+                          c: g + s * g4, ldc: steps * g4)
             }
-            for b in 0..<n {
-                let z = g + (b * steps + s) * g4
-                let row = out + (b * steps + s) * s2
-                let (hPrev, cPrev) = s == 0 ? (UnsafePointer(ph0 + b * units), UnsafePointer(pc0 + b * units))
-                                            : (UnsafePointer(row - s2), UnsafePointer(row - s2 + units))
-                if let m, m[b * steps + t] == 0 {
-                    row.update(from: hPrev, count: units)
-                    (row + units).update(from: cPrev, count: units)
-                    continue
+            // Rows are independent: both cores take chunks of them.
+            Parallel.forEachChunk(n, chunks: Swift.min(n, 8), workPerItem: 24 * units) { _, _, rows in
+                for b in rows {
+                    let z = g + (b * steps + s) * g4, projectedRow = p + (b * steps + t) * g4
+                    let row = out + (b * steps + s) * s2
+                    let (hPrev, cPrev) = s == 0 ? (UnsafePointer(ph0 + b * units), UnsafePointer(pc0 + b * units))
+                                                : (UnsafePointer(row - s2), UnsafePointer(row - s2 + units))
+                    if let m, m[b * steps + t] == 0 {
+                        row.update(from: hPrev, count: units)
+                        (row + units).update(from: cPrev, count: units)
+                        continue
+                    }
+                    for j in 0..<g4 { z[j] += projectedRow[j] }
+                    Kernels.activate(z, 2 * units, .sigmoid)
+                    Kernels.activate(z + 2 * units, units, .tanh)
+                    Kernels.activate(z + 3 * units, units, .sigmoid)
+                    let c = row + units
+                    for j in 0..<units { c[j] = z[units + j] * cPrev[j] + z[j] * z[2 * units + j] }
+                    row.update(from: c, count: units)
+                    Kernels.activate(row, units, .tanh)
+                    for j in 0..<units { row[j] *= z[3 * units + j] }
                 }
-                Kernels.activate(z, 2 * units, .sigmoid)
-                Kernels.activate(z + 2 * units, units, .tanh)
-                Kernels.activate(z + 3 * units, units, .sigmoid)
-                let c = row + units
-                for j in 0..<units { c[j] = z[units + j] * cPrev[j] + z[j] * z[2 * units + j] }
-                row.update(from: c, count: units)
-                Kernels.activate(row, units, .tanh)
-                for j in 0..<units { row[j] *= z[3 * units + j] }
             }
         }
     }
@@ -114,33 +117,35 @@ private struct LSTMPlan {
         dhNext.initialize(repeating: 0, count: 2 * n * units)
         for s in (0..<steps).reversed() {
             let t = time(s)
-            for b in 0..<n {
-                let gradRow = dOut + (b * steps + s) * s2, row = out + (b * steps + s) * s2
-                let dh = dhHere + b * units, dc = dcNext + b * units, dhIn = dhNext + b * units
-                for j in 0..<units {
-                    dh[j] = gradRow[j] + dhIn[j]
-                    dc[j] += gradRow[units + j]
-                }
-                let dzRow = dz + (b * steps + t) * g4
-                if let m, m[b * steps + t] == 0 {
-                    // A skipped step passed h and c through: so do their gradients (dc stays in dcNext).
-                    dzRow.initialize(repeating: 0, count: g4)
-                    continue
-                }
-                let z = g + (b * steps + s) * g4
-                let cPrev = s == 0 ? UnsafePointer(pc0 + b * units) : UnsafePointer(row - s2 + units)
-                let tcRow = tc + b * units
-                tcRow.update(from: row + units, count: units)
-                Kernels.activate(tcRow, units, .tanh)
-                for j in 0..<units {
-                    let (i, f, gg, o) = (z[j], z[units + j], z[2 * units + j], z[3 * units + j])
-                    let th = tcRow[j]
-                    let dcTotal = dc[j] + dh[j] * o * (1 - th * th)
-                    dzRow[j] = dcTotal * gg * i * (1 - i)
-                    dzRow[units + j] = dcTotal * cPrev[j] * f * (1 - f)
-                    dzRow[2 * units + j] = dcTotal * i * (1 - gg * gg)
-                    dzRow[3 * units + j] = dh[j] * th * o * (1 - o)
-                    dc[j] = dcTotal * f
+            Parallel.forEachChunk(n, chunks: Swift.min(n, 8), workPerItem: 24 * units) { _, _, rows in
+                for b in rows {
+                    let gradRow = dOut + (b * steps + s) * s2, row = out + (b * steps + s) * s2
+                    let dh = dhHere + b * units, dc = dcNext + b * units, dhIn = dhNext + b * units
+                    for j in 0..<units {
+                        dh[j] = gradRow[j] + dhIn[j]
+                        dc[j] += gradRow[units + j]
+                    }
+                    let dzRow = dz + (b * steps + t) * g4
+                    if let m, m[b * steps + t] == 0 {
+                        // A skipped step passed h and c through: so do their gradients (dc stays in dcNext).
+                        dzRow.initialize(repeating: 0, count: g4)
+                        continue
+                    }
+                    let z = g + (b * steps + s) * g4
+                    let cPrev = s == 0 ? UnsafePointer(pc0 + b * units) : UnsafePointer(row - s2 + units)
+                    let tcRow = tc + b * units
+                    tcRow.update(from: row + units, count: units)
+                    Kernels.activate(tcRow, units, .tanh)
+                    for j in 0..<units {
+                        let (i, f, gg, o) = (z[j], z[units + j], z[2 * units + j], z[3 * units + j])
+                        let th = tcRow[j]
+                        let dcTotal = dc[j] + dh[j] * o * (1 - th * th)
+                        dzRow[j] = dcTotal * gg * i * (1 - i)
+                        dzRow[units + j] = dcTotal * cPrev[j] * f * (1 - f)
+                        dzRow[2 * units + j] = dcTotal * i * (1 - gg * gg)
+                        dzRow[3 * units + j] = dh[j] * th * o * (1 - o)
+                        dc[j] = dcTotal * f
+                    }
                 }
             }
             // dhₜ₋₁ = dz·Uᵀ; a skipped row's dh passes through instead.
