@@ -163,6 +163,74 @@ import _TestSupport
         }
     }
 
+    // MARK: - Stateful layers and dropout
+
+    /// A stateful layer's batches continue each other: the second half of the sequences, after the first, gives what
+    /// the whole sequences give; resetStates() starts again from zeros.
+    @Test func statefulBatchesContinueTheSequences() {
+        for (name, layer) in Self.layers() where !layer.goBackwards {
+            let x = randomTensor([2, 6, 3], seed: 71)
+            let whole = layer.run(x)
+            layer.stateful = true
+            _ = layer(x.slice(alongAxis: 1, 0..<4))
+            let second = layer(x.slice(alongAxis: 1, 4..<6))
+            let expected = layer.returnSequences ? whole.output.slice(alongAxis: 1, 4..<6) : whole.output
+            expectClose(second, expected.values, absolute: 1e-13, relative: 1e-12, "\(name): continued")
+            for (carried, final) in zip(layer.carriedStates!, whole.states) { expectClose(carried, final.values, absolute: 1e-13, relative: 1e-12, name) }
+            layer.resetStates()
+            let fresh = layer(x.slice(alongAxis: 1, 0..<4))
+            expectClose(fresh, layer.run(x.slice(alongAxis: 1, 0..<4)).output.values, absolute: 0, relative: 0, "\(name): reset")
+            layer.stateful = false
+        }
+    }
+
+    @Test func statefulBatchOfAnotherSizeStops() async {
+        await #expect(processExitsWith: .failure) {
+            let lstm = LSTM(inputSize: 3, units: 2, seed: 1)
+            lstm.stateful = true
+            _ = lstm(Tensor.zeros([4, 5, 3]))
+            _ = lstm(Tensor.zeros([3, 5, 3]))
+        }
+    }
+
+    /// Dropout (training only) drops input features with one mask per sequence, the same at every step (Keras's): the
+    /// layer in training gives what it gives in inference on the inputs times that mask. Recurrent dropout masks the h
+    /// that enters the recurrent product, again once per sequence: SimpleRNN's equation written out with the mask.
+    @Test func dropoutMasksOncePerSequence() {
+        let rnn = Self.float64(SimpleRNN(inputSize: 3, units: 4, returnSequences: true, seed: 81))
+        let x = randomTensor([2, 5, 3], seed: 82)
+        rnn.dropout = 0.4
+        rnn.setTraining(false)
+        let inference = rnn(x)
+        rnn.dropout = 0
+        #expect(inference.values == rnn(x).values, "dropout changes nothing in inference")
+        rnn.dropout = 0.4
+        rnn.setTraining(true)
+        var copy = rnn.generator
+        let mask = (Tensor.randomUniform([2, 1, 3], dtype: .float64, using: &copy) .>= 0.4) * (1 / 0.6)
+        let trained = rnn(x)
+        rnn.setTraining(false)
+        expectClose(trained, rnn(x * mask).values, absolute: 1e-14, relative: 1e-13, "input dropout")
+
+        rnn.dropout = 0
+        rnn.recurrentDropout = 0.5
+        rnn.setTraining(true)
+        copy = rnn.generator
+        let recurrentMask = ((Tensor.randomUniform([2, 4], dtype: .float64, using: &copy) .>= 0.5) * 2).values
+        let out = rnn(x).values
+        let (w, u, b) = (rnn.kernel.value.values, rnn.recurrentKernel.value.values, rnn.bias!.value.values)
+        for n in 0..<2 {
+            var h = [Double](repeating: 0, count: 4)
+            for t in 0..<5 {
+                let xt = (0..<3).map { x.values[(n * 5 + t) * 3 + $0] }
+                let dropped = (0..<4).map { h[$0] * recurrentMask[n * 4 + $0] }
+                let z = zip(Self.times(xt, w, columns: 4, plus: b), Self.times(dropped, u, columns: 4)).map { $0 + $1 }
+                h = z.map { Foundation.tanh($0) }
+                for j in 0..<4 { #expect(Swift.abs(out[(n * 5 + t) * 4 + j] - h[j]) < 1e-12, "recurrent dropout, row \(n) step \(t)") }
+            }
+        }
+    }
+
     // MARK: - Masks
 
     /// A padded batch gives each sequence what the sequence gives alone, unpadded: the same final states, its steps'

@@ -56,7 +56,7 @@ let layerSamples: [String: (input: [Int], json: String)] = [
     "concatenate": ([4], #"{"type": "concatenate"}"#),
     "layerNormalization": ([3, 4], #"{"type": "layerNormalization"}"#),
     "simpleRNN": ([5, 3], #"{"type": "simpleRNN", "units": 4, "activation": "relu", "returnSequences": true}"#),
-    "lstm": ([5, 3], #"{"type": "lstm", "units": 4, "goBackwards": true}"#),
+    "lstm": ([5, 3], #"{"type": "lstm", "units": 4, "goBackwards": true, "stateful": true, "dropout": 0.2, "recurrentDropout": 0.1}"#),
     "gru": ([5, 3], #"{"type": "gru", "units": 4, "resetAfter": false}"#),
     "masking": ([5, 3], #"{"type": "masking", "maskValue": -1}"#),
     "bidirectional": ([5, 3], #"{"type": "bidirectional", "layer": {"type": "simpleRNN", "units": 4, "returnSequences": true}, "merge": "sum"}"#),

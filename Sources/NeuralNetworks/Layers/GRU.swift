@@ -32,7 +32,7 @@ public final class GRU: RecurrentLayer {
         recurrentKernel = Parameter(Initializer.orthogonal().make([units, 3 * units], seed: seed &+ 1))
         bias = useBias ? Parameter(Tensor.zeros(resetAfter ? [2, 3 * units] : [3 * units])) : nil
         self.resetAfter = resetAfter
-        super.init(inputSize: inputSize, units: units, returnSequences: returnSequences, goBackwards: goBackwards)
+        super.init(inputSize: inputSize, units: units, returnSequences: returnSequences, goBackwards: goBackwards, seed: seed &+ 2)
     }
 
 
@@ -50,20 +50,20 @@ public final class GRU: RecurrentLayer {
     /// PyTorch's `nn.GRU` resets after the product.
     public override var hasPyTorchForm: Bool { resetAfter }
 
-    public override func step(_ projected: Tensor, states: [Tensor]) -> [Tensor] {
-        let h = states[0], u = units
+    public override func step(_ projected: Tensor, states: [Tensor], recurrent: Tensor) -> [Tensor] {
+        let (h, hr, u) = (states[0], recurrent, units)
         func part(_ t: Tensor, _ k: Int) -> Tensor { t.slice(alongAxis: 1, (k * u)..<((k + 1) * u)) }
         let candidate: Tensor, z: Tensor
         if resetAfter {
-            let inner = h.dense(recurrentKernel.value, bias: biasRow(1))
+            let inner = hr.dense(recurrentKernel.value, bias: biasRow(1))
             z = (part(projected, 0) + part(inner, 0)).sigmoid()
             let r = (part(projected, 1) + part(inner, 1)).sigmoid()
             candidate = (part(projected, 2) + r * part(inner, 2)).tanh()
         } else {
-            let zr = h.matmul(recurrentKernel.value.slice(alongAxis: 1, 0..<(2 * u)))
+            let zr = hr.matmul(recurrentKernel.value.slice(alongAxis: 1, 0..<(2 * u)))
             z = (part(projected, 0) + part(zr, 0)).sigmoid()
             let r = (part(projected, 1) + part(zr, 1)).sigmoid()
-            candidate = (part(projected, 2) + (r * h).matmul(part(recurrentKernel.value, 2))).tanh()
+            candidate = (part(projected, 2) + (r * hr).matmul(part(recurrentKernel.value, 2))).tanh()
         }
         return [z * h + (1 - z) * candidate]
     }
@@ -71,15 +71,17 @@ public final class GRU: RecurrentLayer {
 
 extension GRU: ConfigurableLayer {
     /// `{"type": "gru", "units": 32}`; also `useBias` (true), `resetAfter` (true, Keras's default), `returnSequences`
-    /// and `goBackwards` (false).
+    /// and `goBackwards` (false), and the ``RecurrentSwitches``.
     public struct Configuration: RecurrentLayerConfiguration {
         public static let typeName = "gru"
-        public static let fieldNames: Set<String> = ["units", "useBias", "resetAfter", "returnSequences", "goBackwards"]
+        public static let fieldNames = Set<String>(["units", "useBias", "resetAfter", "returnSequences", "goBackwards"]).union(RecurrentSwitches.fieldNames)
         public var units: Int
         public var useBias: Bool
         public var resetAfter: Bool
         public var returnSequences: Bool
         public var goBackwards: Bool
+        /// `stateful`, `dropout`, `recurrentDropout`.
+        public var switches = RecurrentSwitches()
 
         public init(units: Int, useBias: Bool = true, resetAfter: Bool = true, returnSequences: Bool = false, goBackwards: Bool = false) {
             self.units = units
@@ -95,16 +97,17 @@ extension GRU: ConfigurableLayer {
                       resetAfter: try f.bool("resetAfter", default: d.resetAfter),
                       returnSequences: try f.bool("returnSequences", default: d.returnSequences),
                       goBackwards: try f.bool("goBackwards", default: d.goBackwards))
+            switches = try RecurrentSwitches(fields: f)
         }
 
         public var jsonFields: [(String, JSONValue)] {
             [("units", .number(Double(units))), ("useBias", .bool(useBias)), ("resetAfter", .bool(resetAfter)),
-             ("returnSequences", .bool(returnSequences)), ("goBackwards", .bool(goBackwards))]
+             ("returnSequences", .bool(returnSequences)), ("goBackwards", .bool(goBackwards))] + switches.jsonFields
         }
 
         public func build(input: [Int]) throws(ConfigError) -> (Module, [Int]) {
-            (GRU(inputSize: try sequenceFeatures(input), units: units, useBias: useBias, resetAfter: resetAfter, returnSequences: returnSequences,
-                 goBackwards: goBackwards), try outputShape(input: input))
+            (switches.applied(to: GRU(inputSize: try sequenceFeatures(input), units: units, useBias: useBias, resetAfter: resetAfter,
+                                      returnSequences: returnSequences, goBackwards: goBackwards)), try outputShape(input: input))
         }
 
         public func parameterCount(input: [Int]) -> Int? {
@@ -115,6 +118,8 @@ extension GRU: ConfigurableLayer {
     }
 
     public var configuration: any LayerConfiguration {
-        Configuration(units: units, useBias: bias != nil, resetAfter: resetAfter, returnSequences: returnSequences, goBackwards: goBackwards)
+        var c = Configuration(units: units, useBias: bias != nil, resetAfter: resetAfter, returnSequences: returnSequences, goBackwards: goBackwards)
+        c.switches = RecurrentSwitches(of: self)
+        return c
     }
 }

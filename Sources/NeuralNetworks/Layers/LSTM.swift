@@ -27,7 +27,7 @@ public final class LSTM: RecurrentLayer {
         kernel = Parameter(Initializer.glorotUniform.make([inputSize, 4 * units], seed: seed))
         recurrentKernel = Parameter(Initializer.orthogonal().make([units, 4 * units], seed: seed &+ 1))
         bias = useBias ? Parameter(Tensor((0..<(4 * units)).map { unitForgetBias && $0 / units == 1 ? 1 : 0 })) : nil
-        super.init(inputSize: inputSize, units: units, returnSequences: returnSequences, goBackwards: goBackwards)
+        super.init(inputSize: inputSize, units: units, returnSequences: returnSequences, goBackwards: goBackwards, seed: seed &+ 2)
     }
 
     public override var stateCount: Int { 2 }
@@ -37,7 +37,7 @@ public final class LSTM: RecurrentLayer {
 
     public override func projectInputs(_ x: Tensor) -> Tensor { x.dense(kernel.value, bias: bias?.value) }
 
-    /// The recurrence as one op (``Tensor/lstmRecurrence(projected:recurrentKernel:h0:c0:mask:backwards:)``); ``step(_:states:)``
+    /// The recurrence as one op (``Tensor/lstmRecurrence(projected:recurrentKernel:h0:c0:mask:backwards:)``); ``step(_:states:recurrent:)``
     /// is the same cell op by op, which a ``BackpropagationTrace`` shows.
     public override func runFused(_ projected: Tensor, states: [Tensor], keep: Tensor?) -> (output: Tensor, states: [Tensor])? {
         let (n, steps) = (projected.shape[0], projected.shape[1])
@@ -51,8 +51,8 @@ public final class LSTM: RecurrentLayer {
         return (keep.map { outputs * inRunOrder($0).reshaped(to: [n, steps, 1]) } ?? outputs, final)
     }
 
-    public override func step(_ projected: Tensor, states: [Tensor]) -> [Tensor] {
-        let z = projected + states[0].matmul(recurrentKernel.value)
+    public override func step(_ projected: Tensor, states: [Tensor], recurrent: Tensor) -> [Tensor] {
+        let z = projected + recurrent.matmul(recurrentKernel.value)
         func gate(_ k: Int) -> Tensor { z.slice(alongAxis: 1, (k * units)..<((k + 1) * units)) }
         let c = gate(1).sigmoid() * states[1] + gate(0).sigmoid() * gate(2).tanh()
         return [gate(3).sigmoid() * c.tanh(), c]
@@ -60,15 +60,18 @@ public final class LSTM: RecurrentLayer {
 }
 
 extension LSTM: ConfigurableLayer {
-    /// `{"type": "lstm", "units": 256}`; also `useBias` (true), `returnSequences` and `goBackwards` (false).
+    /// `{"type": "lstm", "units": 256}`; also `useBias` (true), `returnSequences` and `goBackwards` (false), and the
+    /// ``RecurrentSwitches``.
     /// `unitForgetBias` only sets the initial bias, so a saved model does not record it.
     public struct Configuration: RecurrentLayerConfiguration {
         public static let typeName = "lstm"
-        public static let fieldNames: Set<String> = ["units", "useBias", "returnSequences", "goBackwards"]
+        public static let fieldNames = Set<String>(["units", "useBias", "returnSequences", "goBackwards"]).union(RecurrentSwitches.fieldNames)
         public var units: Int
         public var useBias: Bool
         public var returnSequences: Bool
         public var goBackwards: Bool
+        /// `stateful`, `dropout`, `recurrentDropout`.
+        public var switches = RecurrentSwitches()
 
         public init(units: Int, useBias: Bool = true, returnSequences: Bool = false, goBackwards: Bool = false) {
             self.units = units
@@ -82,15 +85,17 @@ extension LSTM: ConfigurableLayer {
             self.init(units: try f.required("units").int(minimum: 1), useBias: try f.bool("useBias", default: d.useBias),
                       returnSequences: try f.bool("returnSequences", default: d.returnSequences),
                       goBackwards: try f.bool("goBackwards", default: d.goBackwards))
+            switches = try RecurrentSwitches(fields: f)
         }
 
         public var jsonFields: [(String, JSONValue)] {
             [("units", .number(Double(units))), ("useBias", .bool(useBias)), ("returnSequences", .bool(returnSequences)),
-             ("goBackwards", .bool(goBackwards))]
+             ("goBackwards", .bool(goBackwards))] + switches.jsonFields
         }
 
         public func build(input: [Int]) throws(ConfigError) -> (Module, [Int]) {
-            (LSTM(inputSize: try sequenceFeatures(input), units: units, useBias: useBias, returnSequences: returnSequences, goBackwards: goBackwards),
+            (switches.applied(to: LSTM(inputSize: try sequenceFeatures(input), units: units, useBias: useBias, returnSequences: returnSequences,
+                                       goBackwards: goBackwards)),
              try outputShape(input: input))
         }
 
@@ -101,6 +106,8 @@ extension LSTM: ConfigurableLayer {
     }
 
     public var configuration: any LayerConfiguration {
-        Configuration(units: units, useBias: bias != nil, returnSequences: returnSequences, goBackwards: goBackwards)
+        var c = Configuration(units: units, useBias: bias != nil, returnSequences: returnSequences, goBackwards: goBackwards)
+        c.switches = RecurrentSwitches(of: self)
+        return c
     }
 }

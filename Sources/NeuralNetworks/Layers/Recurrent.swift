@@ -11,34 +11,66 @@ import TensorModule
 ///   state forward and outputs zeros, so a padded sequence ends in the state its unpadded steps give, and a fully
 ///   masked one in its initial state. With `returnSequences` the mask goes on to the next layer.
 ///
-/// A subclass says what one step does (``step(_:states:)``) and how many states it carries.
-open class RecurrentLayer: Module {
+/// - `stateful` (Keras's switch): each batch starts from the final states of the batch before (row i continues row i's
+///   sequence), until ``resetStates()``; a batch of another size stops with a message. Gradients do not flow back
+///   into earlier batches.
+/// - `dropout` and `recurrentDropout` (training only, Keras's): one mask per sequence, the same at every step, on the
+///   inputs and on the h that enters the recurrent product. With `recurrentDropout`, training runs the cell op by op.
+///
+/// A subclass says what one step does (``step(_:states:recurrent:)``) and how many states it carries.
+open class RecurrentLayer: Module, RandomStateHolder {
     public let units: Int
     /// The features each step reads.
     public let inputSize: Int
     public let returnSequences: Bool
     public let goBackwards: Bool
+    /// Whether each call starts from the previous call's final states.
+    public var stateful = false
+    /// The fraction of input features dropped in training, in [0, 1).
+    public var dropout = 0.0 {
+        didSet { require((0..<1).contains(dropout), "\(typeName): dropout must be in [0, 1), got \(dropout)") }
+    }
+    /// The fraction of the recurrent state's units dropped from the recurrent product in training, in [0, 1).
+    public var recurrentDropout = 0.0 {
+        didSet { require((0..<1).contains(recurrentDropout), "\(typeName): recurrentDropout must be in [0, 1), got \(recurrentDropout)") }
+    }
+    /// The generator the dropout masks come from (saved with a checkpoint).
+    public var generator: RandomGenerator
+    /// A stateful layer's final states of the last call.
+    public private(set) var carriedStates: [Tensor]?
 
-    public init(inputSize: Int, units: Int, returnSequences: Bool, goBackwards: Bool) {
+    /// `seed` seeds the dropout masks' generator.
+    public init(inputSize: Int, units: Int, returnSequences: Bool, goBackwards: Bool, seed: UInt64) {
         require(inputSize > 0 && units > 0, "\(Self.self): inputSize and units must be positive, got \(inputSize) and \(units)")
         self.inputSize = inputSize
         self.units = units
         self.returnSequences = returnSequences
         self.goBackwards = goBackwards
+        generator = RandomGenerator(seed: seed)
     }
 
     /// How many state tensors [batch, units] a step carries; the first is the output h.
     open var stateCount: Int { 1 }
 
     /// The input projection of every step at once: [batch·time, features] → [batch·time, gates·units]. A subclass
-    /// must override it and ``step(_:states:)`` (Swift has no abstract methods; the defaults stop with a message).
+    /// must override it and ``step(_:states:recurrent:)`` (Swift has no abstract methods; the defaults stop with a message).
     open func projectInputs(_ x: Tensor) -> Tensor { fatalError("\(typeName) must project its inputs") }
 
-    /// One step: this step's projected input [batch, gates·units] and the states → the new states.
-    open func step(_ projected: Tensor, states: [Tensor]) -> [Tensor] { fatalError("\(typeName) must define a step") }
+    /// One step: this step's projected input [batch, gates·units] and the states → the new states. `recurrent` is the h
+    /// that enters the recurrent product: `states[0]`, or with recurrent dropout its masked copy.
+    open func step(_ projected: Tensor, states: [Tensor], recurrent: Tensor) -> [Tensor] { fatalError("\(typeName) must define a step") }
+
+    /// Forgets a stateful layer's carried states: the next call starts from zeros (or the initial states it is given).
+    public func resetStates() { carriedStates = nil }
+
+    /// A dropout mask of `shape` (one per sequence: no time axis, or a time axis of 1), kept units scaled by
+    /// 1 / (1 − rate).
+    private func dropoutMask(_ rate: Double, _ shape: [Int], dtype: DType) -> Tensor {
+        (Tensor.randomUniform(shape, dtype: dtype, using: &generator) .>= rate) * (1 / (1 - rate))
+    }
 
     /// The whole recurrence as one fused op, when the layer has one (``LSTM``): `projected` [batch, time, gates·units],
-    /// `keep` the mask as 1/0 in the sequences' dtype. nil (the default) runs ``step(_:states:)`` step by step.
+    /// `keep` the mask as 1/0 in the sequences' dtype. nil (the default) runs ``step(_:states:recurrent:)`` step by step.
     open func runFused(_ projected: Tensor, states: [Tensor], keep: Tensor?) -> (output: Tensor, states: [Tensor])? { nil }
 
     /// `keep` [batch, time] in the order the steps run (reversed along time for `goBackwards`).
@@ -69,14 +101,18 @@ open class RecurrentLayer: Module {
             require(mask.shape == [n, steps], "\(typeName): mask \(mask.shape) does not fit sequences \(x.shape)")
             keep = mask.converted(to: x.dtype)
         }
-        let projected = projectInputs(x.reshaped(to: [n * steps, inputSize]))
+        let dropping = isTraining && dropout > 0
+        let input = dropping ? x * dropoutMask(dropout, [n, 1, inputSize], dtype: x.dtype) : x
+        let recurrentMask = isTraining && recurrentDropout > 0 ? dropoutMask(recurrentDropout, [n, units], dtype: x.dtype) : nil
+        let projected = projectInputs(input.reshaped(to: [n * steps, inputSize]))
         let gates = projected.shape[1]
         let byStep = projected.reshaped(to: [n, steps, gates])
         // One op for the whole recurrence where the layer has one, except while a trace records every op.
-        if steps > 0, !GradientMode.isTracing, let fused = runFused(byStep, states: states, keep: keep) { return fused }
+        if steps > 0, recurrentMask == nil, !GradientMode.isTracing, let fused = runFused(byStep, states: states, keep: keep) { return fused }
         var outputs: [Tensor] = []
         for t in goBackwards ? Array((0..<steps).reversed()) : Array(0..<steps) {
-            let next = step(byStep.slice(alongAxis: 1, t..<(t + 1)).reshaped(to: [n, gates]), states: states)
+            let next = step(byStep.slice(alongAxis: 1, t..<(t + 1)).reshaped(to: [n, gates]), states: states,
+                            recurrent: recurrentMask.map { states[0] * $0 } ?? states[0])
             if let keep {
                 // m·new + (1 − m)·old: a padded step keeps the state, and outputs zeros.
                 let m = keep.slice(alongAxis: 1, t..<(t + 1))
@@ -90,7 +126,7 @@ open class RecurrentLayer: Module {
         return (returnSequences ? Tensor.stacking(outputs, alongAxis: 1) : states[0], states)
     }
 
-    public override func callAsFunction(_ input: Tensor) -> Tensor { run(input).output }
+    public override func callAsFunction(_ input: Tensor) -> Tensor { self([input], masks: [nil]) }
 
     /// `[x]`, or `[x, initial states…]`.
     public override func callAsFunction(_ inputs: [Tensor]) -> Tensor { self(inputs, masks: inputs.map { _ in nil }) }
@@ -98,7 +134,16 @@ open class RecurrentLayer: Module {
     public override func callAsFunction(_ inputs: [Tensor], masks: [Tensor?]) -> Tensor {
         require(inputs.count == 1 || inputs.count == 1 + stateCount,
                 "\(typeName) takes sequences and optionally \(stateCount) initial state\(stateCount == 1 ? "" : "s"), given \(inputs.count) inputs")
-        return run(inputs[0], initialStates: inputs.count > 1 ? Array(inputs.dropFirst()) : nil, mask: masks.first ?? nil).output
+        var initial = inputs.count > 1 ? Array(inputs.dropFirst()) : nil
+        if stateful, initial == nil, let carried = carriedStates {
+            let (previous, now) = (carried[0].shape[0], inputs[0].shape.first ?? 0)
+            require(previous == now, "\(typeName): a stateful layer got a batch of \(now) sequences after batches of \(previous); "
+                    + "keep the batch size (every batch full) or call resetStates() first")
+            initial = carried
+        }
+        let (output, states) = run(inputs[0], initialStates: initial, mask: masks.first ?? nil)
+        if stateful { carriedStates = states.map(\.detached) }
+        return output
     }
 
     /// The sequences' mask goes on with the sequences (`returnSequences`); a last output has none.

@@ -26,28 +26,30 @@ public final class SimpleRNN: RecurrentLayer {
         recurrentKernel = Parameter(Initializer.orthogonal().make([units, units], seed: seed &+ 1))
         bias = useBias ? Parameter(Tensor.zeros([units])) : nil
         self.activation = activation
-        super.init(inputSize: inputSize, units: units, returnSequences: returnSequences, goBackwards: goBackwards)
+        super.init(inputSize: inputSize, units: units, returnSequences: returnSequences, goBackwards: goBackwards, seed: seed &+ 2)
     }
 
 
     public override func projectInputs(_ x: Tensor) -> Tensor { x.dense(kernel.value, bias: bias?.value) }
 
-    public override func step(_ projected: Tensor, states: [Tensor]) -> [Tensor] {
-        [activation(projected + states[0].matmul(recurrentKernel.value))]
+    public override func step(_ projected: Tensor, states: [Tensor], recurrent: Tensor) -> [Tensor] {
+        [activation(projected + recurrent.matmul(recurrentKernel.value))]
     }
 }
 
 extension SimpleRNN: ConfigurableLayer {
     /// `{"type": "simpleRNN", "units": 32}`; also `activation` (tanh), `useBias` (true), `returnSequences` and
-    /// `goBackwards` (false).
+    /// `goBackwards` (false), and the ``RecurrentSwitches``.
     public struct Configuration: RecurrentLayerConfiguration {
         public static let typeName = "simpleRNN"
-        public static let fieldNames: Set<String> = ["units", "activation", "useBias", "returnSequences", "goBackwards"]
+        public static let fieldNames = Set<String>(["units", "activation", "useBias", "returnSequences", "goBackwards"]).union(RecurrentSwitches.fieldNames)
         public var units: Int
         public var activation: Activation
         public var useBias: Bool
         public var returnSequences: Bool
         public var goBackwards: Bool
+        /// `stateful`, `dropout`, `recurrentDropout`.
+        public var switches = RecurrentSwitches()
 
         public init(units: Int, activation: Activation = .tanh, useBias: Bool = true, returnSequences: Bool = false, goBackwards: Bool = false) {
             self.units = units
@@ -63,16 +65,17 @@ extension SimpleRNN: ConfigurableLayer {
                       activation: try f["activation"].map { n throws(ConfigError) in try Activation(json: n) } ?? d.activation,
                       useBias: try f.bool("useBias", default: d.useBias), returnSequences: try f.bool("returnSequences", default: d.returnSequences),
                       goBackwards: try f.bool("goBackwards", default: d.goBackwards))
+            switches = try RecurrentSwitches(fields: f)
         }
 
         public var jsonFields: [(String, JSONValue)] {
             [("units", .number(Double(units))), ("activation", activation.json), ("useBias", .bool(useBias)),
-             ("returnSequences", .bool(returnSequences)), ("goBackwards", .bool(goBackwards))]
+             ("returnSequences", .bool(returnSequences)), ("goBackwards", .bool(goBackwards))] + switches.jsonFields
         }
 
         public func build(input: [Int]) throws(ConfigError) -> (Module, [Int]) {
-            (SimpleRNN(inputSize: try sequenceFeatures(input), units: units, activation: activation, useBias: useBias,
-                       returnSequences: returnSequences, goBackwards: goBackwards), try outputShape(input: input))
+            (switches.applied(to: SimpleRNN(inputSize: try sequenceFeatures(input), units: units, activation: activation, useBias: useBias,
+                       returnSequences: returnSequences, goBackwards: goBackwards)), try outputShape(input: input))
         }
 
         public func parameterCount(input: [Int]) -> Int? {
@@ -83,7 +86,9 @@ extension SimpleRNN: ConfigurableLayer {
     }
 
     public var configuration: any LayerConfiguration {
-        Configuration(units: units, activation: activation, useBias: bias != nil, returnSequences: returnSequences, goBackwards: goBackwards)
+        var c = Configuration(units: units, activation: activation, useBias: bias != nil, returnSequences: returnSequences, goBackwards: goBackwards)
+        c.switches = RecurrentSwitches(of: self)
+        return c
     }
 }
 
@@ -108,4 +113,52 @@ extension RecurrentLayerConfiguration {
     }
 
     public var details: String { "\(units)" + (returnSequences ? " sequences" : "") }
+}
+
+/// The switches every recurrent layer's configuration shares, under Keras's names: `stateful` (false), `dropout` and
+/// `recurrentDropout` (0). A model file writes them only when they differ from these defaults.
+///
+/// ```swift
+/// var lstm = LSTM.Configuration(units: 64)
+/// lstm.switches = RecurrentSwitches(dropout: 0.2, recurrentDropout: 0.1)
+/// ```
+public struct RecurrentSwitches: Sendable, Equatable {
+    public var stateful: Bool
+    public var dropout: Double
+    public var recurrentDropout: Double
+
+    public init(stateful: Bool = false, dropout: Double = 0, recurrentDropout: Double = 0) {
+        self.stateful = stateful
+        self.dropout = dropout
+        self.recurrentDropout = recurrentDropout
+    }
+
+    public static let fieldNames: Set<String> = ["stateful", "dropout", "recurrentDropout"]
+
+    public init(fields f: Fields) throws(ConfigError) {
+        func rate(_ key: String) throws(ConfigError) -> Double {
+            let r = try f.double(key, default: 0)
+            guard (0..<1).contains(r) else { throw f[key]!.fail("\(key) must be in [0, 1), found \(r)") }
+            return r
+        }
+        self.init(stateful: try f.bool("stateful", default: false), dropout: try rate("dropout"), recurrentDropout: try rate("recurrentDropout"))
+    }
+
+    public var jsonFields: [(String, JSONValue)] {
+        (stateful ? [("stateful", .bool(true))] : []) + (dropout > 0 ? [("dropout", .number(dropout))] : [])
+            + (recurrentDropout > 0 ? [("recurrentDropout", .number(recurrentDropout))] : [])
+    }
+
+    /// The switches `layer` has.
+    public init(of layer: RecurrentLayer) {
+        self.init(stateful: layer.stateful, dropout: layer.dropout, recurrentDropout: layer.recurrentDropout)
+    }
+
+    /// `layer`, switched so.
+    public func applied<L: RecurrentLayer>(to layer: L) -> L {
+        layer.stateful = stateful
+        layer.dropout = dropout
+        layer.recurrentDropout = recurrentDropout
+        return layer
+    }
 }
