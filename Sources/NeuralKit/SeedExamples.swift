@@ -1,7 +1,7 @@
 /// The lectures' worked examples, computed through the public API; `neuralkit` prints them.
 public enum SeedExamples {
     /// Every example, each producing its printed report.
-    public static let all: [@Sendable () -> String] = [perceptron, reluNetwork, quadratic, reluNetworkTrace]
+    public static let all: [@Sendable () -> String] = [perceptron, reluNetwork, quadratic, reluNetworkTrace, lstmStepTrace]
 
     /// ŷ = σ(w₀ + W·X) with w₀ = 1, W = [3, −2], X = [−1, 2].
     public static func perceptron() -> String {
@@ -33,6 +33,24 @@ public enum SeedExamples {
             (w2 * (w1 * 3 + b1).relu() + b2 - -12).squared()
         }
         return "relu network, backpropagation step by step (value, then ∂ℓ/∂value):\n\(trace)"
+    }
+
+    /// An LSTM of one unit reading one number, one step from h₀ = 0.1, c₀ = −0.2 at x = 0.5, with target h₁ = 0.5 and
+    /// loss (h₁ − 0.5)²: every op of the cell (the gates i, f, g, o, the cell c₁ = f·c₀ + i·g, h₁ = o·tanh(c₁)) with its
+    /// value and gradient. The fused LSTM op gives the same numbers; a trace runs the cell op by op.
+    public static func lstmStepTrace() -> String {
+        let lstm = LSTM(inputSize: 1, units: 1, seed: 1)
+        lstm.convert(to: .float64)
+        lstm.kernel.assign(Tensor(shape: [1, 4], values: [0.5, -0.4, 0.8, 0.3], dtype: .float64))          // i, f, g, o
+        lstm.recurrentKernel.assign(Tensor(shape: [1, 4], values: [0.2, 0.6, -0.5, 0.1], dtype: .float64))
+        lstm.bias!.assign(Tensor([0, 1, 0, 0], dtype: .float64))                                          // unitForgetBias
+        let x = Tensor(shape: [1, 1, 1], values: [0.5], dtype: .float64)
+        let (h0, c0) = (Tensor(shape: [1, 1], values: [0.1], dtype: .float64), Tensor(shape: [1, 1], values: [-0.2], dtype: .float64))
+        let leaves = lstm.namedParameters.map { ($0.name, $0.parameter.value) }
+        let trace = BackpropagationTrace(namedLeaves: leaves) {
+            (lstm.run(x, initialStates: [h0, c0]).states[0] - 0.5).squared().sum()
+        }
+        return "LSTM, one step (value, then ∂ℓ/∂value):\n\(trace)"
     }
 
     /// ∇(3x₁² + x₂²) at (1, 1).

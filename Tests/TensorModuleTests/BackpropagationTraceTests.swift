@@ -37,6 +37,40 @@ import _TestSupport
         #expect(rows.last?.first == "10" && rows.last?[1] == "squared" && rows.last?[4] == "4")   // the loss, 4
     }
 
+    /// `neuralkit examples` prints one LSTM step op by op: the gates' sigmoids and tanhs appear, and the leaves'
+    /// gradients are those of the fused LSTM op, and of the cell's equations differentiated by hand.
+    @Test func theLSTMStepExampleShowsTheCellAndAgreesWithTheFusedOp() throws {
+        let text = SeedExamples.lstmStepTrace()
+        let rows = text.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        #expect(rows.filter { $0.count > 1 && $0[1] == "sigmoid" }.count == 3 && rows.filter { $0.count > 1 && $0[1] == "tanh" }.count == 2, "\(text)")
+        // By hand: z = x·W + b + h₀·U, then the cell; ∂ℓ/∂h₁ = 2(h₁ − 0.5).
+        func σ(_ v: Double) -> Double { 1 / (1 + exp(-v)) }
+        let (x, h0, c0) = (0.5, 0.1, -0.2)
+        let w = [0.5, -0.4, 0.8, 0.3], u = [0.2, 0.6, -0.5, 0.1], b = [0.0, 1, 0, 0]
+        let z = (0..<4).map { x * w[$0] + b[$0] + h0 * u[$0] }
+        let (i, f, g, o) = (σ(z[0]), σ(z[1]), tanh(z[2]), σ(z[3]))
+        let c1 = f * c0 + i * g, h1 = o * tanh(c1)
+        let dh = 2 * (h1 - 0.5), dc = dh * o * (1 - tanh(c1) * tanh(c1))
+        let dz = [dc * g * i * (1 - i), dc * c0 * f * (1 - f), dc * i * (1 - g * g), dh * tanh(c1) * o * (1 - o)]
+        // The kernel's row: its gradient is the last bracketed list.
+        let kernelRow = try #require(text.split(separator: "\n").first { $0.split(separator: " ").dropFirst().first == "kernel" })
+        let gradientText = kernelRow[kernelRow.index(after: try #require(kernelRow.lastIndex(of: "[")))..<(try #require(kernelRow.lastIndex(of: "]")))]
+        let kernel = gradientText.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        try #require(kernel.count == 4)
+        // Printed to 5 significant digits.
+        for k in 0..<4 { #expect(Swift.abs(kernel[k] - dz[k] * x) <= 1e-4 * Swift.abs(dz[k] * x), "dW[\(k)]: \(text)") }
+        // The fused op's gradient.
+        let lstm = LSTM(inputSize: 1, units: 1, seed: 1)
+        lstm.convert(to: .float64)
+        lstm.kernel.assign(Tensor(shape: [1, 4], values: w, dtype: .float64))
+        lstm.recurrentKernel.assign(Tensor(shape: [1, 4], values: u, dtype: .float64))
+        lstm.bias!.assign(Tensor(b, dtype: .float64))
+        let input = Tensor(shape: [1, 1, 1], values: [x], dtype: .float64)
+        (lstm.run(input, initialStates: [Tensor(shape: [1, 1], values: [h0], dtype: .float64), Tensor(shape: [1, 1], values: [c0], dtype: .float64)]).states[0] - 0.5)
+            .squared().sum().backward()
+        for k in 0..<4 { #expect(Swift.abs(lstm.kernel.value.grad!.values[k] - dz[k] * x) < 1e-12, "fused dW[\(k)]") }
+    }
+
     /// A value used twice receives the sum of both uses' gradients: d(x·x)/dx = 2x.
     @Test func aValueUsedTwiceAddsItsGradients() {
         var x = Tensor([3], dtype: .float64); x.requiresGradient = true

@@ -30,13 +30,16 @@ import _TestSupport
         // Checkpoints every 7 batches: the kill lands inside an epoch, and the run resumes there.
         Case(name: "--checkpoint-every 7", arguments: ["--model", "mlp", "--checkpoint-every", "7", "--batch-size", "16"], epochs: 4,
              killAfter: "Epoch 2/4"),
+        // A sequence preset: the fused LSTM over the airline windows.
+        Case(name: "airline (lstm-forecaster)", arguments: ["--dataset", "airline", "--batch-size", "16"], epochs: 6, killAfter: "Epoch 3/6"),
     ]
 
     @Test(arguments: cases)
     func killedAndResumedEqualsStraight(_ c: Case) throws {
         let tmp = try TemporaryDirectory()
         defer { tmp.remove() }
-        let common = ["train", "--dataset", "digits", "--epochs", "\(c.epochs)"] + c.arguments
+        let dataset = c.arguments.contains("--dataset") ? [] : ["--dataset", "digits"]
+        let common = ["train"] + dataset + ["--epochs", "\(c.epochs)"] + c.arguments
         let straight = try CommandLineTool.run(common + ["--output", tmp.file("straight")])
         #expect(straight.status == 0, "\(straight.stderr)")
 
