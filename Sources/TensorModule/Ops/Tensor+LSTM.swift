@@ -61,46 +61,73 @@ extension Tensor {
 
 /// The loops of ``Tensor/lstmRecurrence(projected:recurrentKernel:h0:c0:mask:backwards:)``. Row b of step s (in
 /// run order) reads input time t = s, or T − 1 − s backwards; gates and hc are stored by s, dProjected by t.
+///
+/// Large enough, each step splits its units in two parts, one per core: a part's gates need only its own columns of
+/// the recurrent product, and its cell only its own gates, so a core runs its part's GEMM and cell pass with no wait
+/// between them; the cores meet once per step, where the next step needs all of h (or, backwards, all of dz).
 private struct LSTMPlan {
     let n, steps, units: Int
     let backwards: Bool
 
     func time(_ s: Int) -> Int { backwards ? steps - 1 - s : s }
 
+    /// The unit ranges of the parts: two halves (a multiple of 16 apart) when the work per step is large enough.
+    var parts: [Range<Int>] {
+        guard units >= 32, n * units * 24 >= Parallel.minimumCount else { return [0..<units] }
+        let half = (units / 2 + 15) & ~15
+        return [0..<half, half..<units]
+    }
+
+    /// Runs `body` for each part, on both cores when there are two.
+    func forEachPart(_ parts: [Range<Int>], _ body: (Range<Int>) -> Void) {
+        if parts.count == 1 { body(parts[0]) } else { Parallel.both { body(parts[$0]) } }
+    }
+
     func forward<T: TensorScalar>(_: T.Type, _ projected: Tensor, _ u: Tensor, _ h0: Tensor, _ c0: Tensor, _ mask: Tensor?,
                                   gates: Tensor, hc: Tensor) {
-        let (p, uk, g, out) = (projected.pointer(T.self), u.pointer(T.self), gates.pointer(T.self), hc.pointer(T.self))
+        let (p, g, out) = (projected.pointer(T.self), gates.pointer(T.self), hc.pointer(T.self))
         let (ph0, pc0, m) = (h0.pointer(T.self), c0.pointer(T.self), mask?.pointer(T.self))
-        let (g4, s2) = (4 * units, 2 * units)
+        let (g4, s2, parts) = (4 * units, 2 * units, self.parts)
+        // U with each part's gate columns side by side ([i, f, g, o] of its units), and the step's product in that layout.
+        let arranged = Tensor(uninitialized: [max(units * g4, 1)], dtype: T.dtype), product = Tensor(uninitialized: [max(n * g4, 1)], dtype: T.dtype)
+        let (ua, zp, uk) = (arranged.pointer(T.self), product.pointer(T.self), u.pointer(T.self))
+        for r in 0..<units {
+            for part in parts {
+                for q in 0..<4 {
+                    (ua + r * g4 + 4 * part.lowerBound + q * part.count).update(from: uk + r * g4 + q * units + part.lowerBound, count: part.count)
+                }
+            }
+        }
         for s in 0..<steps {
             let t = time(s)
-            // z = hₜ₋₁·U into the gates' rows, then + projectedₜ in the pass that applies the gates.
-            if units > 0 {
-                let (hPrev, ldh) = s == 0 ? (UnsafePointer(ph0), units) : (UnsafePointer(out + (s - 1) * s2), steps * s2)
-                BLAS.gemm(transposeA: false, transposeB: false, m: n, n: g4, k: units, a: hPrev, lda: ldh, b: uk, ldb: g4,
-                          c: g + s * g4, ldc: steps * g4)
-            }
-            // Rows are independent: both cores take chunks of them.
-            Parallel.forEachChunk(n, chunks: Swift.min(n, 8), workPerItem: 24 * units) { _, _, rows in
-                for b in rows {
-                    let z = g + (b * steps + s) * g4, projectedRow = p + (b * steps + t) * g4
+            let (hPrevAll, ldh) = s == 0 ? (UnsafePointer(ph0), units) : (UnsafePointer(out + (s - 1) * s2), steps * s2)
+            forEachPart(parts) { part in
+                let (lo, width, column) = (part.lowerBound, part.count, 4 * part.lowerBound)
+                if units > 0 {
+                    BLAS.serialGemm(transposeA: false, transposeB: false, m: n, n: 4 * width, k: units, a: hPrevAll, lda: ldh,
+                                    b: ua + column, ldb: g4, c: zp + column, ldc: g4, beta: 0)
+                }
+                for b in 0..<n {
+                    let z = g + (b * steps + s) * g4, projectedRow = p + (b * steps + t) * g4, productRow = zp + b * g4 + column
                     let row = out + (b * steps + s) * s2
                     let (hPrev, cPrev) = s == 0 ? (UnsafePointer(ph0 + b * units), UnsafePointer(pc0 + b * units))
                                                 : (UnsafePointer(row - s2), UnsafePointer(row - s2 + units))
                     if let m, m[b * steps + t] == 0 {
-                        row.update(from: hPrev, count: units)
-                        (row + units).update(from: cPrev, count: units)
+                        (row + lo).update(from: hPrev + lo, count: width)
+                        (row + units + lo).update(from: cPrev + lo, count: width)
                         continue
                     }
-                    for j in 0..<g4 { z[j] += projectedRow[j] }
-                    Kernels.activate(z, 2 * units, .sigmoid)
-                    Kernels.activate(z + 2 * units, units, .tanh)
-                    Kernels.activate(z + 3 * units, units, .sigmoid)
-                    let c = row + units
-                    for j in 0..<units { c[j] = z[units + j] * cPrev[j] + z[j] * z[2 * units + j] }
-                    row.update(from: c, count: units)
-                    Kernels.activate(row, units, .tanh)
-                    for j in 0..<units { row[j] *= z[3 * units + j] }
+                    // z = hₜ₋₁·U + projectedₜ for this part's units, gate by gate, back in the i, f, g, o layout.
+                    for q in 0..<4 {
+                        let (zq, pq, xq) = (z + q * units + lo, productRow + q * width, projectedRow + q * units + lo)
+                        for j in 0..<width { zq[j] = pq[j] + xq[j] }
+                        Kernels.activate(zq, width, q == 2 ? .tanh : .sigmoid)
+                    }
+                    let (c, h) = (row + units, row)
+                    for j in part { c[j] = z[units + j] * cPrev[j] + z[j] * z[2 * units + j] }
+                    (h + lo).update(from: c + lo, count: width)
+                    Kernels.activate(h + lo, width, .tanh)
+                    for j in part { h[j] *= z[3 * units + j] }
                 }
             }
         }
@@ -110,33 +137,48 @@ private struct LSTMPlan {
                                    gates: Tensor, hc: Tensor, dProjected: Tensor, dU: Tensor?, dh0: Tensor, dc0: Tensor) {
         let (dOut, uk, g, out) = (grad.pointer(T.self), u.pointer(T.self), gates.pointer(T.self), hc.pointer(T.self))
         let (ph0, pc0, m, dz) = (h0.pointer(T.self), c0.pointer(T.self), mask?.pointer(T.self), dProjected.pointer(T.self))
-        let (g4, s2) = (4 * units, 2 * units)
+        let (g4, s2, parts) = (4 * units, 2 * units, self.parts)
         // The gradients flowing into step s from step s + 1 (dh, dc: [n, units] each), this step's total dh, and tanh(c).
         let work = Tensor(uninitialized: [4, max(n * units, 1)], dtype: T.dtype)
         let dhNext = work.pointer(T.self), dcNext = dhNext + n * units, dhHere = dcNext + n * units, tc = dhHere + n * units
         dhNext.initialize(repeating: 0, count: 2 * n * units)
+        /// dhₜ₋₁ = dz·Uᵀ for the step run at `s` (time t), columns `part`; a skipped row's dh passes through instead.
+        func recurrentGradient(_ s: Int, _ part: Range<Int>) {
+            let t = time(s)
+            if units > 0 {
+                BLAS.serialGemm(transposeA: false, transposeB: true, m: n, n: part.count, k: g4, a: dz + t * g4, lda: steps * g4,
+                                b: uk + part.lowerBound * g4, ldb: g4, c: dhNext + part.lowerBound, ldc: units, beta: 0)
+            }
+            if let m {
+                for b in 0..<n where m[b * steps + t] == 0 {
+                    (dhNext + b * units + part.lowerBound).update(from: dhHere + b * units + part.lowerBound, count: part.count)
+                }
+            }
+        }
         for s in (0..<steps).reversed() {
             let t = time(s)
-            Parallel.forEachChunk(n, chunks: Swift.min(n, 8), workPerItem: 24 * units) { _, _, rows in
-                for b in rows {
+            forEachPart(parts) { part in
+                if s + 1 < steps { recurrentGradient(s + 1, part) }
+                let (lo, width) = (part.lowerBound, part.count)
+                for b in 0..<n {
                     let gradRow = dOut + (b * steps + s) * s2, row = out + (b * steps + s) * s2
                     let dh = dhHere + b * units, dc = dcNext + b * units, dhIn = dhNext + b * units
-                    for j in 0..<units {
+                    for j in part {
                         dh[j] = gradRow[j] + dhIn[j]
                         dc[j] += gradRow[units + j]
                     }
                     let dzRow = dz + (b * steps + t) * g4
                     if let m, m[b * steps + t] == 0 {
                         // A skipped step passed h and c through: so do their gradients (dc stays in dcNext).
-                        dzRow.initialize(repeating: 0, count: g4)
+                        for q in 0..<4 { (dzRow + q * units + lo).initialize(repeating: 0, count: width) }
                         continue
                     }
                     let z = g + (b * steps + s) * g4
                     let cPrev = s == 0 ? UnsafePointer(pc0 + b * units) : UnsafePointer(row - s2 + units)
                     let tcRow = tc + b * units
-                    tcRow.update(from: row + units, count: units)
-                    Kernels.activate(tcRow, units, .tanh)
-                    for j in 0..<units {
+                    (tcRow + lo).update(from: row + units + lo, count: width)
+                    Kernels.activate(tcRow + lo, width, .tanh)
+                    for j in part {
                         let (i, f, gg, o) = (z[j], z[units + j], z[2 * units + j], z[3 * units + j])
                         let th = tcRow[j]
                         let dcTotal = dc[j] + dh[j] * o * (1 - th * th)
@@ -148,15 +190,8 @@ private struct LSTMPlan {
                     }
                 }
             }
-            // dhₜ₋₁ = dz·Uᵀ; a skipped row's dh passes through instead.
-            if units > 0 {
-                BLAS.gemm(transposeA: false, transposeB: true, m: n, n: units, k: g4, a: dz + t * g4, lda: steps * g4, b: uk, ldb: g4,
-                          c: dhNext, ldc: units)
-            }
-            if let m {
-                for b in 0..<n where m[b * steps + t] == 0 { (dhNext + b * units).update(from: dhHere + b * units, count: units) }
-            }
         }
+        if steps > 0 { forEachPart(parts) { recurrentGradient(0, $0) } }
         dh0.pointer(T.self).update(from: dhNext, count: n * units)
         dc0.pointer(T.self).update(from: dcNext, count: n * units)
         guard let dU else { return }
