@@ -77,6 +77,11 @@ func environment(_ name: String) -> String? { getenv(name).map { String(cString:
         Reader(name: "IDX images through loadData", valid: { idxImages }) { try loadPair($0, idxLabels, NPY: false) },
         Reader(name: "IDX labels through loadData", valid: { idxLabels }) { try loadPair(idxImages, $0, NPY: false) },
         Reader(name: "gzip IDX images through loadData", valid: { try gzip(idxImages) }) { try loadPair($0, idxLabels, NPY: false) },
+        Reader(name: "sktime .ts series", valid: {
+            text("# a comment\n@problemName tiny\n@dimensions 2\n@equalLength false\n@classLabel true a b\n@data\n1,2,3:4,5,6:b\n7,8:9,10:a\n")
+        }) { bytes in
+            _ = try TimeSeriesFile(bytes: bytes, file: "fuzz.ts").dataset(name: "fuzz")
+        },
         Reader(name: "text as language-model windows", valid: { text("To be, or not to be: that is the question.\nWhether 'tis nobler") }) { bytes in
             _ = try Dataset.languageModel(text: try TextFile.decode(bytes, file: "fuzz.txt"), name: "fuzz.txt", length: 4, trainFraction: 0.8)
         },
