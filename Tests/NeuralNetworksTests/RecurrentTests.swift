@@ -323,6 +323,26 @@ import _TestSupport
                                                      "backward.kernel", "backward.recurrentKernel", "backward.bias"])
     }
 
+    /// Initial states come after the sequences, the forward layer's then the backward layer's (Keras's order).
+    @Test func bidirectionalTakesEachDirectionsInitialStates() throws {
+        let forward = Self.float64(LSTM(inputSize: 3, units: 2, returnSequences: true, seed: 17))
+        let backward = Self.float64(LSTM(inputSize: 3, units: 2, returnSequences: true, goBackwards: true, seed: 18))
+        let both = Bidirectional(forward: forward, backward: backward, merge: .sum)
+        let x = randomTensor([2, 4, 3], seed: 19)
+        let states = (0..<4).map { randomTensor([2, 2], seed: 30 + UInt64($0), in: -1...1) }
+        let merged = both([x] + states)
+        let f = forward.run(x, initialStates: Array(states[0..<2])).output
+        let b = backward.run(x, initialStates: Array(states[2..<4])).output.values
+        // The backward outputs back in time order, then summed with the forward ones.
+        let expected = (0..<16).map { i -> Double in
+            let (n, t, j) = (i / 8, i / 2 % 4, i % 2)
+            return f.values[i] + b[n * 8 + (3 - t) * 2 + j]
+        }
+        expectClose(merged, expected, shape: [2, 4, 2], absolute: 1e-14, relative: 1e-13, "with initial states")
+        #expect(try both.outputShape(forInputs: [[2, 4, 3]] + Array(repeating: [2, 2], count: 4)) == [2, 4, 2])
+        #expect(throws: ModuleError.self) { try both.outputShape(forInputs: [[2, 4, 3], [2, 2]]) }
+    }
+
     @Test func bidirectionalFromModelJSON() throws {
         let text = #"{"input": [6, 3], "layers": [{"type": "bidirectional", "layer": {"type": "gru", "units": 4}, "merge": "average"}], "#
             + #""loss": "meanSquaredError"}"#

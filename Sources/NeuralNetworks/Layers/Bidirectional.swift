@@ -4,6 +4,8 @@ import TensorModule
 /// Two recurrent layers over the same sequences, one forward and one backward, with their outputs merged (Keras's
 /// `Bidirectional`). With `returnSequences`, the backward layer's outputs are put back in time order before merging,
 /// so step t merges what both directions say at t. A mask reaches both layers, and goes on with the sequences.
+/// Initial states, as in Keras, come after the sequences: the forward layer's, then the backward layer's
+/// (`[x, h0f, c0f, h0b, c0b]` for LSTMs).
 ///
 /// ```swift
 /// let both = Bidirectional(forward: LSTM(inputSize: 8, units: 16, returnSequences: true),
@@ -38,11 +40,17 @@ public final class Bidirectional: Module {
 
     public override func callAsFunction(_ input: Tensor) -> Tensor { self([input], masks: [nil]) }
 
+    /// `[x]`, or `[x, forward initial states…, backward initial states…]`.
+    public override func callAsFunction(_ inputs: [Tensor]) -> Tensor { self(inputs, masks: inputs.map { _ in nil }) }
+
     public override func callAsFunction(_ inputs: [Tensor], masks: [Tensor?]) -> Tensor {
-        require(inputs.count == 1, "Bidirectional takes one input (sequences), given \(inputs.count)")
+        let k = forward.stateCount
+        require(inputs.count == 1 || inputs.count == 1 + 2 * k,
+                "Bidirectional takes sequences and optionally \(k) initial state\(k == 1 ? "" : "s") per direction, given \(inputs.count) inputs")
         let mask = masks.first ?? nil
-        let f = forward.run(inputs[0], mask: mask).output
-        var b = backward.run(inputs[0], mask: mask).output
+        let given = inputs.count > 1
+        let f = forward.run(inputs[0], initialStates: given ? Array(inputs[1...k]) : nil, mask: mask).output
+        var b = backward.run(inputs[0], initialStates: given ? Array(inputs[(1 + k)...]) : nil, mask: mask).output
         if returnSequences {
             // Back in time order: [N, T, U] → [T, N, U], rows reversed, → [N, T, U].
             let byTime = b.permuted([1, 0, 2])
@@ -64,6 +72,16 @@ public final class Bidirectional: Module {
         var shape = try forward.outputShape(for: inputShape)
         shape[shape.count - 1] = units
         return shape
+    }
+
+    public override func outputShape(forInputs inputShapes: [[Int]]) throws(ModuleError) -> [Int] {
+        let k = forward.stateCount
+        guard inputShapes.count == 1 || inputShapes.count == 1 + 2 * k else {
+            throw .inputCount(layer: "Bidirectional", expected: "1 or \(1 + 2 * k)", found: inputShapes.count)
+        }
+        _ = try forward.outputShape(forInputs: Array(inputShapes.prefix(1 + (inputShapes.count > 1 ? k : 0))))
+        if inputShapes.count > 1 { _ = try backward.outputShape(forInputs: [inputShapes[0]] + inputShapes.suffix(k)) }
+        return try outputShape(for: inputShapes[0])
     }
 
     public override var details: String { "\(merge.rawValue) \(forward.details)" }
