@@ -36,6 +36,7 @@ test: deps venv
 	tools/lint.sh
 	swift build $(SWIFT_FLAGS) --build-tests
 	swift test $(SWIFT_FLAGS) --skip-build
+	NEURALKIT_THREADS=1 swift test $(SWIFT_FLAGS) --skip-build   # the same suite with every split on one thread
 	$(MAKE) browser-test
 
 # The Playground in real headless Chromium (installs Debian's chromium if missing).

@@ -323,7 +323,7 @@ struct Examples: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the lectures' worked examples, computed by NeuralKit.")
 
     func run() {
-        print("NeuralKit \(neuralKitVersion)")
+        print("NeuralKit \(neuralKitVersion), \(Parallel.workerCount) worker\(Parallel.workerCount == 1 ? "" : "s")")
         for example in SeedExamples.all { print(example()) }
     }
 }

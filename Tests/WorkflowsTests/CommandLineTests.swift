@@ -266,12 +266,27 @@ import _TestSupport
         let run = try CommandLineTool.run(["examples"])
         #expect(run.status == 0)
         let sigma = 1 / (1 + Glibc.exp(6.0))
-        #expect(run.stdout.hasPrefix("NeuralKit \(neuralKitVersion)\n"))
+        #expect(run.stdout.hasPrefix("NeuralKit \(neuralKitVersion), "))
         let printed = run.stdout.split(separator: "\n").first { $0.hasPrefix("perceptron:") }?.split(separator: " ").last.flatMap { Double($0) }
         #expect(Swift.abs(try #require(printed) - sigma) < 1e-17, "\(run.stdout)")
         #expect(run.stdout.contains("relu network: loss = 4.0, ∂ℓ/∂w1 = 12.0, ∂ℓ/∂w2 = -60.0, ∂ℓ/∂b1 = 4.0, ∂ℓ/∂b2 = -4.0\n"))
         #expect(run.stdout.contains("∇f(1, 1) = [6.0, 2.0]\n"))
         for example in SeedExamples.all { #expect(run.stdout.contains(example())) }
+    }
+
+    /// The worker count follows the processors the process may use: one under `taskset -c 0`; NEURALKIT_THREADS
+    /// overrides it.
+    @Test func workerCountFollowsTheMachine() throws {
+        let pinned = try CommandLineTool.runProcess("/usr/bin/taskset", ["-c", "0", CommandLineTool.executable, "examples"])
+        #expect(pinned.status == 0 && pinned.stdout.hasPrefix("NeuralKit \(neuralKitVersion), 1 worker\n"), "\(pinned.stdout.prefix(80))")
+        let set = try CommandLineTool.runProcess("/usr/bin/env", ["NEURALKIT_THREADS=3", CommandLineTool.executable, "examples"])
+        #expect(set.stdout.hasPrefix("NeuralKit \(neuralKitVersion), 3 workers\n"), "\(set.stdout.prefix(80))")
+        // The same numbers with one worker as with the machine's.
+        let free = try CommandLineTool.run(["examples"])
+        #expect(free.stdout.split(separator: "\n").dropFirst() == pinned.stdout.split(separator: "\n").dropFirst())
+        #expect(Processors.workerCount(setting: "2", available: 8) == 2 && Processors.workerCount(setting: "0", available: 8) == 8)
+        #expect(Processors.workerCount(setting: "many", available: 3) == 3 && Processors.workerCount(setting: nil, available: 1) == 1)
+        #expect(Processors.available() >= 1)
     }
 
     /// `--schedule cosine` anneals the rate over the run's steps: the logged rates fall from the base to near 0.

@@ -12,8 +12,32 @@ public enum Parallel {
     /// Element loops shorter than this run on one core.
     public static let minimumCount = 1 << 16
 
-    /// Runs `body(0)` on the calling thread and `body(1)` on the helper thread, and returns when both have finished.
+    private static let workers = Atomic<Int>(Processors.workerCount(setting: getenv("NEURALKIT_THREADS").map { String(cString: $0) },
+                                                                     available: Processors.available()))
+
+    /// How many workers split the work: the processors this process may use (``Processors/available()``), or
+    /// `NEURALKIT_THREADS`; settable. The pool is still two wide: one worker runs every split on the calling thread
+    /// (no helper thread at all), two or more use the caller and one helper.
+    ///
+    /// ```swift
+    /// Parallel.workerCount = 1   // everything on the calling thread
+    /// ```
+    public static var workerCount: Int {
+        get { workers.load(ordering: .relaxed) }
+        set {
+            require(newValue >= 1, "Parallel.workerCount must be at least 1, got \(newValue)")
+            workers.store(newValue, ordering: .relaxed)
+        }
+    }
+
+    /// Runs `body(0)` on the calling thread and `body(1)` on the helper thread, and returns when both have finished
+    /// (with one worker, both on the calling thread, in that order).
     public static func both(_ body: (Int) -> Void) {
+        guard workerCount > 1 else {
+            body(0)
+            body(1)
+            return
+        }
         HelperThread.shared.run(body)
     }
 
