@@ -192,6 +192,11 @@ extension TrainingRun {
         if let counts = data.idColumnCounts {
             try checkIdColumns(data, counts: counts, spec: spec, source: source)
         } else {
+            // Token ids must have rows in the embedding that reads them (an id beyond it would stop the program).
+            if data.features.dtype == .int32, let embedding = spec.layers.first?.configuration as? Embedding.Configuration,
+               let largest = data.features.integers.max(), Int(largest) >= embedding.vocabularySize {
+                throw DataError(file: source, "the embedding has \(embedding.vocabularySize) rows, but \(data.name) holds token id \(largest)")
+            }
             guard data.exampleShape == spec.input else {
                 throw DataError(file: source, "input \(spec.input) does not match the data's example shape \(data.exampleShape)")
             }

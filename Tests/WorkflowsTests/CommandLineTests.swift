@@ -151,6 +151,8 @@ import _TestSupport
         Bad(name: "series too short", arguments: ["--series", "SHORTSERIES"],
             message: "short.csv: has 6 values; a window of 12 and 12 test values need at least 26"),
         Bad(name: "series cell not a number", arguments: ["--series", "BADCSV", "--label", "b"], message: "bad.csv, line 3: column 2: expected a number, found 'oops'"),
+        Bad(name: "token ids beyond the embedding", arguments: ["--text", "VERSE", "--model-file", "SMALLEMBEDDING"],
+            message: "small.json: the embedding has 3 rows, but "),
         Bad(name: "two data sources", arguments: ["--dataset", "iris", "--text", "BINTEXT"], message: "use one of --dataset, --text, not several"),
         Bad(name: "charlstm on table rows", arguments: ["--dataset", "iris", "--model", "charlstm"],
             message: "--model charlstm: needs token ids [time] with next-token targets (--text or --dataset shakespeare); iris's examples have shape [4]"),
@@ -201,7 +203,11 @@ import _TestSupport
         try AtomicFile.write([0x61, 0xff, 0xfe, 0x62], to: binText)
         let negSeries = try tmp.write("month,value\n1,3\n2,5\n3,-4\n", to: "neg.csv")
         let shortSeries = try tmp.write("1,3\n2,5\n3,4\n4,4\n5,4\n6,9\n", to: "short.csv")
-        let files = ["SHORTSERIES": shortSeries, "BINTEXT": binText, "SHORTTEXT": shortText, "NEGSERIES": negSeries, "NANNPY": nanNPY, "X8NPY": x8NPY, "LABELS8": labels8, "HUGELABELS": hugeLabels, "SPECHUGE": specHuge, "SPECIDS": specIds, "SPECWIDE": specWide, "SPEC": spec, "SPEC4": spec4, "SPEC2": spec2, "SPECREG": specReg, "SPECMSE": specMSE, "BADCSV": badCSV,
+        let verse = try tmp.write(String(repeating: "to be or not to be. ", count: 80), to: "verse.txt")
+        let smallEmbedding = try tmp.write(#"{"input": [100], "layers": [{"type": "embedding", "vocabularySize": 3, "dimension": 2}, "#
+            + #"{"type": "lstm", "units": 2, "returnSequences": true}, {"type": "dense", "units": 9}], "loss": "softmaxCrossEntropy"}"#,
+            to: "small.json")
+        let files = ["VERSE": verse, "SMALLEMBEDDING": smallEmbedding, "SHORTSERIES": shortSeries, "BINTEXT": binText, "SHORTTEXT": shortText, "NEGSERIES": negSeries, "NANNPY": nanNPY, "X8NPY": x8NPY, "LABELS8": labels8, "HUGELABELS": hugeLabels, "SPECHUGE": specHuge, "SPECIDS": specIds, "SPECWIDE": specWide, "SPEC": spec, "SPEC4": spec4, "SPEC2": spec2, "SPECREG": specReg, "SPECMSE": specMSE, "BADCSV": badCSV,
                      "GOODCSV": goodCSV, "EMPTYIDX": emptyIDX, "EMPTYLABELS": emptyLabels, "FLATIDX": flatIDX,
                      "FIVELABELS": fiveLabels, "EMPTYNPY": emptyNPY, "EMPTYNPYLABELS": emptyNPYLabels]
         let args = bad.arguments.map { files[$0] ?? $0 }

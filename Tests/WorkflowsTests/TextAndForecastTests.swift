@@ -30,13 +30,7 @@ import _TestSupport
     @Test func charlstmTrainsOnATextAndGeneratesFromItsRunFolder() throws {
         let tmp = try TemporaryDirectory()
         defer { tmp.remove() }
-        var c = RunConfiguration()
-        c.data = .text(path: try tmp.write(Self.verse, to: "verse.txt"))
-        c.epochs = 40
-        c.batchSize = 8
-        c.outputDirectory = tmp.file("run")
-        c.verbose = false
-        let summary = try TrainingRun.run(c, log: { _ in })
+        let summary = try TrainingRun.quietly(.text(path: try tmp.write(Self.verse, to: "verse.txt")), epochs: 40, batchSize: 8, in: tmp)
         #expect(summary.model == "charlstm")
         #expect(summary.confusionMatrix == nil)
         // A repeated line is easy to learn: well under the uniform guess's ln 24 ≈ 3.2 nats a character.
@@ -91,13 +85,7 @@ import _TestSupport
     @Test func airlineForecasterBeatsSeasonalNaive() throws {
         let tmp = try TemporaryDirectory()
         defer { tmp.remove() }
-        var c = RunConfiguration()
-        c.data = .builtin("airline")
-        c.epochs = 200
-        c.batchSize = 16
-        c.outputDirectory = tmp.file("run")
-        c.verbose = false
-        let summary = try TrainingRun.run(c, log: { _ in })
+        let summary = try TrainingRun.quietly(.builtin("airline"), epochs: 200, batchSize: 16, in: tmp)
         let forecast = try #require(summary.forecast)
         #expect(summary.model == "lstm-forecaster")
         // Box & Jenkins' 1960 against 1959: mean |1960 − 1959| / 1960 = 9.9875%.
@@ -128,13 +116,7 @@ import _TestSupport
     @Test func syntheticRatingsRecovery() throws {
         let tmp = try TemporaryDirectory()
         defer { tmp.remove() }
-        var c = RunConfiguration()
-        c.data = .builtin("synthetic-ratings")
-        c.epochs = 60
-        c.batchSize = 64
-        c.outputDirectory = tmp.file("run")
-        c.verbose = false
-        let summary = try TrainingRun.run(c, log: { _ in })
+        let summary = try TrainingRun.quietly(.builtin("synthetic-ratings"), epochs: 60, batchSize: 64, in: tmp)
         #expect(summary.model == "matrix-factorization")
         let rmse = summary.testLoss.squareRoot()
         #expect(rmse < 0.25 * 1.3, "test RMSE \(rmse): \(summary.json)")

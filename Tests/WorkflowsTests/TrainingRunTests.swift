@@ -335,13 +335,7 @@ final class CrashAt: Callback {
     @Test func japaneseVowelsReach97PercentWithTheDefaultSequencePreset() throws {
         let tmp = try TemporaryDirectory()
         defer { tmp.remove() }
-        var c = RunConfiguration()
-        c.data = .builtin("japanese-vowels")
-        c.epochs = 40
-        c.batchSize = 32
-        c.outputDirectory = tmp.file("run")
-        c.verbose = false
-        let summary = try TrainingRun.run(c, log: { _ in })
+        let summary = try TrainingRun.quietly(.builtin("japanese-vowels"), epochs: 40, batchSize: 32, in: tmp)
         #expect(summary.model == "lstm")
         #expect(try #require(summary.testAccuracy) >= 0.97, "\(summary.json)")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import NeuralKit
 
 /// A fresh directory under the system's temporary directory, removed by `remove()`.
 public struct TemporaryDirectory {
@@ -107,5 +108,22 @@ extension CommandLineTool {
         while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
         let exited = status & 0x7F == 0
         return (exited ? (status >> 8) & 0xFF : -1, usage.ru_maxrss * 1024)
+    }
+}
+
+extension TrainingRun {
+    /// A quiet `neuralkit train` of `data` with its automatic preset into `directory`/run: the summary.
+    ///
+    /// ```swift
+    /// let summary = try TrainingRun.quietly(.builtin("airline"), epochs: 200, batchSize: 16, in: tmp)
+    /// ```
+    public static func quietly(_ data: RunConfiguration.DataSource, epochs: Int, batchSize: Int, in directory: TemporaryDirectory) throws -> RunSummary {
+        var c = RunConfiguration()
+        c.data = data
+        c.epochs = epochs
+        c.batchSize = batchSize
+        c.outputDirectory = directory.file("run")
+        c.verbose = false
+        return try run(c, log: { _ in })
     }
 }
