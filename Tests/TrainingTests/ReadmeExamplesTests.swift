@@ -83,4 +83,25 @@ import _TestSupport
         #expect(model.nodes.map(\.name) == ["conv2D", "conv2D_1", "add", "globalAveragePool2D", "dense", "concatenate", "dense_1"])
         #expect(model.predict([images, rows]).shape == [64, 10])
     }
+
+    @Test func characterModelOnAText() throws {
+        // README block "The library", sequences.
+        // A character model on any UTF-8 text, then a sample from it
+        let text = try TextFile.read("/usr/share/common-licenses/GPL-3")
+        let (train, test) = try Dataset.languageModel(text: text, name: "GPL-3", length: 100)   // next-character windows
+        let characters = train.classNames!.count
+        let model = Sequential([
+            Embedding(vocabularySize: characters, dimension: 32),
+            LSTM(inputSize: 32, units: 128, returnSequences: true),
+            Dense(inputSize: 128, outputSize: characters),   // logits at every step
+        ])
+        let trainer = Trainer(model: model, loss: .softmaxCrossEntropy(), optimizer: Optimizer(Adam(learningRate: 2e-3)))
+        try trainer.fit(train, batchSize: 32, epochs: 3)
+        print(try trainer.evaluate(test))                    // loss in nats per character
+        let generator = TextGenerator(model: model, vectorizer: train.textVectorizer!)
+        print(try generator.generate(prompt: "The GNU ", length: 200, temperature: 0.8, seed: 1))
+        #expect(try trainer.evaluate(test)["loss"]! < log(Double(characters)))   // better than a uniform guess
+        let sample = try generator.generate(prompt: "The GNU ", length: 200, temperature: 0.8, seed: 1)
+        #expect(sample.hasPrefix("The GNU ") && sample.count == 208)
+    }
 }
