@@ -82,6 +82,9 @@ func environment(_ name: String) -> String? { getenv(name).map { String(cString:
         }) { bytes in
             _ = try TimeSeriesFile(bytes: bytes, file: "fuzz.ts").dataset(name: "fuzz")
         },
+        Reader(name: "MovieLens ratings", valid: { text("userId,movieId,rating,timestamp\n1,31,2.5,1260759144\n1,1029,3.0,1260759179\n2,10,4.0,835355493\n2,17,5.0,835355681\n3,31,3.5,1298861675\n") }) { bytes in
+            _ = try Ratings.parse(bytes, file: "fuzz.csv")
+        },
         Reader(name: "text as language-model windows", valid: { text("To be, or not to be: that is the question.\nWhether 'tis nobler") }) { bytes in
             _ = try Dataset.languageModel(text: try TextFile.decode(bytes, file: "fuzz.txt"), name: "fuzz.txt", length: 4, trainFraction: 0.8)
         },
