@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PACKAGES := libopenblas-dev zlib1g-dev dataset-fashion-mnist
 SWIFT_FLAGS := -c release
 
-.PHONY: deps venv demo test build bench bench-peers browser-test clean
+.PHONY: deps venv demo test build bench bench-peers browser-test docs clean
 
 deps:
 	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -60,6 +60,12 @@ bench: deps
 # NeuralKit and the peer frameworks side by side (needs ../shared/bench/peers; the first run installs them, ~3 GB).
 bench-peers: deps
 	tools/bench-peers.sh
+
+# API documentation: the DocC catalog and every module's doc comments, as one static site in .build/docs.
+docs: deps
+	swift package --allow-writing-to-directory .build/docs generate-documentation --target NeuralKit \
+	  --enable-experimental-combined-documentation --output-path .build/docs --transform-for-static-hosting
+	@echo "Documentation in .build/docs (serve the folder, open /documentation/neuralkit)"
 
 clean:
 	rm -rf .build
