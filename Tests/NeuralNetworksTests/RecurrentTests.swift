@@ -298,6 +298,23 @@ import _TestSupport
         #expect(ModelSpec.describing(model, input: [12], loss: spec.loss, optimizer: spec.optimizer)?.json == spec.json)
     }
 
+    /// A dense layer after `returnSequences` acts at every step with the same weights (Keras's Dense on rank-3 input):
+    /// step t of the output is the layer applied to step t of its input.
+    @Test func denseActsAtEveryStep() throws {
+        let text = #"{"input": [5, 3], "layers": [{"type": "lstm", "units": 4, "returnSequences": true}, {"type": "dense", "units": 2, "#
+            + #""activation": "tanh"}], "loss": "meanSquaredError"}"#
+        let spec = try ModelSpec(json: Array(text.utf8))
+        #expect(try spec.layerShapes().map(\.output) == [[5, 4], [5, 2]])
+        let model = try spec.buildSequential()
+        #expect(try spec.layerShapes().map(\.parameters) == model.layers.map(\.parameterCount))
+        let x = randomTensor([2, 5, 3], seed: 41, dtype: .float32)
+        let hidden = model.layers[0](x), out = model(x)
+        for t in 0..<5 {
+            let step = model.layers[1](hidden.slice(alongAxis: 1, t..<(t + 1)).reshaped(to: [2, 4]))
+            expectClose(out.slice(alongAxis: 1, t..<(t + 1)), step.values, absolute: 1e-6, relative: 1e-5, "step \(t)")
+        }
+    }
+
     // MARK: - Bidirectional
 
     /// Step t merges the forward layer's output at t with the backward layer's output for t (which it computed
