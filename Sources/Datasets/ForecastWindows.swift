@@ -15,8 +15,11 @@ import TensorModule
 /// let (mae, mape) = airline.testErrors(forecasts: airline.values(fromLogRatios: predictions))
 /// ```
 public struct ForecastWindows: Sendable {
+    /// The values, oldest first.
     public let series: [Double]
+    /// How many values before a month its example reads.
     public let window: Int
+    /// How many of the last values are the test part.
     public let testCount: Int
 
     /// Throws when a value is not a positive finite number, or the series is too short for `window` and `testCount`

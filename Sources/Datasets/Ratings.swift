@@ -15,6 +15,7 @@ import TensorModule
 /// let (train, test) = ratings.split(testFraction: 0.2, seed: 1)
 /// ```
 public enum Ratings {
+    /// The ratings in the file at `path` (gzip allowed); a malformed line is a one-line ``DataError``.
     public static func read(_ path: String) throws(DataError) -> Dataset {
         try parse(Gzip.contents(ofFile: path), file: path)
     }

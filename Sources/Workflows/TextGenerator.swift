@@ -20,7 +20,9 @@ public struct TextGenerator {
     /// The vectorizer's file in a run folder, written by ``TrainingRun`` for text data.
     public static let vectorizerFile = "vectorizer.json"
 
+    /// The language model: token ids [batch, time] to logits [batch, time, tokens].
     public let model: Sequential
+    /// The vectorizer that made the model's training ids.
     public let vectorizer: TextVectorizer
 
     /// A model and the vectorizer that made its training ids.

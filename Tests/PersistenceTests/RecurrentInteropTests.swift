@@ -133,5 +133,13 @@ import _TestSupport
         #expect(throws: ModuleError.self) { try LSTM(inputSize: 3, units: 4).loadPyTorch([:]) }
         #expect(throws: ModuleError.self) { try GRU(inputSize: 3, units: 4, resetAfter: false).loadPyTorch(Self.entries(f, "torch.")) }
         #expect(throws: ModuleError.self) { try LSTM(inputSize: 3, units: 4).loadKeras(["kernel": Tensor.zeros([3, 16])]) }
+        // Two biases of different sizes (a corrupt file) are an error, not a broadcast that stops the program.
+        var state = Self.entries(f, "torch.")
+        state["bias_hh_l0"] = Tensor.zeros([15], dtype: .float64)
+        #expect(throws: ModuleError.self) { try LSTM(inputSize: 3, units: 4).loadPyTorch(state) }
+        let gru = try Self.fixture("torch-gru")
+        var gruState = Self.entries(gru, "torch.")
+        gruState["bias_hh_l0"] = Tensor.zeros([11], dtype: .float64)
+        #expect(throws: ModuleError.self) { try GRU(inputSize: 3, units: 4).loadPyTorch(gruState) }
     }
 }

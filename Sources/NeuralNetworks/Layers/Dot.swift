@@ -10,8 +10,10 @@ import TensorModule
 /// let score = Dot()([Embedding(vocabularySize: 100, dimension: 8)(user), Embedding(vocabularySize: 50, dimension: 8)(item)])   // [1]
 /// ```
 public final class Dot: MergeLayer {
+    /// Whether the vectors are scaled to unit length first (the cosine of their angle).
     public let normalize: Bool
 
+    /// A dot product of two inputs, of unit vectors with `normalize`.
     public init(normalize: Bool = false) { self.normalize = normalize }
 
     public override func callAsFunction(_ inputs: [Tensor]) -> Tensor {

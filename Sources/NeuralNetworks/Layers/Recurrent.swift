@@ -199,6 +199,9 @@ open class RecurrentLayer: Module, RandomStateHolder {
         try Self.assign(recurrent, reordered(try named("weight_hh").transposed(), axis: 1), "\(typeName) weight_hh_l0\(suffix)ᵀ")
         guard let bias else { return }
         let (input, hidden) = (reordered(try named("bias_ih"), axis: 0), reordered(try named("bias_hh"), axis: 0))
+        guard input.shape == hidden.shape, input.dtype == hidden.dtype else {
+            throw .shapeMismatch(layer: "\(typeName) bias_hh_l0\(suffix)", expected: "\(input.shape) like bias_ih_l0\(suffix)", found: hidden.shape)
+        }
         try Self.assign(bias, bias.value.rank == 2 ? Tensor.stacking([input, hidden]) : input + hidden, "\(typeName) bias_ih_l0\(suffix), bias_hh_l0\(suffix)")
     }
 

@@ -123,8 +123,11 @@ extension RecurrentLayerConfiguration {
 /// lstm.switches = RecurrentSwitches(dropout: 0.2, recurrentDropout: 0.1)
 /// ```
 public struct RecurrentSwitches: Sendable, Equatable {
+    /// ``RecurrentLayer/stateful``.
     public var stateful: Bool
+    /// ``RecurrentLayer/dropout``.
     public var dropout: Double
+    /// ``RecurrentLayer/recurrentDropout``.
     public var recurrentDropout: Double
 
     public init(stateful: Bool = false, dropout: Double = 0, recurrentDropout: Double = 0) {
@@ -133,8 +136,10 @@ public struct RecurrentSwitches: Sendable, Equatable {
         self.recurrentDropout = recurrentDropout
     }
 
+    /// The JSON fields these switches read.
     public static let fieldNames: Set<String> = ["stateful", "dropout", "recurrentDropout"]
 
+    /// Reads the switches from a layer's JSON fields; a rate outside [0, 1) names its path.
     public init(fields f: Fields) throws(ConfigError) {
         func rate(_ key: String) throws(ConfigError) -> Double {
             let r = try f.double(key, default: 0)
@@ -144,6 +149,7 @@ public struct RecurrentSwitches: Sendable, Equatable {
         self.init(stateful: try f.bool("stateful", default: false), dropout: try rate("dropout"), recurrentDropout: try rate("recurrentDropout"))
     }
 
+    /// The switches that differ from the defaults, as JSON fields.
     public var jsonFields: [(String, JSONValue)] {
         (stateful ? [("stateful", .bool(true))] : []) + (dropout > 0 ? [("dropout", .number(dropout))] : [])
             + (recurrentDropout > 0 ? [("recurrentDropout", .number(recurrentDropout))] : [])

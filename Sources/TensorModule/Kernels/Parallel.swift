@@ -12,6 +12,9 @@ public enum Parallel {
     /// Element loops shorter than this run on one core.
     public static let minimumCount = 1 << 16
 
+    /// How many workers one split can use at most: the caller and one helper thread (``both(_:)``). Issue 26 widens it.
+    public static let poolWidth = 2
+
     private static let workers = Atomic<Int>(Processors.workerCount(setting: getenv("NEURALKIT_THREADS").map { String(cString: $0) },
                                                                      available: Processors.available()))
 

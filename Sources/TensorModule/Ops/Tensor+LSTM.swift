@@ -62,23 +62,26 @@ extension Tensor {
 /// The loops of ``Tensor/lstmRecurrence(projected:recurrentKernel:h0:c0:mask:backwards:)``. Row b of step s (in
 /// run order) reads input time t = s, or T − 1 − s backwards; gates and hc are stored by s, dProjected by t.
 ///
-/// Large enough, each step splits its units in two parts, one per core: a part's gates need only its own columns of
-/// the recurrent product, and its cell only its own gates, so a core runs its part's GEMM and cell pass with no wait
-/// between them; the cores meet once per step, where the next step needs all of h (or, backwards, all of dz).
+/// Large enough, each step splits its units into one part per worker (``Parallel/workerCount``, at most the pool's
+/// width): a part's gates need only its own columns of the recurrent product, and its cell only its own gates, so a
+/// worker runs its part's GEMM and cell pass with no wait between them; the workers meet once per step, where the
+/// next step needs all of h (or, backwards, all of dz).
 private struct LSTMPlan {
     let n, steps, units: Int
     let backwards: Bool
 
     func time(_ s: Int) -> Int { backwards ? steps - 1 - s : s }
 
-    /// The unit ranges of the parts: two halves (a multiple of 16 apart) when the work per step is large enough.
+    /// The unit ranges of the parts, one per worker (at most ``Parallel/poolWidth``), each a multiple of 16 units but
+    /// the last, when the work per step is large enough; otherwise one.
     var parts: [Range<Int>] {
-        guard units >= 32, n * units * 24 >= Parallel.minimumCount else { return [0..<units] }
-        let half = (units / 2 + 15) & ~15
-        return [0..<half, half..<units]
+        let count = Swift.min(Parallel.workerCount, Parallel.poolWidth, units / 16)
+        guard count > 1, n * units * 24 >= Parallel.minimumCount else { return [0..<units] }
+        let size = (units / count + 15) & ~15
+        return (0..<count).map { k in Swift.min(k * size, units)..<(k == count - 1 ? units : Swift.min((k + 1) * size, units)) }
     }
 
-    /// Runs `body` for each part, on both cores when there are two.
+    /// Runs `body` for each part, on as many workers as there are parts.
     func forEachPart(_ parts: [Range<Int>], _ body: (Range<Int>) -> Void) {
         if parts.count == 1 { body(parts[0]) } else { Parallel.both { body(parts[$0]) } }
     }
